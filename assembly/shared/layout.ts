@@ -1,0 +1,87 @@
+/**
+ * Layout constants and status codes shared by the AssemblyScript core, the generated
+ * pure-TypeScript core and the TypeScript facade. This one file is compiled by both `asc`
+ * and `tsc` (scripts/gen-ts-core.mjs copies it into src/core/), so the backends cannot drift.
+ * Plain `const`s, not `const enum`s: enums do not survive isolatedModules bundlers.
+ */
+
+// Node geometry: 256-byte nodes laid out like the kernel's 64-bit maple nodes.
+//
+//  range/leaf node (16 slots, 15 pivots)      arange node (10 slots, 9 pivots, 10 gaps)
+//  ┌──────────┬──────────────┬────────────┐   ┌────────┬───────────┬───────────┬───────────┬──────┐
+//  │ header 8 │ pivot[15] u64│ slot[16]   │   │ hdr 8  │ pivot[9]  │ slot[10]  │ gap[10]   │ 16   │
+//  └──────────┴──────────────┴────────────┘   └────────┴───────────┴───────────┴───────────┴──────┘
+//  0          8              128        256   0        8           80          160         240  256
+//  header: parent u32 · parent slot u8 · type u8 · end u8 · gap offset u8
+//  slot: 8 bytes, low u32 used (an entry handle in leaves, a child node in internal nodes)
+export const NODE_SIZE = 256;
+export const NODE_SHIFT = 8;
+export const RANGE_SLOTS = 16;
+export const RANGE_PIVOTS = 15;
+export const ARANGE_SLOTS = 10;
+export const ARANGE_PIVOTS = 9;
+/** Occupancy floor, compared with the 0-based end (kernel mt_min_slots). */
+export const RANGE_MIN_END = 6;
+export const ARANGE_MIN_END = 4;
+export const HEIGHT_MAX = 31;
+
+export const OFF_PARENT = 0;
+export const OFF_PARENT_SLOT = 4;
+export const OFF_TYPE = 5;
+export const OFF_END = 6;
+export const OFF_GAP_OFFSET = 7;
+export const OFF_PIVOTS = 8;
+export const OFF_RANGE_SLOTS = 128;
+export const OFF_ARANGE_SLOTS = 80;
+export const OFF_ARANGE_GAPS = 160;
+
+/** Node types (kernel enum maple_type; dense nodes are never created). */
+export const NODE_LEAF = 1;
+export const NODE_RANGE = 2;
+export const NODE_ARANGE = 3;
+/** Pool bookkeeping: a node that holds a tree header instead of tree data. */
+export const NODE_TREE = 7;
+
+/** Tree flags (kernel MT_FLAGS_*). */
+export const TREE_ALLOC_RANGE = 0x01;
+export const TREE_ALLOC_WRAPPED = 0x800;
+
+/** Entry handles with a fixed meaning. */
+export const ENTRY_NULL = 0;
+export const ENTRY_ZERO = 1;
+
+/** Status codes: negative errno values, as the kernel returns them. */
+export const OK = 0;
+export const ENOMEM = -12;
+export const EBUSY = -16;
+export const EEXIST = -17;
+export const EINVAL = -22;
+export const EDEADLK = -35;
+export const ENOLCK = -37;
+
+/** Store types, in the order of the kernel's enum store_type. */
+export const WR_INVALID = 0;
+export const WR_NEW_ROOT = 1;
+export const WR_STORE_ROOT = 2;
+export const WR_EXACT_FIT = 3;
+export const WR_SPANNING_STORE = 4;
+export const WR_SPLIT_STORE = 5;
+export const WR_REBALANCE = 6;
+export const WR_APPEND = 7;
+export const WR_NODE_STORE = 8;
+export const WR_SLOT_STORE = 9;
+/** Returned by an insert of NULL or a NULL store that changed nothing. */
+export const WR_NOTHING = 10;
+
+/** Store modes. */
+export const MODE_OVERWRITE = 0;
+export const MODE_INSERT = 1;
+
+/** Result registers (f64 each) written by walk, store and the gap search. */
+export const RES_FIRST = 0;
+export const RES_LAST = 1;
+export const RES_OLD = 2;
+export const RES_COUNT = 8;
+
+/** Rows per iteration page: [first, last, handle] each. */
+export const PAGE_ROWS = 256;

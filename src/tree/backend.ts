@@ -1,0 +1,104 @@
+/**
+ * The seam between the facade (MapleTree, MaState, GpuVm) and a tree core.
+ *
+ * Both cores — the AssemblyScript core compiled to WebAssembly and the same sources compiled
+ * by tsc (the pure-TS backend) — implement this interface. It is deliberately low-level and
+ * stateless: keys are numbers in [0, MAX_INDEX], entries are u32 handles (0 = NULL,
+ * 1 = ZERO_ENTRY) owned by an EntryTable, and multi-value results land in result registers.
+ * All cursor semantics (the kernel's ma_state status machine) live in the facade, once.
+ */
+
+import type { EntryTable } from './entries.js';
+
+export type BackendKind = 'wasm' | 'ts';
+
+/** One node of a tree as seen by dump() and the demo (preorder, children inline). */
+export interface NodeView {
+  /** Address of the node in the backend's memory (stable while the tree is unchanged). */
+  addr: number;
+  type: 'leaf' | 'range' | 'arange';
+  min: number;
+  max: number;
+  /** 0-based index of the last used slot. */
+  end: number;
+  /** Inclusive upper bound of each used slot; the last is the node max. Length end + 1. */
+  pivots: number[];
+  /** Leaf: entry handles (0 = NULL). Internal: child node addresses. Length end + 1. */
+  slots: number[];
+  /** arange nodes: the largest gap below each child. */
+  gaps?: number[];
+  children?: NodeView[];
+}
+
+export interface CoreBackend {
+  readonly kind: BackendKind;
+  /** Values behind entry handles, shared by every tree of this backend. */
+  readonly entries: EntryTable;
+  /**
+   * Result registers, RES_FIRST / RES_LAST / RES_OLD (see assembly/shared/layout.ts).
+   * Read the property again after every call: a backend may replace the array when its
+   * memory grows.
+   */
+  readonly res: Float64Array;
+  /** Iteration page written by page(): PAGE_ROWS rows of [first, last, handle]. Re-read after calls. */
+  readonly pageBuf: Float64Array;
+
+  /** A new empty tree; flags are TREE_* bits. maxNodes 0 = unlimited. Returns 0 when out of memory. */
+  treeCreate(flags: number, maxNodes: number): number;
+  /** Frees the tree's nodes and its header; releases every handle it held. */
+  treeRelease(tree: number): void;
+  /** mtree_destroy: removes every entry, frees all nodes, keeps flags. */
+  treeClear(tree: number): void;
+  flags(tree: number): number;
+  setFlags(tree: number, flags: number): void;
+  /** Incremented by every change to the tree (used to revalidate iteration pages). */
+  generation(tree: number): number;
+  height(tree: number): number;
+  /** Nodes alive in this tree (not counting the header), and nodes reserved for it. */
+  nodeCount(tree: number): number;
+  reservedCount(tree: number): number;
+  isEmpty(tree: number): boolean;
+
+  /** mtree_load: the handle of the range containing index (0 if none). */
+  load(tree: number, index: number): number;
+  /**
+   * The range containing index, NULL ranges included: returns the handle and sets
+   * res[RES_FIRST], res[RES_LAST]. An empty tree returns 0 with [0, MAX_INDEX].
+   */
+  walk(tree: number, index: number): number;
+  /**
+   * Stores handle over [first, last] (first <= last, checked by the caller).
+   * mode MODE_OVERWRITE: overwrite; a NULL handle erases with coalescing.
+   * mode MODE_INSERT: -EEXIST unless every index in [first, last] is NULL (ZERO counts as used).
+   * Returns the store type (WR_*, >= 0) or a negative errno (ENOMEM, EEXIST); on error nothing
+   * changed. On success res[RES_FIRST..RES_LAST] is the range written (widened by NULL
+   * coalescing) and res[RES_OLD] the handle that was at `first` before.
+   * Uses nodes reserved by preallocate() first.
+   */
+  store(tree: number, first: number, last: number, handle: number, mode: number): number;
+  /**
+   * Reserves the worst-case node count for storing a handle of this NULL-ness over
+   * [first, last], on top of what is already reserved: 0 or -ENOMEM (nothing reserved then).
+   */
+  preallocate(tree: number, first: number, last: number, handle: number): number;
+  /** Drops the tree's unused reservation. */
+  unreserve(tree: number): void;
+  /**
+   * Gap search: lowest (rev = false) or highest (rev = true) [s, s + size - 1] inside
+   * [min, max] that is entirely NULL. Window checks (EINVAL) are the caller's. Returns 0 and
+   * sets res[RES_FIRST], res[RES_LAST], or -EBUSY.
+   */
+  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number;
+  /**
+   * Writes up to PAGE_ROWS non-NULL ranges (ZERO included) that intersect [first, last], in
+   * ascending order, starting with the range containing `first`, into pageBuf as
+   * [first, last, handle] rows. Returns the row count.
+   */
+  page(tree: number, first: number, last: number): number;
+  /** mtree_dup: a new tree with the same flags and entries (handles retained). >0 tree, or -ENOMEM. */
+  dup(tree: number): number;
+  /** Null when every invariant holds, else a message naming the first violation. */
+  validate(tree: number): string | null;
+  /** The node structure, or null for an empty tree. */
+  nodes(tree: number): NodeView | null;
+}

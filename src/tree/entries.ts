@@ -1,0 +1,71 @@
+/**
+ * EntryTable: JS values behind the u32 entry handles stored in tree leaves.
+ *
+ * A handle is created per stored value and counted once per range that holds it (a store that
+ * splits a range in two retains the old handle once more). The core calls retain()/release()
+ * as ranges appear and disappear, so a value is dropped — and can be garbage collected — as
+ * soon as no range holds it. Handle 0 is NULL and handle 1 is ZERO_ENTRY; neither is counted.
+ */
+
+export const ZERO_ENTRY: object = Object.freeze({ toString: () => 'ZERO_ENTRY' });
+
+export class EntryTable {
+  private values: unknown[] = [undefined, ZERO_ENTRY];
+  private refs = new Int32Array(1024);
+  private freeHead = 0;
+  private live = 0;
+
+  /** A fresh handle for value with no references yet. */
+  alloc(value: unknown): number {
+    if (value === ZERO_ENTRY) return 1;
+    let h = this.freeHead;
+    if (h !== 0) {
+      this.freeHead = this.refs[h];
+      this.values[h] = value;
+    } else {
+      h = this.values.length;
+      this.values.push(value);
+      if (h >= this.refs.length) {
+        const grown = new Int32Array(this.refs.length * 2);
+        grown.set(this.refs);
+        this.refs = grown;
+      }
+    }
+    this.refs[h] = 0;
+    return h;
+  }
+
+  get(handle: number): unknown {
+    return this.values[handle];
+  }
+
+  retain(handle: number): void {
+    if (handle > 1) {
+      if (this.refs[handle]++ === 0) this.live++;
+    }
+  }
+
+  release(handle: number): void {
+    if (handle > 1 && --this.refs[handle] === 0) this.free(handle);
+  }
+
+  /** Frees a handle from alloc() that no store took (a failed or no-op write). */
+  dropIfUnused(handle: number): void {
+    if (handle > 1 && this.refs[handle] === 0 && this.values[handle] !== undefined) {
+      this.live++;
+      this.free(handle);
+    }
+  }
+
+  /** Handles currently held by at least one range. */
+  get liveCount(): number {
+    return this.live;
+  }
+
+  private free(handle: number): void {
+    this.live--;
+    this.values[handle] = undefined;
+    this.refs[handle] = this.freeHead;
+    this.freeHead = handle;
+  }
+}
