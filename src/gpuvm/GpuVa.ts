@@ -1,0 +1,76 @@
+/**
+ * GpuVa: one mapping of a GPU VA space (the kernel's struct drm_gpuva).
+ *
+ * A VA covers [addr, addr + range) and is stored in its VM's maple tree under the closed key
+ * [addr, addr + range - 1]; the object itself is the tree entry, so its identity is the VA's
+ * identity. The links to the VM and to the VmBo are kept off the enumerable fields so a VA
+ * compares equal to the plain { addr, range, obj, offset, flags } it describes.
+ */
+
+import type { GpuVm } from './GpuVm.js';
+import type { VmBo } from './VmBo.js';
+
+/** DRM_GPUVA_INVALIDATED: the backing object was evicted or invalidated. */
+export const GPUVA_INVALIDATED = 1 << 0;
+/** DRM_GPUVA_SPARSE: informational only; the VM never reads it. */
+export const GPUVA_SPARSE = 1 << 1;
+/** DRM_GPUVA_USERBITS: the first bit free for driver use. */
+export const GPUVA_USERBITS = 1 << 2;
+
+export class GpuVa<O = unknown> {
+  /** First address of the mapping. */
+  readonly addr: number;
+  /** Length of the mapping (>= 1); the mapping ends before addr + range. */
+  readonly range: number;
+  /** Backing object, or null for a sparse / NULL mapping. */
+  readonly obj: O | null;
+  /** Offset of addr inside obj. */
+  readonly offset: number;
+  /** GPUVA_* bits plus driver bits from GPUVA_USERBITS up. */
+  flags: number;
+  /** @internal The VM holding this VA in its tree, or null. */
+  declare _vm: GpuVm<O> | null;
+  /** @internal The VmBo this VA is linked to, or null. */
+  declare _vmBo: VmBo<O> | null;
+
+  /** @internal Created by GpuVm.insert and the apply helpers. */
+  constructor(addr: number, range: number, obj: O | null, offset: number, flags: number) {
+    this.addr = addr;
+    this.range = range;
+    this.obj = obj;
+    this.offset = offset;
+    this.flags = flags;
+    Object.defineProperty(this, '_vm', { value: null, writable: true, enumerable: false });
+    Object.defineProperty(this, '_vmBo', { value: null, writable: true, enumerable: false });
+  }
+
+  /** The VM whose tree holds this VA, or null once removed. */
+  get vm(): GpuVm<O> | null {
+    return this._vm;
+  }
+
+  /** The VmBo this VA is linked to (GpuVm.link), or null. */
+  get vmBo(): VmBo<O> | null {
+    return this._vmBo;
+  }
+
+  /** Exclusive end: addr + range. */
+  get end(): number {
+    return this.addr + this.range;
+  }
+
+  /** drm_gpuva_invalidated(). */
+  get invalidated(): boolean {
+    return (this.flags & GPUVA_INVALIDATED) !== 0;
+  }
+
+  /** drm_gpuva_invalidate(): sets or clears GPUVA_INVALIDATED. */
+  invalidate(invalidate = true): void {
+    this.flags = invalidate ? this.flags | GPUVA_INVALIDATED : this.flags & ~GPUVA_INVALIDATED;
+  }
+}
+
+/** Inclusive last address of a VA: the maple tree key's upper bound. */
+export function vaLast(va: { addr: number; range: number }): number {
+  return va.addr + va.range - 1;
+}

@@ -1,0 +1,23 @@
+/** The GPU VA manager's public surface. */
+
+export { GpuVm } from './GpuVm.js';
+export type {
+  GpuVaInit,
+  GpuVmMapRequest,
+  GpuVmOps,
+  GpuVmOptions,
+  SmOptions,
+} from './GpuVm.js';
+export { GpuVa, GPUVA_INVALIDATED, GPUVA_SPARSE, GPUVA_USERBITS } from './GpuVa.js';
+export { VmBo } from './VmBo.js';
+export { remapToUnmapRange } from './ops.js';
+export type {
+  GpuVaOp,
+  GpuVaOpMap,
+  GpuVaOpPrefetch,
+  GpuVaOpRemap,
+  GpuVaOpUnmap,
+  OpMap,
+  OpUnmap,
+} from './ops.js';
+export type { StepCallbacks } from './sinks.js';

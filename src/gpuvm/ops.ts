@@ -1,0 +1,110 @@
+/**
+ * Operations produced by the split/merge generator (the kernel's struct drm_gpuva_op).
+ *
+ * Ops are plain objects exactly as API.md shows them. Every op a GpuVm hands out is stamped
+ * with a ticket (kept in a WeakMap, invisible to equality checks) recording the VM and the VM
+ * generation the op was computed against; the apply helpers refuse an op whose ticket no longer
+ * matches the VM. All ops of one list share one ticket, which each apply moves forward, so a
+ * list applies in order while any other change to the VM makes the rest of it stale.
+ */
+
+import type { GpuVa } from './GpuVa.js';
+
+/** A mapping to create: drm_gpuva_op_map (addr, range, obj, offset; never flags). */
+export interface OpMap<O = unknown> {
+  addr: number;
+  range: number;
+  obj: O | null;
+  offset: number;
+}
+
+/** drm_gpuva_op_unmap: the VA to remove; keep = its page-table entries stay valid. */
+export interface OpUnmap<O = unknown> {
+  va: GpuVa<O>;
+  keep: boolean;
+}
+
+export interface GpuVaOpMap<O = unknown> extends OpMap<O> {
+  type: 'map';
+}
+
+/** Remove unmap.va and map the remnants prev and/or next (at least one is non-null). */
+export interface GpuVaOpRemap<O = unknown> {
+  type: 'remap';
+  unmap: OpUnmap<O>;
+  prev: OpMap<O> | null;
+  next: OpMap<O> | null;
+}
+
+export interface GpuVaOpUnmap<O = unknown> extends OpUnmap<O> {
+  type: 'unmap';
+}
+
+export interface GpuVaOpPrefetch<O = unknown> {
+  type: 'prefetch';
+  va: GpuVa<O>;
+}
+
+export type GpuVaOp<O = unknown> =
+  | GpuVaOpMap<O>
+  | GpuVaOpRemap<O>
+  | GpuVaOpUnmap<O>
+  | GpuVaOpPrefetch<O>;
+
+/** @internal Where an op was computed: the VM and the generation it must still be at. */
+export interface OpTicket {
+  vm: object;
+  gen: number;
+}
+
+const tickets = new WeakMap<object, OpTicket>();
+
+/** @internal Attaches ticket to op. */
+export function stampOp(op: object, ticket: OpTicket): void {
+  tickets.set(op, ticket);
+}
+
+/** @internal The ticket of op, or undefined for an op built by hand. */
+export function opTicket(op: object): OpTicket | undefined {
+  return tickets.get(op);
+}
+
+export function mapPiece<O>(addr: number, range: number, obj: O | null, offset: number): OpMap<O> {
+  return { addr, range, obj, offset };
+}
+
+export function mapOp<O>(addr: number, range: number, obj: O | null, offset: number): GpuVaOpMap<O> {
+  return { type: 'map', addr, range, obj, offset };
+}
+
+export function remapOp<O>(
+  va: GpuVa<O>,
+  keep: boolean,
+  prev: OpMap<O> | null,
+  next: OpMap<O> | null,
+): GpuVaOpRemap<O> {
+  return { type: 'remap', unmap: { va, keep }, prev, next };
+}
+
+export function unmapOp<O>(va: GpuVa<O>, keep: boolean): GpuVaOpUnmap<O> {
+  return { type: 'unmap', va, keep };
+}
+
+export function prefetchOp<O>(va: GpuVa<O>): GpuVaOpPrefetch<O> {
+  return { type: 'prefetch', va };
+}
+
+/**
+ * The range a remap actually vacates (drm_gpuva_op_remap_to_unmap_range): from the end of prev
+ * (or the old VA's start) to the start of next (or the old VA's end). Using the old VA's whole
+ * range instead is the bug behind CVE-2024-36018.
+ */
+export function remapToUnmapRange(op: Pick<GpuVaOpRemap, 'unmap' | 'prev' | 'next'>): {
+  addr: number;
+  range: number;
+} {
+  const va = op.unmap.va;
+  const start = op.prev ? op.prev.addr + op.prev.range : va.addr;
+  const end = op.next ? op.next.addr : va.addr + va.range;
+  return { addr: start, range: end - start };
+}
