@@ -632,6 +632,7 @@ export class GpuVm<O = unknown, C = unknown> {
     checkIndex('constructor', 'reserveOffset', addr);
     if (range === 0) return null;
     checkSpan('constructor', addr, range);
+    this.assertHeld('constructor');
     const va = new GpuVa<O>(addr, range, null, 0, 0);
     this.tree.insertRange(addr, vaLast(va), va);
     va._vm = this;
@@ -665,6 +666,7 @@ export class GpuVm<O = unknown, C = unknown> {
   }
 
   private rollback(journal: Undo[], mark: number): void {
+    if (journal.length === mark) return;
     const saved = this.journal;
     this.journal = null;
     try {
