@@ -1,0 +1,57 @@
+/**
+ * Memory primitives for the AssemblyScript build of the core. Every other core file reaches
+ * linear memory only through these functions, so the same sources also compile with tsc
+ * against src/ts/mem.ts (typed arrays over an ArrayBuffer) — that is the pure-TS backend.
+ * Pointers and small integers are i32; keys and gaps are u64 (kept below 2^53 by the facade).
+ */
+
+// @ts-ignore: decorator
+@external("env", "entryRetain")
+declare function entryRetain(handle: i32): void;
+// @ts-ignore: decorator
+@external("env", "entryRelease")
+declare function entryRelease(handle: i32): void;
+
+/** Counts one more range holding handle (handles 0 and 1 are never counted). */
+// @ts-ignore: decorator
+@inline export function hostRetain(handle: i32): void {
+  if (handle > 1) entryRetain(handle);
+}
+
+/** Counts one range fewer holding handle. */
+// @ts-ignore: decorator
+@inline export function hostRelease(handle: i32): void {
+  if (handle > 1) entryRelease(handle);
+}
+
+// @ts-ignore: decorator
+@inline export function ld64(p: i32): u64 { return load<u64>(<usize>p); }
+// @ts-ignore: decorator
+@inline export function st64(p: i32, v: u64): void { store<u64>(<usize>p, v); }
+// @ts-ignore: decorator
+@inline export function ld32(p: i32): i32 { return load<i32>(<usize>p); }
+// @ts-ignore: decorator
+@inline export function st32(p: i32, v: i32): void { store<i32>(<usize>p, v); }
+// @ts-ignore: decorator
+@inline export function ld8(p: i32): i32 { return <i32>load<u8>(<usize>p); }
+// @ts-ignore: decorator
+@inline export function st8(p: i32, v: i32): void { store<u8>(<usize>p, <u8>v); }
+/** Writes a key as f64, the format JS reads from result registers and pages. */
+// @ts-ignore: decorator
+@inline export function stKeyF64(p: i32, v: u64): void { store<f64>(<usize>p, <f64>v); }
+// @ts-ignore: decorator
+@inline export function memZero(p: i32, n: i32): void { memory.fill(<usize>p, 0, <usize>n); }
+// @ts-ignore: decorator
+@inline export function memMove(dst: i32, src: i32, n: i32): void { memory.copy(<usize>dst, <usize>src, <usize>n); }
+// @ts-ignore: decorator
+@inline export function idiv(a: i32, b: i32): i32 { return a / b; }
+
+/** First address the core may use (the stub runtime never allocates). */
+export function memBase(): i32 { return (<i32>__heap_base + 255) & ~255; }
+/** Current memory size in bytes. */
+export function memBytes(): i32 { return memory.size() << 16; }
+/** Grows memory by at least `bytes`; false if the host refuses. */
+export function memGrow(bytes: i32): bool {
+  const pages = (bytes + 0xffff) >>> 16;
+  return memory.grow(pages) >= 0;
+}

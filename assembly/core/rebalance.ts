@@ -1,0 +1,359 @@
+/**
+ * The restructuring half of the write path: big-node buffers, split calculation, push to a
+ * sibling, rebalance and spanning store, all driven by one bottom-up level loop.
+ *
+ * At each level a *run* of adjacent nodes (from the left path's node to the right path's
+ * node) is replaced by the content of a big-node buffer. The buffer is cut into 1–3 pieces
+ * that reuse the run's nodes, then the parents' buffer is built from the left parent's slots
+ * before the run, the pieces, and the right parent's slots after it. Slots strictly between
+ * the two paths were wholly overwritten and are destroyed. The loop stops as soon as a level
+ * rewrites a single node in place, or at the root.
+ */
+
+import { NODE_LEAF, NODE_ARANGE } from "../shared/layout";
+import { ld32, st32, ld64, st64, memZero, idiv } from "./mem";
+import {
+  nodeType, nodeSetType, nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot,
+  nodeGap, nodeSetGap, nodeSetGapOffset, nodeGapOffset, nodeSetParent, nodeParent, nodeParentSlot,
+  nodeSetStamp, typeSlots, typePivots, typeMinEnd, slotMax, leafMaxGap, arangeMaxGap,
+} from "./node";
+import {
+  treeRoot, treeHeight, treeSetRoot, treeIsAlloc, treeInternalType, treeNodeAlloc, treeNodeFree,
+  treeDestroySubtree,
+} from "./tree";
+import { pathNode, pathOff, pathMin, pathMax, pathNextNode, pathPrevNode } from "./walk";
+import { LPATH, RPATH, BIG_A, BIG_B, BIG_SLOT, BIG_GAP, PIECES, G_STAMP, KEY_MAX } from "./scratch";
+
+/** Scratch word: the left-piece size a push to a sibling asks for. */
+const PUSH_CUT: i32 = PIECES + 16;
+
+////////////////////////////////////////////////////////////////////////////////////////////
+// Big-node buffers: [pivot u64, slot i32, gap u64] rows, every pivot explicit.
+
+// @ts-ignore: decorator
+@inline export function bigPivot(b: i32, i: i32): u64 { return ld64(b + (i << 3)); }
+// @ts-ignore: decorator
+@inline export function bigSlot(b: i32, i: i32): i32 { return ld32(b + BIG_SLOT + (i << 2)); }
+// @ts-ignore: decorator
+@inline export function bigGap(b: i32, i: i32): u64 { return ld64(b + BIG_GAP + (i << 3)); }
+// @ts-ignore: decorator
+@inline export function bigSetPivot(b: i32, i: i32, pivot: u64): void { st64(b + (i << 3), pivot); }
+
+export function bigSet(b: i32, i: i32, pivot: u64, slot: i32, gap: u64): void {
+  st64(b + (i << 3), pivot);
+  st32(b + BIG_SLOT + (i << 2), slot);
+  st64(b + BIG_GAP + (i << 3), gap);
+}
+
+/** Appends slots from..to of node (whose range ends at max) to buffer b at row n. */
+export function bigAppendNode(b: i32, n: i32, node: i32, from: i32, to: i32, max: u64): i32 {
+  const type = nodeType(node);
+  const end = nodeEnd(node);
+  const gaps = type == NODE_ARANGE;
+  for (let i = from; i <= to; i++) {
+    bigSet(b, n++, slotMax(node, i, end, max), nodeSlot(node, type, i), gaps ? nodeGap(node, i) : 0);
+  }
+  return n;
+}
+
+/** Shifts rows right by `by` to make room at the front. */
+function bigShift(b: i32, n: i32, by: i32): void {
+  for (let i = n - 1; i >= 0; i--) bigSet(b, i + by, bigPivot(b, i), bigSlot(b, i), bigGap(b, i));
+}
+
+/** Merges adjacent NULL rows (leaf buffers): NULL ranges always coalesce. */
+export function bigCoalesce(b: i32, n: i32): i32 {
+  let w = 0;
+  for (let r = 0; r < n; r++) {
+    if (w > 0 && bigSlot(b, r) == 0 && bigSlot(b, w - 1) == 0) {
+      bigSetPivot(b, w - 1, bigPivot(b, r));
+    } else {
+      if (w != r) bigSet(b, w, bigPivot(b, r), bigSlot(b, r), bigGap(b, r));
+      w++;
+    }
+  }
+  return w;
+}
+
+////////////////////////////////////////////////////////////////////////////////////////////
+// Writing nodes.
+
+/** Consumes a node into a buffer: the running write will reuse or free it, never destroy it. */
+// @ts-ignore: decorator
+@inline function nodeConsume(node: i32): void { nodeSetStamp(node, ld32(G_STAMP)); }
+
+/**
+ * Writes rows from..from+count-1 of b into node as a node of `type`, clearing stale data,
+ * and adopts the children of an internal node. Returns the node's max gap (allocRange trees).
+ */
+export function nodeWriteBig(node: i32, type: i32, b: i32, from: i32, count: i32, min: u64, max: u64, alloc: bool): u64 {
+  memZero(node + 8, 248);
+  nodeSetType(node, type);
+  nodeSetEnd(node, count - 1);
+  nodeSetStamp(node, ld32(G_STAMP));
+  const pivots = typePivots(type);
+  for (let i = 0; i < count; i++) {
+    if (i < pivots) nodeSetPivot(node, i, bigPivot(b, from + i));
+    const slot = bigSlot(b, from + i);
+    nodeSetSlot(node, type, i, slot);
+    if (type != NODE_LEAF) nodeSetParent(slot, node, i);
+    if (type == NODE_ARANGE) nodeSetGap(node, i, bigGap(b, from + i));
+  }
+  if (!alloc) return 0;
+  if (type == NODE_LEAF) return leafMaxGap(node, min, max);
+  return arangeMaxGap(node);
+}
+
+/** Propagates a changed max gap from the node at `depth` of the left path towards the root. */
+export function gapUpdateUp(tree: i32, depth: i32): void {
+  let node = pathNode(LPATH, depth);
+  let gap = nodeType(node) == NODE_LEAF
+    ? leafMaxGap(node, pathMin(LPATH, depth), pathMax(LPATH, depth))
+    : nodeGap(node, nodeGapOffset(node));
+  for (let d = depth - 1; d >= 0; d--) {
+    const parent = pathNode(LPATH, d);
+    const slot = pathOff(LPATH, d);
+    if (nodeGap(parent, slot) == gap) return;
+    nodeSetGap(parent, slot, gap);
+    gap = arangeMaxGap(parent);
+  }
+}
+
+////////////////////////////////////////////////////////////////////////////////////////////
+// Split calculation.
+
+/** Moves a cut so the left piece does not end on NULL (only the rightmost leaf may). */
+function cutAvoidNull(b: i32, cut: i32, lo: i32, hi: i32, slots: i32, minCount: i32): i32 {
+  if (bigSlot(b, cut - 1) != 0) return cut;
+  if (cut + 1 - lo <= slots && hi - (cut + 1) >= minCount) return cut + 1;
+  return cut - 1;
+}
+
+/**
+ * Cuts rows 0..n-1 into k pieces, writing the end row of each piece to PIECES[0..k-1].
+ * `leftFull` > 0 asks for a left piece of that size (push to a sibling).
+ */
+function bigCut(b: i32, n: i32, k: i32, type: i32, leftFull: i32): void {
+  const slots = typeSlots(type);
+  const minCount = typeMinEnd(type) + 1;
+  const leaf = type == NODE_LEAF;
+  if (k == 1) {
+    st32(PIECES, n);
+    return;
+  }
+  if (k == 2) {
+    let cut = leftFull > 0 ? leftFull : (n + 1) >> 1;
+    if (leaf) cut = cutAvoidNull(b, cut, 0, n, slots, minCount);
+    st32(PIECES, cut);
+    st32(PIECES + 4, n);
+    return;
+  }
+  let cut1 = idiv(n + 2, 3);
+  if (leaf) cut1 = cutAvoidNull(b, cut1, 0, n, slots, minCount);
+  let cut2 = cut1 + ((n - cut1 + 1) >> 1);
+  if (leaf) cut2 = cutAvoidNull(b, cut2, cut1, n, slots, minCount);
+  st32(PIECES, cut1);
+  st32(PIECES + 4, cut2);
+  st32(PIECES + 8, n);
+}
+
+/**
+ * Tries to absorb an overflowing single-node run into a sibling under the same parent so the
+ * parent keeps its slot count (the kernel's push-left / push-right). Returns the new row
+ * count and leaves the wanted left-piece size at PUSH_CUT (0 when neither sibling has room).
+ */
+function runPushSibling(b: i32, n: i32, depth: i32, type: i32): i32 {
+  st32(PUSH_CUT, 0);
+  const slots = typeSlots(type);
+  let space = 2 * slots - 2;
+  if (type == NODE_LEAF) space--;
+  if (pathMax(RPATH, depth) == KEY_MAX) space--;
+  const parent = pathNode(LPATH, depth - 1);
+  const off = pathOff(LPATH, depth - 1);
+  if (off > 0) {
+    const sibling = nodeSlot(parent, nodeType(parent), off - 1);
+    const count = nodeEnd(sibling) + 1;
+    if (count + n < space) {
+      pathPrevNode(LPATH, depth);
+      nodeConsume(sibling);
+      bigShift(b, n, count);
+      bigAppendNode(b, 0, sibling, 0, count - 1, pathMax(LPATH, depth));
+      st32(PUSH_CUT, slots - 2);
+      return n + count;
+    }
+  }
+  if (off < nodeEnd(parent)) {
+    const sibling = nodeSlot(parent, nodeType(parent), off + 1);
+    const count = nodeEnd(sibling) + 1;
+    if (count + n < space) {
+      pathNextNode(RPATH, depth);
+      nodeConsume(sibling);
+      bigAppendNode(b, n, sibling, 0, count - 1, pathMax(RPATH, depth));
+      st32(PUSH_CUT, n + count - (slots - 2));
+      return n + count;
+    }
+  }
+  return n;
+}
+
+/** Pulls the next (else previous) node of the level into a deficient run. Returns the new row count. */
+function runPullNeighbour(b: i32, n: i32, depth: i32): i32 {
+  if (pathNextNode(RPATH, depth)) {
+    const node = pathNode(RPATH, depth);
+    nodeConsume(node);
+    return bigAppendNode(b, n, node, 0, nodeEnd(node), pathMax(RPATH, depth));
+  }
+  if (pathPrevNode(LPATH, depth)) {
+    const node = pathNode(LPATH, depth);
+    const count = nodeEnd(node) + 1;
+    nodeConsume(node);
+    bigShift(b, n, count);
+    bigAppendNode(b, 0, node, 0, count - 1, pathMax(LPATH, depth));
+    return n + count;
+  }
+  return n;
+}
+
+////////////////////////////////////////////////////////////////////////////////////////////
+// The level loop.
+
+/** Destroys the slots from..to of an internal node (wholly overwritten subtrees). */
+function dropSlots(tree: i32, node: i32, from: i32, to: i32): void {
+  const type = nodeType(node);
+  for (let i = from; i <= to; i++) treeDestroySubtree(tree, nodeSlot(node, type, i));
+}
+
+/**
+ * Replaces the run at `depth` (LPATH..RPATH) with rows 0..n-1 of buffer b, climbing until a
+ * level is rewritten in place or the root is reached. The run's nodes must already be
+ * consumed (stamped). The caller has made sure enough nodes can be allocated.
+ */
+export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
+  const height = treeHeight(tree);
+  const alloc = treeIsAlloc(tree);
+  const internal = treeInternalType(tree);
+  while (true) {
+    const type = depth == height - 1 ? NODE_LEAF : internal;
+    const slots = typeSlots(type);
+    if (depth == 0) {
+      rootWrite(tree, b, n, type, height, alloc);
+      return;
+    }
+    const oldLeft = pathNode(LPATH, depth);
+    const oldRight = pathNode(RPATH, depth);
+    if (n - 1 < typeMinEnd(type)) n = runPullNeighbour(b, n, depth);
+    let leftFull = 0;
+    if (n > slots && oldLeft == oldRight && pathNode(LPATH, depth) == pathNode(RPATH, depth)) {
+      n = runPushSibling(b, n, depth, type);
+      leftFull = ld32(PUSH_CUT);
+    }
+    const left = pathNode(LPATH, depth);
+    const right = pathNode(RPATH, depth);
+    const min = pathMin(LPATH, depth);
+    const max = pathMax(RPATH, depth);
+    if (left == right && n <= slots && n - 1 >= typeMinEnd(type)) {
+      // Same node, same range: rewrite in place; only gaps can change above.
+      nodeWriteBig(left, type, b, 0, n, min, max, alloc);
+      if (alloc) gapUpdateUp(tree, depth);
+      return;
+    }
+    const k = n <= slots ? 1 : (n <= 2 * slots - 2 ? 2 : 3);
+    bigCut(b, n, k, type, leftFull);
+
+    // The parent level's buffer: left parent's slots before the run, k pieces, right
+    // parent's slots after it; everything in between is dropped.
+    const pb = b == BIG_A ? BIG_B : BIG_A;
+    const lp = pathNode(LPATH, depth - 1);
+    const lo = pathOff(LPATH, depth - 1);
+    const rp = pathNode(RPATH, depth - 1);
+    const ro = pathOff(RPATH, depth - 1);
+    nodeConsume(lp);
+    nodeConsume(rp);
+    let m = lo > 0 ? bigAppendNode(pb, 0, lp, 0, lo - 1, pathMax(LPATH, depth - 1)) : 0;
+    const piecesAt = m;
+    m += k;
+    if (lp == rp) {
+      dropSlots(tree, lp, lo + 1, ro - 1);
+    } else {
+      dropSlots(tree, lp, lo + 1, nodeEnd(lp));
+      dropSlots(tree, rp, 0, ro - 1);
+    }
+    if (ro < nodeEnd(rp)) m = bigAppendNode(pb, m, rp, ro + 1, nodeEnd(rp), pathMax(RPATH, depth - 1));
+
+    // Write the pieces into the run's old nodes first, then fresh ones.
+    let from = 0;
+    let pieceMin = min;
+    for (let j = 0; j < k; j++) {
+      const to = ld32(PIECES + (j << 2));
+      let node = 0;
+      if (j == 0) node = left;
+      else if (j == 1 && right != left) node = right;
+      else node = treeNodeAlloc(tree);
+      const pieceMax = bigPivot(b, to - 1);
+      const gap = nodeWriteBig(node, type, b, from, to - from, pieceMin, pieceMax, alloc);
+      bigSet(pb, piecesAt + j, pieceMax, node, gap);
+      pieceMin = pieceMax + 1;
+      from = to;
+    }
+    if (k == 1 && right != left) treeNodeFree(tree, right);
+    if (oldLeft != left && oldLeft != right) treeNodeFree(tree, oldLeft);
+    if (oldRight != oldLeft && oldRight != left && oldRight != right) treeNodeFree(tree, oldRight);
+
+    b = pb;
+    n = m;
+    depth--;
+  }
+}
+
+/** Writes the top level: in place, collapsed to its only child, emptied, or split under a new root. */
+function rootWrite(tree: i32, b: i32, n: i32, type: i32, height: i32, alloc: bool): void {
+  const root = pathNode(LPATH, 0);
+  if (n == 1 && type != NODE_LEAF) {
+    // A single child becomes the root; keep collapsing while that is so.
+    treeNodeFree(tree, root);
+    let child = bigSlot(b, 0);
+    let h = height - 1;
+    while (nodeType(child) != NODE_LEAF && nodeEnd(child) == 0) {
+      const next = nodeSlot(child, nodeType(child), 0);
+      treeNodeFree(tree, child);
+      child = next;
+      h--;
+    }
+    if (nodeType(child) == NODE_LEAF && nodeEnd(child) == 0 && nodeSlot(child, NODE_LEAF, 0) == 0) {
+      // Everything coalesced into one NULL range: the tree is empty.
+      treeNodeFree(tree, child);
+      treeSetRoot(tree, 0, 0);
+      return;
+    }
+    treeSetRoot(tree, child, h);
+    return;
+  }
+  if (n == 1 && bigSlot(b, 0) == 0) {
+    treeNodeFree(tree, root);
+    treeSetRoot(tree, 0, 0);
+    return;
+  }
+  const slots = typeSlots(type);
+  if (n <= slots) {
+    nodeWriteBig(root, type, b, 0, n, 0, KEY_MAX, alloc);
+    treeSetRoot(tree, root, height);
+    return;
+  }
+  const k = n <= 2 * slots - 2 ? 2 : 3;
+  bigCut(b, n, k, type, 0);
+  const pb = b == BIG_A ? BIG_B : BIG_A;
+  let from = 0;
+  let pieceMin: u64 = 0;
+  for (let j = 0; j < k; j++) {
+    const to = ld32(PIECES + (j << 2));
+    const node = j == 0 ? root : treeNodeAlloc(tree);
+    const pieceMax = bigPivot(b, to - 1);
+    const gap = nodeWriteBig(node, type, b, from, to - from, pieceMin, pieceMax, alloc);
+    bigSet(pb, j, pieceMax, node, gap);
+    pieceMin = pieceMax + 1;
+    from = to;
+  }
+  const top = treeNodeAlloc(tree);
+  nodeWriteBig(top, treeInternalType(tree), pb, 0, k, 0, KEY_MAX, alloc);
+  treeSetRoot(tree, top, height + 1);
+}

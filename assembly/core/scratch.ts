@@ -1,0 +1,56 @@
+/**
+ * Fixed areas at the bottom of the core's memory: pool globals, result registers, the two
+ * walk paths, two big-node buffers and the iteration page. Everything the core keeps between
+ * calls lives here or in pool nodes — nothing in wasm globals — so the state is a plain
+ * region of linear memory.
+ *
+ *  base+0      pool globals (G_*)
+ *  base+256    result registers, 8 × f64
+ *  base+512    left path:  node[32] i32 · offset[32] i32 · min[32] u64 · max[32] u64
+ *  base+1280   right path: same layout
+ *  base+2048   big buffer A: pivot[64] u64 · slot[64] i32 · gap[64] u64
+ *  base+3328   big buffer B
+ *  base+4608   piece table (up to 3 new nodes of a level)
+ *  base+8192   iteration page: PAGE_ROWS × [first f64, last f64, handle f64]
+ *  base+16384  first pool node
+ */
+
+import { memBase } from "./mem";
+
+export const BASE: i32 = memBase();
+
+export const G_BUMP: i32 = BASE + 0;
+export const G_LIMIT: i32 = BASE + 4;
+export const G_FREE_HEAD: i32 = BASE + 8;
+export const G_FREE_COUNT: i32 = BASE + 12;
+export const G_RESERVED: i32 = BASE + 16;
+export const G_LIVE: i32 = BASE + 20;
+export const G_GROWS: i32 = BASE + 24;
+export const G_READY: i32 = BASE + 28;
+export const G_STAMP: i32 = BASE + 32;
+/** validate(): the NULL-ness of the previous leaf slot, and the nodes counted. */
+export const G_PREV_NULL: i32 = BASE + 36;
+export const G_SEEN: i32 = BASE + 40;
+
+export const RES: i32 = BASE + 256;
+
+export const LPATH: i32 = BASE + 512;
+export const RPATH: i32 = BASE + 1280;
+export const P_NODE: i32 = 0;
+export const P_OFF: i32 = 128;
+export const P_MIN: i32 = 256;
+export const P_MAX: i32 = 512;
+
+export const BIG_A: i32 = BASE + 2048;
+export const BIG_B: i32 = BASE + 3328;
+export const BIG_CAP: i32 = 64;
+export const BIG_SLOT: i32 = 512;
+export const BIG_GAP: i32 = 768;
+
+export const PIECES: i32 = BASE + 4608;
+
+export const PAGE: i32 = BASE + 8192;
+export const POOL_START: i32 = BASE + 16384;
+
+/** The top of the key space (the kernel's ULONG_MAX): 2^53 - 1. */
+export const KEY_MAX: u64 = 9007199254740991;

@@ -1,0 +1,195 @@
+/**
+ * The write path. A store first walks to the leaf holding `first`, builds the leaf's new
+ * content in a big-node buffer and classifies the write (the kernel's store types); the type
+ * decides how many nodes the write may need, which are secured before anything changes.
+ * Then it dispatches: an exact fit rewrites one slot, everything else goes through the level
+ * loop in rebalance.ts, which rewrites the leaf in place or splits, rebalances or replaces
+ * a whole run of leaves (spanning store).
+ */
+
+import {
+  NODE_LEAF, MODE_INSERT, EEXIST, ENOMEM, RES_FIRST, RES_LAST, RES_OLD, RANGE_SLOTS, RANGE_MIN_END,
+  WR_NEW_ROOT, WR_STORE_ROOT, WR_EXACT_FIT, WR_SPANNING_STORE, WR_SPLIT_STORE, WR_REBALANCE,
+  WR_APPEND, WR_NODE_STORE, WR_SLOT_STORE, WR_NOTHING,
+} from "../shared/layout";
+import { stKeyF64, memMove, hostRetain, hostRelease } from "./mem";
+import { nodeEnd, nodeSlot, nodeSetSlot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
+import {
+  treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeReserve, treeNodeAlloc,
+  treeNewStamp, treeIsAlloc,
+} from "./tree";
+import { pathWalk, pathNode, pathOff, pathMin, pathMax } from "./walk";
+import { bigSet, bigSlot, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
+import { RES, LPATH, RPATH, BIG_A, KEY_MAX, G_STAMP } from "./scratch";
+import { ld32 } from "./mem";
+
+function resRange(first: u64, last: u64): void {
+  stKeyF64(RES + (RES_FIRST << 3), first);
+  stKeyF64(RES + (RES_LAST << 3), last);
+}
+
+function resOld(handle: i32): void {
+  stKeyF64(RES + (RES_OLD << 3), <u64>handle);
+}
+
+/** Worst-case nodes a store type may allocate in a tree of this height (kernel mas_prealloc_calc). */
+function storeNodesNeeded(type: i32, height: i32): i32 {
+  if (type == WR_SPANNING_STORE) return 3 * height + 1;
+  if (type == WR_SPLIT_STORE || type == WR_REBALANCE) return 2 * height + 1;
+  if (type == WR_NEW_ROOT || type == WR_STORE_ROOT) return 1;
+  return 0;
+}
+
+/** A store into an empty tree: one leaf with up to three ranges. */
+function storeEmpty(tree: i32, first: u64, last: u64, entry: i32, reserveOnly: bool): i32 {
+  resOld(0);
+  if (entry == 0) {
+    resRange(0, KEY_MAX);
+    return WR_NOTHING;
+  }
+  resRange(first, last);
+  const type = first == 0 && last == KEY_MAX ? WR_NEW_ROOT : WR_STORE_ROOT;
+  if (reserveOnly) return treeReserve(tree, 1) ? type : ENOMEM;
+  if (!treeCanAllocate(tree, 1)) return ENOMEM;
+  let n = 0;
+  if (first > 0) bigSet(BIG_A, n++, first - 1, 0, 0);
+  bigSet(BIG_A, n++, last, entry, 0);
+  if (last < KEY_MAX) bigSet(BIG_A, n++, KEY_MAX, 0, 0);
+  hostRetain(entry);
+  treeNewStamp();
+  const leaf = treeNodeAlloc(tree);
+  nodeWriteBig(leaf, NODE_LEAF, BIG_A, 0, n, 0, KEY_MAX, treeIsAlloc(tree));
+  treeSetRoot(tree, leaf, 1);
+  treeTouch(tree);
+  return type;
+}
+
+/** Sets RES to the range of the buffer row containing `first` (after NULL coalescing). */
+function resWritten(n: i32, min: u64, first: u64): void {
+  let lo = min;
+  for (let i = 0; i < n; i++) {
+    const hi = bigPivot(BIG_A, i);
+    if (hi >= first) {
+      resRange(lo, hi);
+      return;
+    }
+    lo = hi + 1;
+  }
+}
+
+/**
+ * Stores `entry` over [first, last] (see CoreBackend.store). With reserveOnly it classifies
+ * the write and reserves its worst-case node count instead (mas_preallocate).
+ * Returns the store type, or EEXIST / ENOMEM with nothing changed.
+ */
+export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i32, reserveOnly: bool): i32 {
+  if (treeRoot(tree) == 0) {
+    if (mode == MODE_INSERT && entry == 0) {
+      resOld(0);
+      resRange(first, last);
+      return WR_NOTHING;
+    }
+    return storeEmpty(tree, first, last, entry, reserveOnly);
+  }
+  const height = treeHeight(tree);
+  const bottom = height - 1;
+  pathWalk(tree, LPATH, first);
+  const leaf = pathNode(LPATH, bottom);
+  const offset = pathOff(LPATH, bottom);
+  const leafMin = pathMin(LPATH, bottom);
+  const leafMax = pathMax(LPATH, bottom);
+  const end = nodeEnd(leaf);
+  const rMin = slotMin(leaf, offset, leafMin);
+  const rMax = slotMax(leaf, offset, end, leafMax);
+  const old = nodeSlot(leaf, NODE_LEAF, offset);
+  resOld(old);
+
+  if (mode == MODE_INSERT) {
+    if (old != 0 || last > rMax) return EEXIST;
+    if (entry == 0) {
+      resRange(first, last);
+      return WR_NOTHING;
+    }
+  }
+  if (entry == 0 && old == 0 && last <= rMax) {
+    resRange(rMin, rMax);
+    return WR_NOTHING;
+  }
+  if (rMin == first && rMax == last && entry != 0 && old != 0) {
+    resRange(first, last);
+    if (reserveOnly) return WR_EXACT_FIT;
+    return storeExactFit(tree, leaf, offset, entry, old);
+  }
+
+  // A NULL write may not end a non-rightmost leaf: it must merge with the next leaf.
+  const spanning = last > leafMax || (entry == 0 && last == leafMax && leafMax != KEY_MAX);
+  treeNewStamp();
+  let n = offset > 0 ? bigAppendNode(BIG_A, 0, leaf, 0, offset - 1, leafMax) : 0;
+  if (rMin < first) bigSet(BIG_A, n++, first - 1, old, 0);
+  bigSet(BIG_A, n++, last, entry, 0);
+
+  let offsetEnd = 0;
+  let endPivot: u64 = 0;
+  let right = 0;
+  let rightOff = 0;
+  if (!spanning) {
+    offsetEnd = nodeFind(leaf, end, last);
+    endPivot = slotMax(leaf, offsetEnd, end, leafMax);
+    if (last < endPivot) bigSet(BIG_A, n++, endPivot, nodeSlot(leaf, NODE_LEAF, offsetEnd), 0);
+    if (offsetEnd < end) n = bigAppendNode(BIG_A, n, leaf, offsetEnd + 1, end, leafMax);
+    memMove(RPATH, LPATH, 768);
+  } else {
+    pathWalk(tree, RPATH, last == KEY_MAX ? last : last + 1);
+    right = pathNode(RPATH, bottom);
+    rightOff = pathOff(RPATH, bottom);
+    if (last < KEY_MAX) n = bigAppendNode(BIG_A, n, right, rightOff, nodeEnd(right), pathMax(RPATH, bottom));
+  }
+  n = bigCoalesce(BIG_A, n);
+  resWritten(n, leafMin, first);
+
+  let type = WR_NODE_STORE;
+  if (spanning) type = WR_SPANNING_STORE;
+  else if (n > RANGE_SLOTS) type = WR_SPLIT_STORE;
+  else if (n - 1 < RANGE_MIN_END && height > 1) type = WR_REBALANCE;
+  else if (rMin == first && rMax == last) type = WR_EXACT_FIT;
+  else if (offset == end) type = WR_APPEND;
+  else if (n == end + 1) type = WR_SLOT_STORE;
+
+  const need = storeNodesNeeded(type, height);
+  if (reserveOnly) return treeReserve(tree, need) ? type : ENOMEM;
+  if (!treeCanAllocate(tree, need)) return ENOMEM;
+
+  // Committed: account for the ranges that disappear, split or appear.
+  hostRetain(entry);
+  if (!spanning) {
+    for (let i = offset; i <= offsetEnd; i++) {
+      let kept = 0;
+      if (i == offset && rMin < first) kept++;
+      if (i == offsetEnd && last < endPivot) kept++;
+      const handle = nodeSlot(leaf, NODE_LEAF, i);
+      if (kept == 0) hostRelease(handle);
+      else if (kept == 2) hostRetain(handle);
+    }
+  } else {
+    for (let i = offset; i <= end; i++) {
+      if (i == offset && rMin < first) continue;
+      hostRelease(nodeSlot(leaf, NODE_LEAF, i));
+    }
+    const rightEnd = last == KEY_MAX ? nodeEnd(right) : rightOff - 1;
+    for (let i = 0; i <= rightEnd; i++) hostRelease(nodeSlot(right, NODE_LEAF, i));
+    nodeSetStamp(right, ld32(G_STAMP));
+  }
+  nodeSetStamp(leaf, ld32(G_STAMP));
+  treeRebuild(tree, bottom, BIG_A, n);
+  treeTouch(tree);
+  return type;
+}
+
+/** Replaces one non-NULL slot with another: no boundaries move, no gaps change. */
+function storeExactFit(tree: i32, leaf: i32, offset: i32, entry: i32, old: i32): i32 {
+  nodeSetSlot(leaf, NODE_LEAF, offset, entry);
+  hostRetain(entry);
+  hostRelease(old);
+  treeTouch(tree);
+  return WR_EXACT_FIT;
+}

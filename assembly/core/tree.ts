@@ -1,0 +1,163 @@
+/**
+ * Tree headers and whole-tree operations. A header is a pool node of type NODE_TREE holding
+ * the root, height, flags, node accounting (live and reserved, against an optional cap) and a
+ * generation counter that every change bumps.
+ */
+
+import { NODE_TREE, NODE_LEAF, NODE_RANGE, NODE_ARANGE, TREE_ALLOC_RANGE } from "../shared/layout";
+import { ld32, st32, memMove, hostRetain, hostRelease } from "./mem";
+import { poolEnsure, poolAlloc, poolFree, poolReserve, poolUnreserve } from "./pool";
+import { nodeType, nodeSetType, nodeEnd, nodeSlot, nodeSetSlot, nodeSetParent, nodeStamp, isLeafType } from "./node";
+import { G_STAMP } from "./scratch";
+
+const T_ROOT: i32 = 8;
+const T_HEIGHT: i32 = 12;
+const T_FLAGS: i32 = 16;
+const T_NODES: i32 = 20;
+const T_RESERVED: i32 = 24;
+const T_MAX_NODES: i32 = 28;
+const T_GEN: i32 = 32;
+
+// @ts-ignore: decorator
+@inline export function treeRoot(tree: i32): i32 { return ld32(tree + T_ROOT); }
+// @ts-ignore: decorator
+@inline export function treeHeight(tree: i32): i32 { return ld32(tree + T_HEIGHT); }
+// @ts-ignore: decorator
+@inline export function treeFlags(tree: i32): i32 { return ld32(tree + T_FLAGS); }
+// @ts-ignore: decorator
+@inline export function treeNodes(tree: i32): i32 { return ld32(tree + T_NODES); }
+// @ts-ignore: decorator
+@inline export function treeReserved(tree: i32): i32 { return ld32(tree + T_RESERVED); }
+// @ts-ignore: decorator
+@inline export function treeGeneration(tree: i32): i32 { return ld32(tree + T_GEN); }
+// @ts-ignore: decorator
+@inline export function treeIsAlloc(tree: i32): bool { return (ld32(tree + T_FLAGS) & TREE_ALLOC_RANGE) != 0; }
+/** Internal node type of a tree: arange nodes carry gaps, only in allocRange trees. */
+// @ts-ignore: decorator
+@inline export function treeInternalType(tree: i32): i32 { return treeIsAlloc(tree) ? NODE_ARANGE : NODE_RANGE; }
+
+export function treeSetFlags(tree: i32, flags: i32): void { st32(tree + T_FLAGS, flags); }
+export function treeSetRoot(tree: i32, root: i32, height: i32): void {
+  st32(tree + T_ROOT, root);
+  st32(tree + T_HEIGHT, height);
+  if (root != 0) nodeSetParent(root, 0, 0);
+}
+export function treeTouch(tree: i32): void { st32(tree + T_GEN, ld32(tree + T_GEN) + 1); }
+
+/** A new empty tree, or 0 when memory is exhausted. */
+export function treeCreate(flags: i32, maxNodes: i32): i32 {
+  if (!poolEnsure(1)) return 0;
+  const tree = poolAlloc();
+  st32(tree + T_FLAGS, flags);
+  st32(tree + T_MAX_NODES, maxNodes);
+  nodeSetType(tree, NODE_TREE);
+  return tree;
+}
+
+/**
+ * Checks that `count` nodes can be allocated for this tree: its own reservation first, then
+ * the node cap (live + reserved + new <= maxNodes) and the pool. Nothing is changed.
+ */
+export function treeCanAllocate(tree: i32, count: i32): bool {
+  const reserved = treeReserved(tree);
+  if (count <= reserved) return true;
+  const extra = count - reserved;
+  const cap = ld32(tree + T_MAX_NODES);
+  if (cap > 0 && treeNodes(tree) + reserved + extra > cap) return false;
+  return poolEnsure(extra);
+}
+
+/** Adds `count` nodes to the tree's reservation (false: cap or memory exhausted). */
+export function treeReserve(tree: i32, count: i32): bool {
+  const cap = ld32(tree + T_MAX_NODES);
+  if (cap > 0 && treeNodes(tree) + treeReserved(tree) + count > cap) return false;
+  if (!poolEnsure(count)) return false;
+  st32(tree + T_RESERVED, treeReserved(tree) + count);
+  poolReserve(count);
+  return true;
+}
+
+export function treeUnreserve(tree: i32): void {
+  poolUnreserve(treeReserved(tree));
+  st32(tree + T_RESERVED, 0);
+}
+
+/** Allocates a node for the tree, from its reservation when it has one. */
+export function treeNodeAlloc(tree: i32): i32 {
+  const reserved = treeReserved(tree);
+  if (reserved > 0) {
+    st32(tree + T_RESERVED, reserved - 1);
+    poolUnreserve(1);
+  }
+  st32(tree + T_NODES, treeNodes(tree) + 1);
+  return poolAlloc();
+}
+
+export function treeNodeFree(tree: i32, node: i32): void {
+  st32(tree + T_NODES, treeNodes(tree) - 1);
+  poolFree(node);
+}
+
+/**
+ * Frees a subtree wholly inside an overwritten range and releases its entries. Nodes stamped
+ * by the running write were consumed into a big-node buffer (their children live on) and
+ * are skipped.
+ */
+export function treeDestroySubtree(tree: i32, node: i32): void {
+  if (nodeStamp(node) == ld32(G_STAMP)) return;
+  const type = nodeType(node);
+  const end = nodeEnd(node);
+  for (let i = 0; i <= end; i++) {
+    const slot = nodeSlot(node, type, i);
+    if (isLeafType(type)) hostRelease(slot);
+    else treeDestroySubtree(tree, slot);
+  }
+  treeNodeFree(tree, node);
+}
+
+/** Starts a new write: a fresh stamp that no existing node carries. */
+export function treeNewStamp(): i32 {
+  const stamp = ld32(G_STAMP) + 1;
+  st32(G_STAMP, stamp);
+  return stamp;
+}
+
+/** mtree_destroy: frees every node and releases every entry; flags survive. */
+export function treeClear(tree: i32): void {
+  const root = treeRoot(tree);
+  treeNewStamp();
+  if (root != 0) treeDestroySubtree(tree, root);
+  treeSetRoot(tree, 0, 0);
+  treeUnreserve(tree);
+  treeTouch(tree);
+}
+
+/** Frees the tree and its header. */
+export function treeRelease(tree: i32): void {
+  treeClear(tree);
+  poolFree(tree);
+}
+
+function dupNode(dst: i32, src: i32, parent: i32, slot: i32): i32 {
+  const node = treeNodeAlloc(dst);
+  memMove(node, src, 256);
+  nodeSetParent(node, parent, slot);
+  const type = nodeType(src);
+  const end = nodeEnd(src);
+  for (let i = 0; i <= end; i++) {
+    const child = nodeSlot(src, type, i);
+    if (type == NODE_LEAF) hostRetain(child);
+    else nodeSetSlot(node, type, i, dupNode(dst, child, node, i));
+  }
+  return node;
+}
+
+/** mtree_dup into a new tree: node for node, entries retained. 0 when out of memory. */
+export function treeDup(src: i32): i32 {
+  const count = treeNodes(src);
+  if (!poolEnsure(count + 1)) return 0;
+  const dst = treeCreate(treeFlags(src), ld32(src + T_MAX_NODES));
+  const root = treeRoot(src);
+  if (root != 0) treeSetRoot(dst, dupNode(dst, root, 0, 0), treeHeight(src));
+  return dst;
+}

@@ -1,0 +1,144 @@
+/**
+ * Read paths: point lookup, range walk, the recorded root-to-leaf paths the write path uses,
+ * stepping a path to the next or previous node of a level, and iteration pages.
+ */
+
+import { NODE_LEAF, PAGE_ROWS, RES_FIRST, RES_LAST } from "../shared/layout";
+import { ld32, st32, ld64, st64, stKeyF64 } from "./mem";
+import { nodeType, nodeEnd, nodeSlot, nodePivot, nodeFind, slotMin, slotMax } from "./node";
+import { treeRoot, treeHeight } from "./tree";
+import { RES, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, KEY_MAX } from "./scratch";
+
+// @ts-ignore: decorator
+@inline export function pathNode(path: i32, depth: i32): i32 { return ld32(path + P_NODE + (depth << 2)); }
+// @ts-ignore: decorator
+@inline export function pathOff(path: i32, depth: i32): i32 { return ld32(path + P_OFF + (depth << 2)); }
+// @ts-ignore: decorator
+@inline export function pathMin(path: i32, depth: i32): u64 { return ld64(path + P_MIN + (depth << 3)); }
+// @ts-ignore: decorator
+@inline export function pathMax(path: i32, depth: i32): u64 { return ld64(path + P_MAX + (depth << 3)); }
+// @ts-ignore: decorator
+@inline export function pathSetOff(path: i32, depth: i32, off: i32): void { st32(path + P_OFF + (depth << 2), off); }
+
+export function pathSet(path: i32, depth: i32, node: i32, off: i32, min: u64, max: u64): void {
+  st32(path + P_NODE + (depth << 2), node);
+  st32(path + P_OFF + (depth << 2), off);
+  st64(path + P_MIN + (depth << 3), min);
+  st64(path + P_MAX + (depth << 3), max);
+}
+
+/** Records the root-to-leaf path to the slot containing index (tree must not be empty). */
+export function pathWalk(tree: i32, path: i32, index: u64): void {
+  const height = treeHeight(tree);
+  let node = treeRoot(tree);
+  let min: u64 = 0;
+  let max: u64 = KEY_MAX;
+  for (let depth = 0; depth < height; depth++) {
+    const end = nodeEnd(node);
+    const i = nodeFind(node, end, index);
+    pathSet(path, depth, node, i, min, max);
+    if (depth == height - 1) break;
+    const childMin = slotMin(node, i, min);
+    max = slotMax(node, i, end, max);
+    min = childMin;
+    node = nodeSlot(node, nodeType(node), i);
+  }
+}
+
+/** Points depth..bottom of a path at the child in slot `off` of the node at `depth`, then leftmost (or rightmost) below. */
+function pathDescend(path: i32, depth: i32, bottom: i32, rightmost: bool): void {
+  for (let d = depth; d < bottom; d++) {
+    const node = pathNode(path, d);
+    const i = pathOff(path, d);
+    const end = nodeEnd(node);
+    const child = nodeSlot(node, nodeType(node), i);
+    const childOff = rightmost ? nodeEnd(child) : 0;
+    pathSet(path, d + 1, child, childOff, slotMin(node, i, pathMin(path, d)), slotMax(node, i, end, pathMax(path, d)));
+  }
+}
+
+/** Moves the path to the next node at `depth` (a sibling or a cousin); false at the right edge. */
+export function pathNextNode(path: i32, depth: i32): bool {
+  let d = depth - 1;
+  while (d >= 0 && pathOff(path, d) >= nodeEnd(pathNode(path, d))) d--;
+  if (d < 0) return false;
+  pathSetOff(path, d, pathOff(path, d) + 1);
+  pathDescend(path, d, depth, false);
+  return true;
+}
+
+/** Moves the path to the previous node at `depth`; false at the left edge. */
+export function pathPrevNode(path: i32, depth: i32): bool {
+  let d = depth - 1;
+  while (d >= 0 && pathOff(path, d) == 0) d--;
+  if (d < 0) return false;
+  pathSetOff(path, d, pathOff(path, d) - 1);
+  pathDescend(path, d, depth, true);
+  return true;
+}
+
+/** mtree_load: the handle of the range containing index. */
+export function treeLoad(tree: i32, index: u64): i32 {
+  let node = treeRoot(tree);
+  if (node == 0) return 0;
+  while (true) {
+    const type = nodeType(node);
+    const slot = nodeSlot(node, type, nodeFind(node, nodeEnd(node), index));
+    if (type == NODE_LEAF) return slot;
+    node = slot;
+  }
+  return 0;
+}
+
+/** The range containing index, NULL ranges included: returns its handle, bounds in RES. */
+export function treeWalk(tree: i32, index: u64): i32 {
+  let node = treeRoot(tree);
+  let min: u64 = 0;
+  let max: u64 = KEY_MAX;
+  let slot = 0;
+  while (node != 0) {
+    const type = nodeType(node);
+    const end = nodeEnd(node);
+    const i = nodeFind(node, end, index);
+    const slotLo = slotMin(node, i, min);
+    max = slotMax(node, i, end, max);
+    min = slotLo;
+    slot = nodeSlot(node, type, i);
+    if (type == NODE_LEAF) break;
+    node = slot;
+  }
+  stKeyF64(RES + (RES_FIRST << 3), min);
+  stKeyF64(RES + (RES_LAST << 3), max);
+  return slot;
+}
+
+/**
+ * Fills the iteration page with the non-NULL ranges intersecting [first, last], starting
+ * with the range containing first. Uses the left path as its cursor.
+ */
+export function treePage(tree: i32, path: i32, first: u64, last: u64): i32 {
+  if (treeRoot(tree) == 0) return 0;
+  const bottom = treeHeight(tree) - 1;
+  pathWalk(tree, path, first);
+  let rows = 0;
+  while (true) {
+    const leaf = pathNode(path, bottom);
+    const end = nodeEnd(leaf);
+    const min = pathMin(path, bottom);
+    const max = pathMax(path, bottom);
+    for (let i = pathOff(path, bottom); i <= end; i++) {
+      const lo = slotMin(leaf, i, min);
+      if (lo > last) return rows;
+      const handle = nodeSlot(leaf, NODE_LEAF, i);
+      if (handle == 0) continue;
+      const row = PAGE + rows * 24;
+      stKeyF64(row, lo);
+      stKeyF64(row + 8, slotMax(leaf, i, end, max));
+      stKeyF64(row + 16, <u64>handle);
+      rows++;
+      if (rows == PAGE_ROWS) return rows;
+    }
+    if (max >= last || !pathNextNode(path, bottom)) return rows;
+  }
+  return rows;
+}

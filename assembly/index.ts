@@ -1,0 +1,58 @@
+/**
+ * The WebAssembly ABI: the only file with exports. Keys cross as f64 (exact below 2^53) and
+ * become u64 here; handles and tree pointers are i32; multi-value results go to the result
+ * registers and the iteration page (see core/scratch.ts). No logic beyond argument plumbing.
+ */
+
+import { MODE_INSERT } from "./shared/layout";
+import { poolInit, poolLive, poolGrows } from "./core/pool";
+import {
+  treeCreate as coreTreeCreate, treeRelease as coreTreeRelease, treeClear as coreTreeClear, treeDup,
+  treeFlags as coreTreeFlags, treeSetFlags, treeGeneration, treeHeight, treeNodes, treeReserved,
+  treeRoot, treeUnreserve,
+} from "./core/tree";
+import { treeLoad, treeWalk, treePage } from "./core/walk";
+import { treeStore } from "./core/store";
+import { treeEmptyArea } from "./core/gap";
+import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
+import { RES, PAGE, LPATH, BASE } from "./core/scratch";
+
+poolInit();
+
+export function resAddr(): i32 { return RES; }
+export function pageAddr(): i32 { return PAGE; }
+export function baseAddr(): i32 { return BASE; }
+export function poolLiveNodes(): i32 { return poolLive(); }
+export function memGrowCount(): i32 { return poolGrows(); }
+
+export function treeCreate(flags: i32, maxNodes: i32): i32 { return coreTreeCreate(flags, maxNodes); }
+export function treeRelease(tree: i32): void { coreTreeRelease(tree); }
+export function treeClear(tree: i32): void { coreTreeClear(tree); }
+export function treeFlags(tree: i32): i32 { return coreTreeFlags(tree); }
+export function setFlags(tree: i32, flags: i32): void { treeSetFlags(tree, flags); }
+export function generation(tree: i32): i32 { return treeGeneration(tree); }
+export function height(tree: i32): i32 { return treeHeight(tree); }
+export function nodeCount(tree: i32): i32 { return treeNodes(tree); }
+export function reservedCount(tree: i32): i32 { return treeReserved(tree); }
+export function rootNode(tree: i32): i32 { return treeRoot(tree); }
+
+export function load(tree: i32, index: f64): i32 { return treeLoad(tree, <u64>index); }
+export function walk(tree: i32, index: f64): i32 { return treeWalk(tree, <u64>index); }
+export function store(tree: i32, first: f64, last: f64, handle: i32, mode: i32): i32 {
+  return treeStore(tree, <u64>first, <u64>last, handle, mode, false);
+}
+export function preallocate(tree: i32, first: f64, last: f64, handle: i32): i32 {
+  const status = treeStore(tree, <u64>first, <u64>last, handle, 0, true);
+  return status < 0 ? status : 0;
+}
+export function unreserve(tree: i32): void { treeUnreserve(tree); }
+export function emptyArea(tree: i32, min: f64, max: f64, size: f64, rev: i32): i32 {
+  return treeEmptyArea(tree, <u64>min, <u64>max, <u64>size, rev != 0);
+}
+export function page(tree: i32, first: f64, last: f64): i32 { return treePage(tree, LPATH, <u64>first, <u64>last); }
+export function dup(tree: i32): i32 { return treeDup(tree); }
+export function validate(tree: i32): i32 { return treeValidate(tree); }
+export function nodeRead(node: i32): void { coreNodeRead(node); }
+
+// Keep MODE_INSERT referenced for readers of the ABI: store(…, mode) takes MODE_* values.
+export const MODE_INSERT_VALUE: i32 = MODE_INSERT;

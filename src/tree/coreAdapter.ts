@@ -1,0 +1,161 @@
+/**
+ * CoreAdapter: the one CoreBackend implementation, over the raw functions of a core. The WASM
+ * backend feeds it the instance's exports; the pure-TS backend feeds it the generated
+ * src/core functions. Keeping a single adapter means both backends share every line of
+ * glue: result registers, pages, node views and validation messages.
+ */
+
+import type { BackendKind, CoreBackend, NodeView } from './backend.js';
+import type { EntryTable } from './entries.js';
+
+/** The raw core ABI (assembly/index.ts): keys as numbers, handles and pointers as i32. */
+export interface RawCore {
+  resAddr(): number;
+  pageAddr(): number;
+  poolLiveNodes(): number;
+  treeCreate(flags: number, maxNodes: number): number;
+  treeRelease(tree: number): void;
+  treeClear(tree: number): void;
+  treeFlags(tree: number): number;
+  setFlags(tree: number, flags: number): void;
+  generation(tree: number): number;
+  height(tree: number): number;
+  nodeCount(tree: number): number;
+  reservedCount(tree: number): number;
+  rootNode(tree: number): number;
+  load(tree: number, index: number): number;
+  walk(tree: number, index: number): number;
+  store(tree: number, first: number, last: number, handle: number, mode: number): number;
+  preallocate(tree: number, first: number, last: number, handle: number): number;
+  unreserve(tree: number): void;
+  emptyArea(tree: number, min: number, max: number, size: number, rev: number): number;
+  page(tree: number, first: number, last: number): number;
+  dup(tree: number): number;
+  validate(tree: number): number;
+  nodeRead(node: number): void;
+}
+
+const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
+
+const VALIDATE_MESSAGES: Record<number, string> = {
+  1: 'pivots out of order or outside the node range',
+  2: 'last pivot of a non-full node is not the node max',
+  3: 'child parent pointer or parent slot mismatch',
+  4: 'leaf at the wrong depth',
+  5: 'two NULL ranges in a row',
+  6: 'non-rightmost leaf ends in NULL',
+  7: 'node below minimum occupancy',
+  8: 'stored gap differs from the computed gap',
+  9: 'stale data past the end of a node',
+  10: 'node count differs from the tree accounting',
+  11: 'wrong node type for its depth',
+  12: 'root is an internal node with one child, or an empty leaf',
+};
+
+export class CoreAdapter implements CoreBackend {
+  res!: Float64Array;
+  pageBuf!: Float64Array;
+  private f64: Float64Array | null = null;
+  private readonly resIndex: number;
+  private readonly pageIndex: number;
+
+  constructor(
+    readonly kind: BackendKind,
+    readonly raw: RawCore,
+    readonly entries: EntryTable,
+    private readonly memoryF64: () => Float64Array,
+  ) {
+    this.resIndex = raw.resAddr() >>> 3;
+    this.pageIndex = raw.pageAddr() >>> 3;
+    this.refresh();
+  }
+
+  /** Re-creates the register views after memory grew (old views are detached). */
+  private refresh(): void {
+    const f64 = this.memoryF64();
+    if (f64 === this.f64) return;
+    this.f64 = f64;
+    this.res = f64.subarray(this.resIndex, this.resIndex + 8);
+    this.pageBuf = f64.subarray(this.pageIndex, this.pageIndex + 768);
+  }
+
+  treeCreate(flags: number, maxNodes: number): number {
+    const tree = this.raw.treeCreate(flags, maxNodes);
+    this.refresh();
+    return tree;
+  }
+  treeRelease(tree: number): void { this.raw.treeRelease(tree); }
+  treeClear(tree: number): void { this.raw.treeClear(tree); }
+  flags(tree: number): number { return this.raw.treeFlags(tree); }
+  setFlags(tree: number, flags: number): void { this.raw.setFlags(tree, flags); }
+  generation(tree: number): number { return this.raw.generation(tree); }
+  height(tree: number): number { return this.raw.height(tree); }
+  nodeCount(tree: number): number { return this.raw.nodeCount(tree); }
+  reservedCount(tree: number): number { return this.raw.reservedCount(tree); }
+  isEmpty(tree: number): boolean { return this.raw.rootNode(tree) === 0; }
+  /** Nodes alive in the whole pool, tree headers included. */
+  liveNodes(): number { return this.raw.poolLiveNodes(); }
+
+  load(tree: number, index: number): number { return this.raw.load(tree, index); }
+  walk(tree: number, index: number): number { return this.raw.walk(tree, index); }
+
+  store(tree: number, first: number, last: number, handle: number, mode: number): number {
+    const status = this.raw.store(tree, first, last, handle, mode);
+    this.refresh();
+    return status;
+  }
+
+  preallocate(tree: number, first: number, last: number, handle: number): number {
+    const status = this.raw.preallocate(tree, first, last, handle);
+    this.refresh();
+    return status;
+  }
+
+  unreserve(tree: number): void { this.raw.unreserve(tree); }
+
+  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number {
+    return this.raw.emptyArea(tree, min, max, size, rev ? 1 : 0);
+  }
+
+  page(tree: number, first: number, last: number): number { return this.raw.page(tree, first, last); }
+
+  dup(tree: number): number {
+    const copy = this.raw.dup(tree);
+    this.refresh();
+    return copy === 0 ? -12 : copy;
+  }
+
+  validate(tree: number): string | null {
+    const code = this.raw.validate(tree);
+    if (code === 0) return null;
+    const node = this.res[0];
+    const slot = this.res[1];
+    return `maple tree invalid: ${VALIDATE_MESSAGES[code] ?? `code ${code}`} (node 0x${node.toString(16)}, slot ${slot})`;
+  }
+
+  nodes(tree: number): NodeView | null {
+    const root = this.raw.rootNode(tree);
+    return root === 0 ? null : this.nodeView(root, 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  private nodeView(addr: number, min: number, max: number): NodeView {
+    this.raw.nodeRead(addr);
+    const page = this.pageBuf;
+    const type = NODE_TYPES[page[0]] as NodeView['type'];
+    const end = page[1];
+    const pivots: number[] = [];
+    const slots: number[] = [];
+    const gaps: number[] = [];
+    for (let i = 0; i <= end; i++) {
+      pivots.push(i < end ? page[3 + i] : max);
+      slots.push(page[19 + i]);
+      if (type === 'arange') gaps.push(page[35 + i]);
+    }
+    const view: NodeView = { addr, type, min, max, end, pivots, slots };
+    if (type === 'arange') view.gaps = gaps;
+    if (type !== 'leaf') {
+      view.children = slots.map((child, i) => this.nodeView(child, i > 0 ? pivots[i - 1] + 1 : min, pivots[i]));
+    }
+    return view;
+  }
+}

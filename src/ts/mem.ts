@@ -1,0 +1,56 @@
+/**
+ * Memory primitives for the pure-TS build of the core: the generated src/core/*.ts (copied
+ * from assembly/core by scripts/gen-ts-core.mjs) import these instead of assembly/core/mem.ts.
+ * Memory is one ArrayBuffer with three views; u64 fields are stored as f64, which is exact for
+ * every key below 2^53. Growing copies into a larger buffer, so addresses stay valid.
+ */
+
+let buffer = new ArrayBuffer(1 << 20);
+let F64 = new Float64Array(buffer);
+let I32 = new Int32Array(buffer);
+let U8 = new Uint8Array(buffer);
+
+let retainHook: (handle: number) => void = () => {};
+let releaseHook: (handle: number) => void = () => {};
+
+/** Connects the core's entry reference counting to an EntryTable. */
+export function setEntryHooks(retain: (h: number) => void, release: (h: number) => void): void {
+  retainHook = retain;
+  releaseHook = release;
+}
+
+export function hostRetain(handle: number): void {
+  if (handle > 1) retainHook(handle);
+}
+
+export function hostRelease(handle: number): void {
+  if (handle > 1) releaseHook(handle);
+}
+
+export function ld64(p: number): number { return F64[p >>> 3]; }
+export function st64(p: number, v: number): void { F64[p >>> 3] = v; }
+export function ld32(p: number): number { return I32[p >>> 2]; }
+export function st32(p: number, v: number): void { I32[p >>> 2] = v; }
+export function ld8(p: number): number { return U8[p]; }
+export function st8(p: number, v: number): void { U8[p] = v; }
+export function stKeyF64(p: number, v: number): void { F64[p >>> 3] = v; }
+export function memZero(p: number, n: number): void { U8.fill(0, p, p + n); }
+export function memMove(dst: number, src: number, n: number): void { U8.copyWithin(dst, src, src + n); }
+export function idiv(a: number, b: number): number { return (a / b) | 0; }
+
+export function memBase(): number { return 256; }
+export function memBytes(): number { return buffer.byteLength; }
+export function memGrow(bytes: number): boolean {
+  const size = Math.max(buffer.byteLength * 2, buffer.byteLength + bytes);
+  if (size > 0x7fff0000) return false;
+  const grown = new ArrayBuffer(size);
+  new Uint8Array(grown).set(U8);
+  buffer = grown;
+  F64 = new Float64Array(buffer);
+  I32 = new Int32Array(buffer);
+  U8 = new Uint8Array(buffer);
+  return true;
+}
+
+/** Views for the backend wrapper (re-read after any call that may grow memory). */
+export function memF64(): Float64Array { return F64; }

@@ -1,0 +1,100 @@
+// White-box differential test of the cores (CoreBackend level) against a flat array model:
+// every index of a small key space is checked after every write, and validate() runs each time.
+import { describe, it, expect } from 'vitest';
+import { tsBackend } from '../../src/ts/TsBackend.js';
+import type { CoreBackend } from '../../src/tree/backend.js';
+import { coreBackends } from '../support/cores.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Model over [0, span): handle per index; everything >= span is NULL. */
+function checkAgainst(core: CoreBackend, tree: number, model: Int32Array, where: string) {
+  const problem = core.validate(tree);
+  if (problem) throw new Error(`${where}: ${problem}`);
+  let i = 0;
+  while (i < model.length) {
+    const h = core.walk(tree, i);
+    const first = core.res[0];
+    const last = core.res[1];
+    expect(h, `${where}: handle at ${i}`).toBe(model[i]);
+    expect(first <= i && i <= last, `${where}: range [${first},${last}] holds ${i}`).toBe(true);
+    const stop = Math.min(last, model.length - 1);
+    for (let j = i; j <= stop; j++) if (model[j] !== h) throw new Error(`${where}: index ${j} = ${model[j]}, range [${first},${last}] = ${h}`);
+    // Ranges are maximal for NULL (coalesced) and exact for entries (each store is its own range).
+    if (h === 0 && first > 0) expect(model[first - 1], `${where}: NULL not coalesced left at ${first}`).not.toBe(0);
+    if (last >= model.length - 1) break;
+    i = last + 1;
+  }
+}
+
+describe.each(coreBackends())('core $name', ({ make }) => {
+  for (const [span, ops, flags] of [[200, 3000, 0], [5000, 6000, 0], [5000, 6000, 1], [60000, 4000, 1]] as const) {
+    it(`random stores over ${span} keys (flags ${flags})`, () => {
+      const core = make();
+      const seed = 1000 + span + flags;
+      const rnd = mulberry32(seed);
+      const tree = core.treeCreate(flags, 0);
+      const model = new Int32Array(span);
+      // Entries: each store gets a fresh handle so ranges never merge.
+      for (let op = 0; op < ops; op++) {
+        const first = Math.floor(rnd() * span);
+        const len = rnd() < 0.7 ? 1 + Math.floor(rnd() * 8) : 1 + Math.floor(rnd() * span / 4);
+        const last = Math.min(span - 1, first + len - 1);
+        const erase = rnd() < 0.35;
+        const handle = erase ? 0 : core.entries.alloc({ op });
+        const status = core.store(tree, first, last, handle, 0);
+        expect(status, `seed ${seed} op ${op}`).toBeGreaterThanOrEqual(0);
+        model.fill(handle, first, last + 1);
+        if (op % 7 === 0 || span <= 200) checkAgainst(core, tree, model, `seed ${seed} op ${op} store [${first},${last}]=${handle}`);
+      }
+      checkAgainst(core, tree, model, `seed ${seed} end`);
+      core.treeRelease(tree);
+    });
+  }
+
+  it('sequential build and erase of 20,000 ranges', () => {
+    const core = make();
+    const tree = core.treeCreate(0, 0);
+    for (let i = 0; i < 20000; i++) {
+      expect(core.store(tree, 16 * i, 16 * i + 9, core.entries.alloc(i), 0)).toBeGreaterThanOrEqual(0);
+    }
+    expect(core.validate(tree)).toBeNull();
+    for (let i = 0; i < 20000; i += 2) core.store(tree, 16 * i, 16 * i + 9, 0, 0);
+    expect(core.validate(tree)).toBeNull();
+    for (let i = 1; i < 20000; i += 2) {
+      expect(core.load(tree, 16 * i + 3)).toBeGreaterThan(1);
+      expect(core.load(tree, 16 * i - 16 + 3)).toBe(0);
+    }
+    for (let i = 1; i < 20000; i += 2) core.store(tree, 16 * i, 16 * i + 9, 0, 0);
+    expect(core.validate(tree)).toBeNull();
+    expect(core.isEmpty(tree)).toBe(true);
+    expect(core.nodeCount(tree)).toBe(0);
+    core.treeRelease(tree);
+  });
+
+  it('spanning NULL store over the whole space empties the tree', () => {
+    const core = make();
+    const tree = core.treeCreate(1, 0);
+    for (let i = 0; i < 3000; i++) core.store(tree, 10 * i, 10 * i + 5, core.entries.alloc(i), 0);
+    expect(core.height(tree)).toBeGreaterThan(2);
+    core.store(tree, 0, MAX, 0, 0);
+    expect(core.isEmpty(tree)).toBe(true);
+    expect(core.validate(tree)).toBeNull();
+    expect(core.nodeCount(tree)).toBe(0);
+  });
+});
+
+it('ts backend is a singleton', () => {
+  expect(tsBackend()).toBe(tsBackend());
+});
