@@ -1,14 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backends } from './support/backends.js';
 import { loadVectors, replayVector } from './support/vectors.js';
 
 const vectors = loadVectors();
 
 describe.each(backends)('kernel vectors ($name backend)', (backend) => {
-  beforeAll(async () => {
-    await backend.setup?.();
-  });
-
   it('ships all 21 vectors', () => {
     expect(vectors.length).toBe(21);
   });

@@ -1,6 +1,7 @@
 /**
  * The backends every tree suite runs against (describe.each over this list).
- * `make()` returns options that select the backend for `new MapleTree(options)`.
+ * `options()` returns what selects the backend for `new MapleTree(options)`. The WASM core is
+ * instantiated (debug build) by test/setup.ts before any suite runs.
  */
 
 import type { MapleTreeOptions } from '../../src/tree/MapleTree.js';
@@ -8,10 +9,12 @@ import { naiveBackend } from './NaiveBackend.js';
 
 export interface BackendCase {
   name: string;
-  /** Prepares the backend (e.g. awaits init()); runs in beforeAll. */
-  setup?: () => Promise<void>;
   /** Options selecting this backend. */
   options: () => MapleTreeOptions;
 }
 
-export const backends: BackendCase[] = [{ name: 'naive', options: () => ({ _core: naiveBackend }) }];
+export const backends: BackendCase[] = [
+  { name: 'naive', options: () => ({ _core: naiveBackend }) },
+  { name: 'wasm', options: () => ({ backend: 'wasm' }) },
+  { name: 'ts', options: () => ({ backend: 'ts' }) },
+];
