@@ -1,0 +1,16 @@
+/**
+ * maple-gpuvm: the Linux kernel's maple tree and DRM GPU VA manager for JavaScript.
+ * Everything in the public contract is exported from here.
+ */
+
+export { init } from './wasm/load.js';
+export type { WasmSource } from './wasm/load.js';
+export { MapleTree, MAX_INDEX } from './tree/MapleTree.js';
+export type { Range, CyclicAllocation, MapleTreeOptions, StoreType, ExternalLock } from './tree/MapleTree.js';
+export { MaState } from './tree/MaState.js';
+export type { MaStatus } from './tree/MaState.js';
+export { MapleError } from './tree/errors.js';
+export type { MapleErrorCode } from './tree/errors.js';
+export { ZERO_ENTRY } from './tree/entries.js';
+export type { NodeView, BackendKind } from './tree/backend.js';
+export * from './gpuvm/index.js';
