@@ -7,13 +7,13 @@ import { describe, expect, it } from 'vitest';
 import type { GpuVa } from '../src/gpuvm/GpuVa.js';
 import type { GpuVm, GpuVmOps } from '../src/gpuvm/GpuVm.js';
 import type { GpuVaOpMap, GpuVaOpRemap, GpuVaOpUnmap } from '../src/gpuvm/ops.js';
-import { GPUVM_BACKENDS, makeVm } from './support/gpuvmBackends.js';
+import { GPUVM_BACKENDS, makeVm, prepareBackend } from './support/gpuvmBackends.js';
 import { canonOp, canonVas } from './support/gpuvmModel.js';
 
 const WINDOW = { start: 0, range: 1 << 20 };
 
 /** A VM whose callbacks are whatever `ops(vm)` returns. */
-function vmWith(backend: (typeof GPUVM_BACKENDS)[number], ops: (vm: GpuVm<string>) => GpuVmOps<string>) {
+function vmWith(backend: string, ops: (vm: GpuVm<string>) => GpuVmOps<string>) {
   const callbacks: GpuVmOps<string> = {};
   const vm = makeVm<string>(backend, { ...WINDOW, ops: callbacks });
   Object.assign(callbacks, ops(vm));
@@ -50,6 +50,7 @@ function snapshot(vm: GpuVm<string>) {
 }
 
 describe.each(GPUVM_BACKENDS)('callback mode (%s)', (backend) => {
+  prepareBackend(backend);
   it('a driver using insert/remove directly (kernel style) gets the same steps as list mode', () => {
     const list = makeVm<string>(backend, WINDOW);
     populate(list);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { GpuVa } from '../src/gpuvm/GpuVa.js';
 import type { GpuVm } from '../src/gpuvm/GpuVm.js';
 import { type GpuVaOp, remapToUnmapRange } from '../src/gpuvm/ops.js';
-import { GPUVM_BACKENDS, makeVm } from './support/gpuvmBackends.js';
+import { GPUVM_BACKENDS, makeVm, prepareBackend } from './support/gpuvmBackends.js';
 
 interface VecMapping {
   id?: string;
@@ -34,7 +34,7 @@ const vectors: Vector[] = JSON.parse(
 ).vectors;
 
 /** A VM holding the vector's initial mappings, and the VA -> vector id naming. */
-function setup(backend: (typeof GPUVM_BACKENDS)[number], v: Vector, withCallbacks: (vm: GpuVm<string>) => object = () => ({})) {
+function setup(backend: string, v: Vector, withCallbacks: (vm: GpuVm<string>) => object = () => ({})) {
   const names = new Map<GpuVa<string>, string>();
   const callbacks = {};
   const vm = makeVm<string>(backend, {
@@ -88,6 +88,7 @@ function request(vm: GpuVm<string>, v: Vector): GpuVaOp<string>[] {
 }
 
 describe.each(GPUVM_BACKENDS)('gpuvm.json vectors (%s)', (backend) => {
+  prepareBackend(backend);
   describe('list mode', () => {
     it.each(vectors.map((v) => [v.id, v] as const))('%s', (_id, v) => {
       const { vm, names } = setup(backend, v);

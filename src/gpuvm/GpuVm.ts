@@ -89,6 +89,12 @@ export interface SmOptions {
 
 type Undo = () => void;
 
+/** One undo step; tree steps are skipped when a snapshot of the tree is restored instead. */
+interface UndoStep {
+  undo: Undo;
+  tree: boolean;
+}
+
 export class GpuVm<O = unknown, C = unknown> {
   /** First address of the managed window. */
   readonly start: number;
@@ -98,14 +104,18 @@ export class GpuVm<O = unknown, C = unknown> {
   /** The kernel-reserved VA (a NULL-object VA), or null without reserveRange. */
   readonly reserved: GpuVa<O> | null;
 
-  private readonly tree: MapleTree<GpuVa<O>>;
+  private tree: MapleTree<GpuVa<O>>;
+  private readonly capped: boolean;
   private readonly lock: ExternalLock | null;
   private readonly ops: GpuVmOps<O, C>;
   private readonly extObjTest: ((obj: O) => boolean) | null;
   /** Bumped by every change to the tree; op tickets are checked against it. */
   private gen = 0;
   /** Undo steps of the open atomic section(s), newest last; null outside one. */
-  private journal: Undo[] | null = null;
+  private journal: UndoStep[] | null = null;
+  /** Under maxNodes: the tree as the outermost atomic section found it, and the VAs it touched. */
+  private snapshot: MapleTree<GpuVa<O>> | null = null;
+  private touched: Set<GpuVa<O>> | null = null;
   private readonly bos = new Map<O, VmBo<O>>();
   private extList = new Set<VmBo<O>>();
   private evictList = new Set<VmBo<O>>();
@@ -126,6 +136,7 @@ export class GpuVm<O = unknown, C = unknown> {
     this.ops = options.ops ?? {};
     this.extObjTest = options.isExtObj ?? null;
     this.tree = new MapleTree<GpuVa<O>>(treeOptions(options));
+    this.capped = options.maxNodes !== undefined;
     this.reserved = this.insertReserved(options.reserveOffset ?? 0, options.reserveRange ?? 0);
   }
 
@@ -618,14 +629,22 @@ export class GpuVm<O = unknown, C = unknown> {
     }
     va._vm = this;
     this.gen++;
-    this.record(() => this.treeErase(va));
+    this.touched?.add(va);
+    this.recordTree(() => this.treeErase(va));
   }
 
   private treeErase(va: GpuVa<O>): void {
-    this.tree.erase(va.addr);
+    try {
+      this.tree.erase(va.addr);
+    } catch (err) {
+      // Erasing can need nodes too (rebalancing); the tree is unchanged when it throws.
+      if (isMapleError(err, 'ENOMEM')) throw gpuvmError('ENOMEM', 'remove', 'out of tree nodes');
+      throw err;
+    }
     va._vm = null;
     this.gen++;
-    this.record(() => this.treeInsert('rollback', va));
+    this.touched?.add(va);
+    this.recordTree(() => this.treeInsert('rollback', va));
   }
 
   private insertReserved(addr: number, range: number): GpuVa<O> | null {
@@ -643,39 +662,84 @@ export class GpuVm<O = unknown, C = unknown> {
 
   /** Appends an undo step when inside an atomic section. */
   private record(undo: Undo): void {
-    if (this.journal !== null) this.journal.push(undo);
+    if (this.journal !== null) this.journal.push({ undo, tree: false });
+  }
+
+  private recordTree(undo: Undo): void {
+    if (this.journal !== null) this.journal.push({ undo, tree: true });
   }
 
   /**
    * Runs fn; if it throws, undoes every change it made (newest first) and rethrows. Nests:
    * an inner section's steps join the outer one on success.
+   *
+   * Under a node cap (maxNodes) undoing can itself run out of nodes, since erasing and
+   * re-inserting may restructure the tree. The outermost section then keeps a duplicate of
+   * the tree (O(n), within the same cap) and restores by swapping it back in.
    */
   private atomically<T>(fn: () => T): T {
     const outer = this.journal;
     const journal = outer ?? [];
     const mark = journal.length;
+    if (outer === null && this.capped) this.takeSnapshot();
     this.journal = journal;
     try {
-      return fn();
+      const result = fn();
+      if (outer === null) this.dropSnapshot();
+      return result;
     } catch (err) {
-      this.rollback(journal, mark);
+      this.journal = outer;
+      this.rollback(journal, mark, outer === null);
       throw err;
     } finally {
       this.journal = outer;
     }
   }
 
-  private rollback(journal: Undo[], mark: number): void {
-    if (journal.length === mark) return;
+  private rollback(journal: UndoStep[], mark: number, outermost: boolean): void {
+    if (journal.length === mark) {
+      if (outermost) this.dropSnapshot();
+      return;
+    }
     const saved = this.journal;
     this.journal = null;
+    const swap = outermost && this.snapshot !== null;
     try {
-      while (journal.length > mark) journal.pop()!();
+      while (journal.length > mark) {
+        const step = journal.pop()!;
+        if (!(swap && step.tree)) step.undo();
+      }
+      if (swap) this.restoreSnapshot();
     } finally {
       this.journal = saved;
+      if (outermost) this.dropSnapshot();
       // A fresh generation: anything stamped in the abandoned state is stale.
       this.gen++;
     }
+  }
+
+  private takeSnapshot(): void {
+    try {
+      this.snapshot = this.tree.dup();
+    } catch (err) {
+      if (isMapleError(err, 'ENOMEM')) throw gpuvmError('ENOMEM', 'apply', 'out of tree nodes');
+      throw err;
+    }
+    this.touched = new Set();
+  }
+
+  /** Puts the snapshot back as the tree and re-derives which touched VAs are in it. */
+  private restoreSnapshot(): void {
+    const dropped = this.tree;
+    this.tree = this.snapshot!;
+    this.snapshot = dropped;
+    for (const va of this.touched!) va._vm = this.tree.load(va.addr) === va ? this : null;
+  }
+
+  private dropSnapshot(): void {
+    this.snapshot?.destroy();
+    this.snapshot = null;
+    this.touched = null;
   }
 
   private maybeAtomic(options: SmOptions, fn: () => void): void {

@@ -1,20 +1,38 @@
 /**
- * GpuVm construction for tests, once per tree backend. 'naive' runs the tree facade over the
- * test-only sorted-array core; 'ts' and 'wasm' are the real cores.
+ * GpuVm construction for tests, once per tree backend listed by ./backends.ts ('naive' runs
+ * the tree facade over the test-only sorted-array core; 'ts' and 'wasm' are the real cores).
  */
 
+import { beforeAll } from 'vitest';
 import { GpuVm, type GpuVmOptions } from '../../src/gpuvm/GpuVm.js';
-import { NaiveBackend } from './NaiveBackend.js';
+import { type BackendCase, backends } from './backends.js';
 
-export type GpuVmBackend = 'naive' | 'ts' | 'wasm';
+export type GpuVmBackend = string;
 
-/** Backends the GpuVm suites run on. */
-export const GPUVM_BACKENDS: GpuVmBackend[] = ['naive'];
+/** Names of the backends the GpuVm suites run on. */
+export const GPUVM_BACKENDS: GpuVmBackend[] = backends.map((b) => b.name);
 
 export type VmOptions<O, C> = Omit<GpuVmOptions<O, C>, 'backend' | '_core'>;
 
-/** A GpuVm whose tree runs on backend. */
-export function makeVm<O = string, C = unknown>(backend: GpuVmBackend, options: VmOptions<O, C>): GpuVm<O, C> {
-  if (backend === 'naive') return new GpuVm<O, C>({ ...options, _core: new NaiveBackend() });
-  return new GpuVm<O, C>({ ...options, backend });
+function backendCase(name: GpuVmBackend): BackendCase {
+  const found = backends.find((b) => b.name === name);
+  if (!found) throw new Error(`unknown backend ${name}`);
+  return found;
+}
+
+/** Registers the backend's setup (e.g. WASM init) to run before the enclosing suite. */
+export function prepareBackend(name: GpuVmBackend): void {
+  beforeAll(async () => {
+    await backendCase(name).setup?.();
+  });
+}
+
+/** A GpuVm whose tree runs on the named backend. */
+export function makeVm<O = string, C = unknown>(name: GpuVmBackend, options: VmOptions<O, C>): GpuVm<O, C> {
+  const { backend, _core } = backendCase(name).options();
+  return new GpuVm<O, C>({
+    ...options,
+    ...(backend !== undefined && { backend }),
+    ...(_core !== undefined && { _core }),
+  });
 }
