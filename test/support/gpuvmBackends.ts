@@ -3,7 +3,6 @@
  * the tree facade over the test-only sorted-array core; 'ts' and 'wasm' are the real cores).
  */
 
-import { beforeAll } from 'vitest';
 import { GpuVm, type GpuVmOptions } from '../../src/gpuvm/GpuVm.js';
 import { type BackendCase, backends } from './backends.js';
 
@@ -20,11 +19,12 @@ function backendCase(name: GpuVmBackend): BackendCase {
   return found;
 }
 
-/** Registers the backend's setup (e.g. WASM init) to run before the enclosing suite. */
+/**
+ * Hook for per-backend preparation before a suite; nothing to do today, since test/setup.ts
+ * instantiates the WASM core before any suite runs.
+ */
 export function prepareBackend(name: GpuVmBackend): void {
-  beforeAll(async () => {
-    await backendCase(name).setup?.();
-  });
+  backendCase(name);
 }
 
 /** A GpuVm whose tree runs on the named backend. */
