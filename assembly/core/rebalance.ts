@@ -178,7 +178,7 @@ function runPushSibling(b: i32, n: i32, depth: i32, type: i32): i32 {
       nodeConsume(sibling);
       bigShift(b, n, count);
       bigAppendNode(b, 0, sibling, 0, count - 1, pathMax(LPATH, depth));
-      st32(PUSH_CUT, slots - 2);
+      st32(PUSH_CUT, slots - 1);
       return n + count;
     }
   }
@@ -189,7 +189,7 @@ function runPushSibling(b: i32, n: i32, depth: i32, type: i32): i32 {
       pathNextNode(RPATH, depth);
       nodeConsume(sibling);
       bigAppendNode(b, n, sibling, 0, count - 1, pathMax(RPATH, depth));
-      st32(PUSH_CUT, n + count - (slots - 2));
+      st32(PUSH_CUT, n + count - (slots - 1));
       return n + count;
     }
   }

@@ -8,12 +8,12 @@
  */
 
 import {
-  NODE_LEAF, MODE_INSERT, EEXIST, ENOMEM, RES_FIRST, RES_LAST, RES_OLD, RANGE_SLOTS, RANGE_MIN_END,
+  NODE_LEAF, MODE_INSERT, RANGE_PIVOTS, EEXIST, ENOMEM, RES_FIRST, RES_LAST, RES_OLD, RANGE_SLOTS, RANGE_MIN_END,
   WR_NEW_ROOT, WR_STORE_ROOT, WR_EXACT_FIT, WR_SPANNING_STORE, WR_SPLIT_STORE, WR_REBALANCE,
   WR_APPEND, WR_NODE_STORE, WR_SLOT_STORE, WR_NOTHING,
 } from "../shared/layout";
 import { stKeyF64, memMove, hostRetain, hostRelease } from "./mem";
-import { nodeEnd, nodeSlot, nodeSetSlot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
+import { nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
 import {
   treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeReserve, treeNodeAlloc,
   treeNewStamp, treeIsAlloc,
@@ -123,6 +123,10 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
 
   // A NULL write may not end a non-rightmost leaf: it must merge with the next leaf.
   const spanning = last > leafMax || (entry == 0 && last == leafMax && leafMax != KEY_MAX);
+  if (!spanning) {
+    const type = storeInLeaf(tree, leaf, offset, end, rMin, rMax, old, first, last, entry, height > 1, reserveOnly);
+    if (type >= 0) return type;
+  }
   treeNewStamp();
   let n = offset > 0 ? bigAppendNode(BIG_A, 0, leaf, 0, offset - 1, leafMax) : 0;
   if (rMin < first) bigSet(BIG_A, n++, first - 1, old, 0);
@@ -192,4 +196,84 @@ function storeExactFit(tree: i32, leaf: i32, offset: i32, entry: i32, old: i32):
   hostRelease(old);
   treeTouch(tree);
   return WR_EXACT_FIT;
+}
+
+/**
+ * The in-place leaf write behind append, slot store and node store: slots offset..offsetEnd
+ * are replaced by up to three rows (left remnant, entry, right remnant), NULL rows absorbing
+ * NULL neighbours, and the tail of the node moves by the difference. Returns -1 (nothing
+ * done) when the result would overflow the leaf or leave a non-root leaf deficient; the
+ * level loop handles those.
+ */
+function storeInLeaf(
+  tree: i32, leaf: i32, offset: i32, end: i32, rMin: u64, rMax: u64, old: i32,
+  first: u64, last: u64, entry: i32, deficientMatters: bool, reserveOnly: bool,
+): i32 {
+  const leafMax = pathMax(LPATH, treeHeight(tree) - 1);
+  let lo = offset;
+  let hi = nodeFind(leaf, end, last);
+  const endPivot = slotMax(leaf, hi, end, leafMax);
+  const endSlot = nodeSlot(leaf, NODE_LEAF, hi);
+  let keepLeft = rMin < first;
+  let keepRight = last < endPivot;
+  let midMin = first;
+  let midMax = last;
+  if (entry == 0) {
+    if (keepLeft && old == 0) { keepLeft = false; midMin = rMin; }
+    else if (!keepLeft && lo > 0 && nodeSlot(leaf, NODE_LEAF, lo - 1) == 0) { lo--; midMin = slotMin(leaf, lo, pathMin(LPATH, treeHeight(tree) - 1)); }
+    if (keepRight && endSlot == 0) { keepRight = false; midMax = endPivot; }
+    else if (!keepRight && hi < end && nodeSlot(leaf, NODE_LEAF, hi + 1) == 0) { hi++; midMax = slotMax(leaf, hi, end, leafMax); }
+  }
+  const rows = 1 + (keepLeft ? 1 : 0) + (keepRight ? 1 : 0);
+  const newEnd = end + rows - (hi - lo + 1);
+  if (newEnd >= RANGE_SLOTS || (deficientMatters && newEnd < RANGE_MIN_END)) return -1;
+  if (newEnd == 0 && entry == 0) return -1; // the tree empties: the root path frees the leaf
+  resRange(midMin, midMax);
+  let type = WR_NODE_STORE;
+  if (rMin == first && rMax == last) type = WR_EXACT_FIT;
+  else if (offset == end) type = WR_APPEND;
+  else if (newEnd == end) type = WR_SLOT_STORE;
+  if (reserveOnly) return type;
+
+  // References: every replaced slot goes, remnants come back, the entry is new.
+  hostRetain(entry);
+  if (keepLeft && keepRight && offset == hi) hostRetain(old);
+  for (let i = lo; i <= hi; i++) {
+    const handle = nodeSlot(leaf, NODE_LEAF, i);
+    if ((i == offset && keepLeft) || (i == hi && keepRight)) continue;
+    hostRelease(handle);
+  }
+
+  // Move the tail by the change in slot count, then write the new rows at lo.
+  const delta = lo + rows - hi - 1;
+  if (delta > 0) {
+    for (let i = end; i > hi; i--) leafMoveSlot(leaf, i, i + delta, leafMax);
+  } else if (delta < 0) {
+    for (let i = hi + 1; i <= end; i++) leafMoveSlot(leaf, i, i + delta, leafMax);
+  }
+  let at = lo;
+  if (keepLeft) { nodeSetPivot(leaf, at, first - 1); nodeSetSlot(leaf, NODE_LEAF, at, old); at++; }
+  if (at < RANGE_PIVOTS) nodeSetPivot(leaf, at, midMax);
+  nodeSetSlot(leaf, NODE_LEAF, at, entry);
+  at++;
+  if (keepRight) {
+    if (at < RANGE_PIVOTS) nodeSetPivot(leaf, at, endPivot);
+    nodeSetSlot(leaf, NODE_LEAF, at, endSlot);
+  }
+  // Clear what the node no longer uses; a non-full node ends on its max.
+  for (let i = newEnd + 1; i <= end; i++) {
+    nodeSetSlot(leaf, NODE_LEAF, i, 0);
+    if (i < RANGE_PIVOTS) nodeSetPivot(leaf, i, 0);
+  }
+  if (newEnd < RANGE_PIVOTS) nodeSetPivot(leaf, newEnd, leafMax);
+  nodeSetEnd(leaf, newEnd);
+  if (treeIsAlloc(tree)) gapUpdateUp(tree, treeHeight(tree) - 1);
+  treeTouch(tree);
+  return type;
+}
+
+/** Moves leaf slot i (and its pivot; slot 15 has the implied max) to slot j. */
+function leafMoveSlot(leaf: i32, i: i32, j: i32, leafMax: u64): void {
+  nodeSetSlot(leaf, NODE_LEAF, j, nodeSlot(leaf, NODE_LEAF, i));
+  if (j < RANGE_PIVOTS) nodeSetPivot(leaf, j, i < RANGE_PIVOTS ? nodePivot(leaf, i) : leafMax);
 }
