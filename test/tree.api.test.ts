@@ -398,7 +398,7 @@ describe.each(backends)('MapleTree API ($name backend)', ({ options }) => {
     });
 
     it('nodes() exposes the node structure', () => {
-      const tree = make();
+      const tree = make<number>();
       for (let i = 0; i < 100; i++) tree.store(i * 2, i);
       const root = tree.nodes()!;
       expect(root.min).toBe(0);
@@ -407,7 +407,7 @@ describe.each(backends)('MapleTree API ($name backend)', ({ options }) => {
     });
 
     it('validate() passes on a healthy tree', () => {
-      const tree = make();
+      const tree = make<number>();
       for (let i = 0; i < 500; i++) tree.storeRange(i * 7, i * 7 + 3, i);
       expect(() => tree.validate()).not.toThrow();
     });
