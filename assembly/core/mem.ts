@@ -44,6 +44,8 @@ declare function entryRelease(handle: i32): void;
 // @ts-ignore: decorator
 @inline export function memMove(dst: i32, src: i32, n: i32): void { memory.copy(<usize>dst, <usize>src, <usize>n); }
 // @ts-ignore: decorator
+@inline export function ctz32(x: i32): i32 { return ctz<i32>(x); }
+// @ts-ignore: decorator
 @inline export function idiv(a: i32, b: i32): i32 { return a / b; }
 
 /** First address the core may use (the stub runtime never allocates). */

@@ -12,7 +12,8 @@
  *  base+3328   big buffer B
  *  base+4608   piece table (up to 3 new nodes of a level)
  *  base+8192   iteration page: PAGE_ROWS × [first f64, last f64, handle f64]
- *  base+16384  first pool node
+ *  base+16384  free-node bitmap, 1 MiB: one bit per pool node (2 GiB of nodes)
+ *  base+16384+1 MiB  first pool node
  */
 
 import { memBase } from "./mem";
@@ -21,7 +22,7 @@ export const BASE: i32 = memBase();
 
 export const G_BUMP: i32 = BASE + 0;
 export const G_LIMIT: i32 = BASE + 4;
-export const G_FREE_HEAD: i32 = BASE + 8;
+export const G_HINT: i32 = BASE + 8;
 export const G_FREE_COUNT: i32 = BASE + 12;
 export const G_RESERVED: i32 = BASE + 16;
 export const G_LIVE: i32 = BASE + 20;
@@ -50,7 +51,9 @@ export const BIG_GAP: i32 = 768;
 export const PIECES: i32 = BASE + 4608;
 
 export const PAGE: i32 = BASE + 8192;
-export const POOL_START: i32 = BASE + 16384;
+export const BITMAP: i32 = BASE + 16384;
+export const BITMAP_BYTES: i32 = 1 << 20;
+export const POOL_START: i32 = BITMAP + BITMAP_BYTES;
 
 /** The top of the key space (the kernel's ULONG_MAX): 2^53 - 1. */
 export const KEY_MAX: u64 = 9007199254740991;

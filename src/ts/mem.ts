@@ -5,7 +5,7 @@
  * every key below 2^53. Growing copies into a larger buffer, so addresses stay valid.
  */
 
-let buffer = new ArrayBuffer(1 << 20);
+let buffer = new ArrayBuffer(4 << 20);
 let F64 = new Float64Array(buffer);
 let I32 = new Int32Array(buffer);
 let U8 = new Uint8Array(buffer);
@@ -36,6 +36,7 @@ export function st8(p: number, v: number): void { U8[p] = v; }
 export function stKeyF64(p: number, v: number): void { F64[p >>> 3] = v; }
 export function memZero(p: number, n: number): void { U8.fill(0, p, p + n); }
 export function memMove(dst: number, src: number, n: number): void { U8.copyWithin(dst, src, src + n); }
+export function ctz32(x: number): number { return 31 - Math.clz32(x & -x); }
 export function idiv(a: number, b: number): number { return (a / b) | 0; }
 
 export function memBase(): number { return 256; }
