@@ -20,7 +20,8 @@ export class RangeModel<V> {
 
   /** The raw entry at index (ZERO_ENTRY included). */
   raw(index: number): V | undefined {
-    return this.ranges.find((r) => r.first <= index && index <= r.last)?.entry;
+    const r = this.ranges[this.lowerBound(index)];
+    return r && r.first <= index ? r.entry : undefined;
   }
 
   load(index: number): V | undefined {
@@ -28,28 +29,42 @@ export class RangeModel<V> {
   }
 
   storeRange(first: number, last: number, entry: V | undefined): void {
-    const kept: ModelRange<V>[] = [];
-    for (const r of this.ranges) {
-      if (r.last < first || r.first > last) kept.push(r);
-      else {
-        if (r.first < first) kept.push({ first: r.first, last: first - 1, entry: r.entry });
-        if (r.last > last) kept.push({ first: last + 1, last: r.last, entry: r.entry });
-      }
-    }
-    if (entry !== undefined) kept.push({ first, last, entry });
-    this.ranges = kept.sort((a, b) => a.first - b.first);
+    const lo = this.lowerBound(first);
+    let hi = lo;
+    while (hi < this.ranges.length && this.ranges[hi].first <= last) hi++;
+    const replacement: ModelRange<V>[] = [];
+    const head = this.ranges[lo];
+    const tail = this.ranges[hi - 1];
+    if (hi > lo && head.first < first) replacement.push({ first: head.first, last: first - 1, entry: head.entry });
+    if (entry !== undefined) replacement.push({ first, last, entry });
+    if (hi > lo && tail.last > last) replacement.push({ first: last + 1, last: tail.last, entry: tail.entry });
+    this.ranges.splice(lo, hi - lo, ...replacement);
   }
 
   /** True if every index in [first, last] is empty (ZERO_ENTRY counts as used). */
   isFree(first: number, last: number): boolean {
-    return !this.ranges.some((r) => r.last >= first && r.first <= last);
+    const r = this.ranges[this.lowerBound(first)];
+    return !r || r.first > last;
   }
 
   erase(index: number): V | undefined {
-    const r = this.ranges.find((x) => x.first <= index && index <= x.last);
-    if (!r) return undefined;
-    this.ranges = this.ranges.filter((x) => x !== r);
+    const at = this.lowerBound(index);
+    const r = this.ranges[at];
+    if (!r || r.first > index) return undefined;
+    this.ranges.splice(at, 1);
     return r.entry;
+  }
+
+  /** Position of the first range whose last >= index. */
+  private lowerBound(index: number): number {
+    let lo = 0;
+    let hi = this.ranges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ranges[mid].last < index) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   find(index: number, max: number): ModelRange<V> | undefined {
