@@ -1,12 +1,18 @@
-// Generates the pure-TS core (src/core/) from the AssemblyScript core (assembly/core/) and the
-// shared layout: one source of truth for both backends. The transformation is mechanical:
-// AS decorators are dropped, AS number types become `number` aliases, memory primitives come
+// Generates the pure-TS core from the AssemblyScript core (assembly/core/) and the shared
+// layout: one source of truth for both backends. The transformation is mechanical: AS
+// decorators are dropped, AS number types become `number` aliases, memory primitives come
 // from src/ts/mem.ts, and import specifiers get the .js extension NodeNext wants.
+//
+//   node scripts/gen-ts-core.mjs          -> src/core/ (the shipped pure-TS backend)
+//   node scripts/gen-ts-core.mjs --tiny   -> test/generated/core-tiny/: the same core with
+//        6-slot leaves and 4-slot arange nodes and a private memory, so tests can drive
+//        splits, rebalances and spanning stores with few entries.
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const out = join(root, 'src/core');
+const tiny = process.argv.includes('--tiny');
+const out = join(root, tiny ? 'test/generated/core-tiny' : 'src/core');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
@@ -15,19 +21,29 @@ const header =
   '/* eslint-disable */\n' +
   'type i32 = number;\ntype u64 = number;\ntype bool = boolean;\n';
 
+/** Node geometry of the tiny variant (the kernel's min-slot rules scaled down). */
+const TINY = { RANGE_SLOTS: 6, RANGE_PIVOTS: 5, ARANGE_SLOTS: 4, ARANGE_PIVOTS: 3, RANGE_MIN_END: 2, ARANGE_MIN_END: 1 };
+
 function convert(source) {
   return source
     .replace(/^\s*\/\/ @ts-ignore: decorator\n/gm, '')
     .replace(/^@inline /gm, '')
-    .replace(/from "\.\/mem"/g, 'from "../ts/mem.js"')
+    .replace(/from "\.\/mem"/g, tiny ? 'from "./mem.js"' : 'from "../ts/mem.js"')
     .replace(/from "\.\.\/shared\/layout"/g, 'from "./layout.js"')
     .replace(/from "\.\/([\w-]+)"/g, 'from "./$1.js"');
 }
 
-writeFileSync(join(out, 'layout.ts'), readFileSync(join(root, 'assembly/shared/layout.ts'), 'utf8'));
+let layout = readFileSync(join(root, 'assembly/shared/layout.ts'), 'utf8');
+if (tiny) {
+  for (const [name, value] of Object.entries(TINY)) {
+    layout = layout.replace(new RegExp(`export const ${name} = \\d+;`), `export const ${name} = ${value};`);
+  }
+  writeFileSync(join(out, 'mem.ts'), readFileSync(join(root, 'src/ts/mem.ts'), 'utf8'));
+}
+writeFileSync(join(out, 'layout.ts'), layout);
 for (const name of readdirSync(join(root, 'assembly/core'))) {
   if (!name.endsWith('.ts') || name === 'mem.ts') continue;
   const source = readFileSync(join(root, 'assembly/core', name), 'utf8');
   writeFileSync(join(out, name), header + convert(source));
 }
-console.log(`gen-ts-core: wrote ${readdirSync(out).length} files to src/core/`);
+console.log(`gen-ts-core: wrote ${readdirSync(out).length} files to ${out.slice(root.length)}`);

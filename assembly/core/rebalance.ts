@@ -122,39 +122,50 @@ export function gapUpdateUp(tree: i32, depth: i32): void {
 ////////////////////////////////////////////////////////////////////////////////////////////
 // Split calculation.
 
-/** Moves a cut so the left piece does not end on NULL (only the rightmost leaf may). */
-function cutAvoidNull(b: i32, cut: i32, lo: i32, hi: i32, slots: i32, minCount: i32): i32 {
-  if (bigSlot(b, cut - 1) != 0) return cut;
-  if (cut + 1 - lo <= slots && hi - (cut + 1) >= minCount) return cut + 1;
-  return cut - 1;
+/**
+ * Finds cuts for rows from..n-1 into k pieces, each holding minCount..slots rows, none but
+ * the last ending on a NULL leaf slot (only the rightmost leaf may end in NULL). Cuts are
+ * tried nearest the even split first (or nearest `prefer`, for a push to a sibling). Writes
+ * the end row of each piece to PIECES[j..]; false when no cut fits.
+ */
+function bigCutFrom(b: i32, from: i32, n: i32, k: i32, j: i32, leaf: bool, slots: i32, minCount: i32, prefer: i32): bool {
+  const rows = n - from;
+  if (k == 1) {
+    if (rows < minCount || rows > slots) return false;
+    st32(PIECES + (j << 2), n);
+    return true;
+  }
+  const even = from + idiv(rows + k - 1, k);
+  const start = prefer > 0 ? from + prefer : even;
+  for (let step = 0; step < 2 * slots; step++) {
+    const cut = start + ((step & 1) != 0 ? -((step + 1) >> 1) : step >> 1);
+    const size = cut - from;
+    if (size < minCount || size > slots) continue;
+    if (leaf && bigSlot(b, cut - 1) == 0) continue;
+    if (bigCutFrom(b, cut, n, k - 1, j + 1, leaf, slots, minCount, 0)) {
+      st32(PIECES + (j << 2), cut);
+      return true;
+    }
+  }
+  return false;
 }
 
 /**
- * Cuts rows 0..n-1 into k pieces, writing the end row of each piece to PIECES[0..k-1].
- * `leftFull` > 0 asks for a left piece of that size (push to a sibling).
+ * Cuts rows 0..n-1 into at least k pieces (one more if no k-way cut fits), writing the end
+ * row of each piece to PIECES. `leftFull` > 0 asks for a left piece of that size (a push to a
+ * sibling). Returns the number of pieces.
  */
-function bigCut(b: i32, n: i32, k: i32, type: i32, leftFull: i32): void {
+function bigCut(b: i32, n: i32, k: i32, type: i32, leftFull: i32): i32 {
   const slots = typeSlots(type);
-  const minCount = typeMinEnd(type) + 1;
+  const minCount = k == 1 ? 1 : typeMinEnd(type) + 1;
   const leaf = type == NODE_LEAF;
   if (k == 1) {
     st32(PIECES, n);
-    return;
+    return 1;
   }
-  if (k == 2) {
-    let cut = leftFull > 0 ? leftFull : (n + 1) >> 1;
-    if (leaf) cut = cutAvoidNull(b, cut, 0, n, slots, minCount);
-    st32(PIECES, cut);
-    st32(PIECES + 4, n);
-    return;
-  }
-  let cut1 = idiv(n + 2, 3);
-  if (leaf) cut1 = cutAvoidNull(b, cut1, 0, n, slots, minCount);
-  let cut2 = cut1 + ((n - cut1 + 1) >> 1);
-  if (leaf) cut2 = cutAvoidNull(b, cut2, cut1, n, slots, minCount);
-  st32(PIECES, cut1);
-  st32(PIECES + 4, cut2);
-  st32(PIECES + 8, n);
+  if (bigCutFrom(b, 0, n, k, 0, leaf, slots, minCount, leftFull)) return k;
+  bigCutFrom(b, 0, n, k + 1, 0, leaf, slots, minCount, 0);
+  return k + 1;
 }
 
 /**
@@ -257,8 +268,7 @@ export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
       if (alloc) gapUpdateUp(tree, depth);
       return;
     }
-    const k = n <= slots ? 1 : (n <= 2 * slots - 2 ? 2 : 3);
-    bigCut(b, n, k, type, leftFull);
+    const k = bigCut(b, n, n <= slots ? 1 : (n <= 2 * slots - 2 ? 2 : 3), type, leftFull);
 
     // The parent level's buffer: left parent's slots before the run, k pieces, right
     // parent's slots after it; everything in between is dropped.
@@ -339,8 +349,7 @@ function rootWrite(tree: i32, b: i32, n: i32, type: i32, height: i32, alloc: boo
     treeSetRoot(tree, root, height);
     return;
   }
-  const k = n <= 2 * slots - 2 ? 2 : 3;
-  bigCut(b, n, k, type, 0);
+  const k = bigCut(b, n, n <= 2 * slots - 2 ? 2 : 3, type, 0);
   const pb = b == BIG_A ? BIG_B : BIG_A;
   let from = 0;
   let pieceMin: u64 = 0;

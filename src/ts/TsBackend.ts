@@ -7,56 +7,67 @@
 import type { CoreBackend } from '../tree/backend.js';
 import { CoreAdapter, type RawCore } from '../tree/coreAdapter.js';
 import { EntryTable } from '../tree/entries.js';
-import { setEntryHooks, memF64 } from './mem.js';
-import { poolInit, poolLive } from '../core/pool.js';
-import {
-  treeCreate, treeRelease, treeClear, treeDup, treeFlags, treeSetFlags, treeGeneration, treeHeight,
-  treeNodes, treeReserved, treeRoot, treeUnreserve,
-} from '../core/tree.js';
-import { treeLoad, treeWalk, treePage } from '../core/walk.js';
-import { treeStore } from '../core/store.js';
-import { treeEmptyArea } from '../core/gap.js';
-import { treeValidate, nodeRead } from '../core/debug.js';
-import { RES, PAGE, LPATH } from '../core/scratch.js';
+import * as mem from './mem.js';
+import * as pool from '../core/pool.js';
+import * as tree from '../core/tree.js';
+import * as walk from '../core/walk.js';
+import * as store from '../core/store.js';
+import * as gap from '../core/gap.js';
+import * as debug from '../core/debug.js';
+import * as scratch from '../core/scratch.js';
+
+/** The generated core's modules (a test build with another node geometry has the same shape). */
+export interface TsCoreModules {
+  mem: Pick<typeof mem, 'setEntryHooks' | 'memF64'>;
+  pool: Pick<typeof pool, 'poolInit' | 'poolLive'>;
+  tree: typeof tree;
+  walk: Pick<typeof walk, 'treeLoad' | 'treeWalk' | 'treePage'>;
+  store: Pick<typeof store, 'treeStore'>;
+  gap: Pick<typeof gap, 'treeEmptyArea'>;
+  debug: Pick<typeof debug, 'treeValidate' | 'nodeRead'>;
+  scratch: Pick<typeof scratch, 'RES' | 'PAGE' | 'LPATH'>;
+}
+
+/** Wires a generated core to the adapter: the TS counterpart of assembly/index.ts. */
+export function createTsCore(m: TsCoreModules): CoreAdapter {
+  const entries = new EntryTable();
+  m.mem.setEntryHooks((h) => entries.retain(h), (h) => entries.release(h));
+  m.pool.poolInit();
+  const t = m.tree;
+  const raw: RawCore = {
+    resAddr: () => m.scratch.RES,
+    pageAddr: () => m.scratch.PAGE,
+    poolLiveNodes: m.pool.poolLive,
+    treeCreate: t.treeCreate,
+    treeRelease: t.treeRelease,
+    treeClear: t.treeClear,
+    treeFlags: t.treeFlags,
+    setFlags: t.treeSetFlags,
+    generation: t.treeGeneration,
+    height: t.treeHeight,
+    nodeCount: t.treeNodes,
+    reservedCount: t.treeReserved,
+    rootNode: t.treeRoot,
+    load: m.walk.treeLoad,
+    walk: m.walk.treeWalk,
+    store: (tr, first, last, handle, mode) => m.store.treeStore(tr, first, last, handle, mode, false),
+    preallocate: (tr, first, last, handle) => {
+      const status = m.store.treeStore(tr, first, last, handle, 0, true);
+      return status < 0 ? status : 0;
+    },
+    unreserve: t.treeUnreserve,
+    emptyArea: (tr, min, max, size, rev) => m.gap.treeEmptyArea(tr, min, max, size, rev !== 0),
+    page: (tr, first, last) => m.walk.treePage(tr, m.scratch.LPATH, first, last),
+    dup: t.treeDup,
+    validate: m.debug.treeValidate,
+    nodeRead: m.debug.nodeRead,
+  };
+  return new CoreAdapter('ts', raw, entries, m.mem.memF64);
+}
 
 let backend: CoreAdapter | null = null;
 
-function createTsBackend(): CoreAdapter {
-  const entries = new EntryTable();
-  setEntryHooks((h) => entries.retain(h), (h) => entries.release(h));
-  poolInit();
-  const raw: RawCore = {
-    resAddr: () => RES,
-    pageAddr: () => PAGE,
-    poolLiveNodes: poolLive,
-    treeCreate,
-    treeRelease,
-    treeClear,
-    treeFlags,
-    setFlags: treeSetFlags,
-    generation: treeGeneration,
-    height: treeHeight,
-    nodeCount: treeNodes,
-    reservedCount: treeReserved,
-    rootNode: treeRoot,
-    load: treeLoad,
-    walk: treeWalk,
-    store: (tree, first, last, handle, mode) => treeStore(tree, first, last, handle, mode, false),
-    preallocate: (tree, first, last, handle) => {
-      const status = treeStore(tree, first, last, handle, 0, true);
-      return status < 0 ? status : 0;
-    },
-    unreserve: treeUnreserve,
-    emptyArea: (tree, min, max, size, rev) => treeEmptyArea(tree, min, max, size, rev !== 0),
-    page: (tree, first, last) => treePage(tree, LPATH, first, last),
-    dup: treeDup,
-    validate: treeValidate,
-    nodeRead,
-  };
-  return new CoreAdapter('ts', raw, entries, memF64);
-}
-
 /** The pure-TypeScript backend (created on first use; needs no init()). */
 export function tsBackend(): CoreBackend {
-  return (backend ??= createTsBackend());
+  return (backend ??= createTsCore({ mem, pool, tree, walk, store, gap, debug, scratch }));
 }

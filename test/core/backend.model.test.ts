@@ -36,32 +36,45 @@ function checkAgainst(core: CoreBackend, tree: number, model: Int32Array, where:
     if (last >= model.length - 1) break;
     i = last + 1;
   }
+  // Every handle still in the tree is counted live, and nothing else is.
+  const distinct = new Set<number>();
+  for (const h of model) if (h > 1) distinct.add(h);
+  expect(core.entries.liveCount, `${where}: live entry handles`).toBe(distinct.size);
+}
+
+/** Replays a seeded stream of overwrites and erases against the flat model. */
+function runStream(core: CoreBackend, span: number, ops: number, flags: number, seed: number, checkEvery: number) {
+  const rnd = mulberry32(seed);
+  const tree = core.treeCreate(flags, 0);
+  const model = new Int32Array(span);
+  for (let op = 0; op < ops; op++) {
+    const first = Math.floor(rnd() * span);
+    const len = rnd() < 0.7 ? 1 + Math.floor(rnd() * 8) : 1 + Math.floor((rnd() * span) / 4);
+    const last = Math.min(span - 1, first + len - 1);
+    const erase = rnd() < 0.35;
+    const handle = erase ? 0 : core.entries.alloc({ op });
+    const status = core.store(tree, first, last, handle, 0);
+    expect(status, `seed ${seed} op ${op}`).toBeGreaterThanOrEqual(0);
+    model.fill(handle, first, last + 1);
+    if (op % checkEvery === 0) checkAgainst(core, tree, model, `seed ${seed} op ${op} store [${first},${last}]=${handle}`);
+  }
+  checkAgainst(core, tree, model, `seed ${seed} end`);
+  core.treeRelease(tree);
+  expect(core.entries.liveCount).toBe(0);
 }
 
 describe.each(coreBackends())('core $name', ({ make }) => {
   for (const [span, ops, flags] of [[200, 3000, 0], [5000, 6000, 0], [5000, 6000, 1], [60000, 4000, 1]] as const) {
     it(`random stores over ${span} keys (flags ${flags})`, () => {
-      const core = make();
-      const seed = 1000 + span + flags;
-      const rnd = mulberry32(seed);
-      const tree = core.treeCreate(flags, 0);
-      const model = new Int32Array(span);
-      // Entries: each store gets a fresh handle so ranges never merge.
-      for (let op = 0; op < ops; op++) {
-        const first = Math.floor(rnd() * span);
-        const len = rnd() < 0.7 ? 1 + Math.floor(rnd() * 8) : 1 + Math.floor(rnd() * span / 4);
-        const last = Math.min(span - 1, first + len - 1);
-        const erase = rnd() < 0.35;
-        const handle = erase ? 0 : core.entries.alloc({ op });
-        const status = core.store(tree, first, last, handle, 0);
-        expect(status, `seed ${seed} op ${op}`).toBeGreaterThanOrEqual(0);
-        model.fill(handle, first, last + 1);
-        if (op % 7 === 0 || span <= 200) checkAgainst(core, tree, model, `seed ${seed} op ${op} store [${first},${last}]=${handle}`);
-      }
-      checkAgainst(core, tree, model, `seed ${seed} end`);
-      core.treeRelease(tree);
+      runStream(make(), span, ops, flags, 1000 + span + flags, span <= 200 ? 1 : 7);
     });
   }
+
+  it('regression: a 3-way cut whose even cut points both end on NULL (seed 61001)', () => {
+    // Found with 6-slot leaves: rows [.., NULL, .., .., NULL, ..] left no valid cut near n/3
+    // and n*2/3, and the old cut rule produced a 2-row middle leaf.
+    runStream(make(), 60000, 1104, 1, 61001, 1);
+  });
 
   it('sequential build and erase of 20,000 ranges', () => {
     const core = make();

@@ -3,9 +3,13 @@
 import type { CoreBackend } from '../../src/tree/backend.js';
 import { tsBackend } from '../../src/ts/TsBackend.js';
 import { wasmBackend } from '../../src/wasm/load.js';
+import { tinyBackend } from './tinyBackend.js';
 
 export function coreBackends(): { name: string; make: () => CoreBackend }[] {
-  const list: { name: string; make: () => CoreBackend }[] = [{ name: 'ts', make: tsBackend }];
+  const list: { name: string; make: () => CoreBackend }[] = [
+    { name: 'ts', make: tsBackend },
+    { name: 'ts-tiny-nodes', make: tinyBackend },
+  ];
   list.unshift({
     name: 'wasm',
     make: () => {
