@@ -303,7 +303,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     return new MapleTree<V>(options);
   }
 
-  /** Which core this tree runs on. */
+  /** Which core this tree runs on. Locking: none. */
   get backend(): BackendKind {
     return this._core.kind;
   }
@@ -555,7 +555,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     }
   }
 
-  /** `mt_validate`: throws an Error naming the first violated invariant. Locking: none. */
+  /** `mt_validate`: throws an Error naming the first violated invariant. Locking: none (reader). */
   validate(): void {
     const problem = this._core.validate(this._id);
     if (problem !== null) throw new Error(`MapleTree.validate: ${problem}`);
@@ -578,22 +578,32 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     return lines.join('\n');
   }
 
-  /** `mtree_lock`: EDEADLK if already held; EINVAL on an external-lock tree. */
+  /**
+   * `mtree_lock`: takes the internal lock, which MaState writers require and during which
+   * normal-API writers throw EDEADLK. Locking: EDEADLK if already held; EINVAL on an
+   * external-lock tree.
+   */
   lock(): void {
     this._lock.acquire('MapleTree.lock');
   }
 
-  /** `mtree_unlock`: EINVAL if not held or on an external-lock tree. */
+  /** `mtree_unlock`. Locking: EINVAL if not held or on an external-lock tree. */
   unlock(): void {
     this._lock.release('MapleTree.unlock');
   }
 
-  /** Whether the internal lock is held (or, for an external lock, whether it reports held). */
+  /**
+   * Whether the internal lock is held (or, for an external lock, whether it reports held).
+   * Locking: none.
+   */
   isLocked(): boolean {
     return this._lock.isLocked();
   }
 
-  /** `MA_STATE(mas, tree, index, last)`: an advanced-API cursor. Locking: none to create. */
+  /**
+   * `MA_STATE(mas, tree, index, last)`: an advanced-API cursor on [index, last].
+   * Locking: none to create; its writers need the write lock.
+   */
   state(index = 0, last: number = index): MaState<V> {
     const [f, l] = checkRange('MapleTree.state', index, last);
     return new MaState<V>(this, f, l);
