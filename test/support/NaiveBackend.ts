@@ -178,9 +178,12 @@ export class NaiveBackend implements CoreBackend {
       if (lo === hi - 1 && t.firsts[lo] < first) splits.push(t.handles[lo]);
     }
 
-    const firsts = t.firsts.slice(0, lo).concat(nf, t.firsts.slice(hi));
-    const lasts = t.lasts.slice(0, lo).concat(nl, t.lasts.slice(hi));
-    if (!this.fitsBudget(t, firsts, lasts)) return ENOMEM;
+    if (t.maxNodes > 0) {
+      // Only budgeted trees pay for building the result up front.
+      const firsts = t.firsts.slice(0, lo).concat(nf, t.firsts.slice(hi));
+      const lasts = t.lasts.slice(0, lo).concat(nl, t.lasts.slice(hi));
+      if (!this.fitsBudget(t, firsts, lasts)) return ENOMEM;
+    }
 
     // Retain before releasing: the new handle may equal one being dropped.
     if (handle !== ENTRY_NULL) this.entries.retain(handle);
@@ -190,9 +193,9 @@ export class NaiveBackend implements CoreBackend {
       const keptRight = i === hi - 1 && t.lasts[i] > last;
       if (!keptLeft && !keptRight) this.entries.release(t.handles[i]);
     }
-    t.firsts = firsts;
-    t.lasts = lasts;
-    t.handles = t.handles.slice(0, lo).concat(nh, t.handles.slice(hi));
+    t.firsts.splice(lo, hi - lo, ...nf);
+    t.lasts.splice(lo, hi - lo, ...nl);
+    t.handles.splice(lo, hi - lo, ...nh);
     t.generation++;
 
     if (handle === ENTRY_NULL) this.setNullResult(t, lowerBound(t, first), first, last, old);
