@@ -1,0 +1,53 @@
+/**
+ * The project's own contenders, 'wasm' and 'ts': the built package (dist/index.js) used the
+ * way a user would, through the public API only. No adapter is needed for W1–W5: MapleTree
+ * has storeRange, load, forEach, erase natively. W6 uses the advanced API as the anchors
+ * do (a fresh MaState per search, under the tree lock); W3 also has an MaState find() loop
+ * and an entries() row. dispose() calls destroy() so a tree's nodes return to the pool right
+ * away (the tree handle itself is released when the tree is garbage collected).
+ */
+
+import { init, MapleTree, MAX_INDEX } from '../../dist/index.js';
+
+export const notes = {};
+
+export async function setup() {
+  await init();
+}
+
+export function create(backend, options = {}) {
+  return new MapleTree({ backend, ...options });
+}
+
+/** Lowest free [s, s + size - 1] in [0, MAX_INDEX]: fresh MA_STATE + mas_empty_area under the lock. */
+export function emptyArea(tree, size) {
+  const mas = tree.state(0);
+  tree.lock();
+  try {
+    mas.emptyArea(0, MAX_INDEX, size);
+  } finally {
+    tree.unlock();
+  }
+  return mas.index;
+}
+
+export function dispose(tree) {
+  tree.destroy();
+}
+
+/** Nodes of the tree: the facade's nodeCount when it has one, else counted from nodes(). */
+export function nodeCount(tree) {
+  if (typeof tree.nodeCount === 'number') return tree.nodeCount;
+  let count = 0;
+  const stack = [];
+  const root = tree.nodes();
+  if (root) stack.push(root);
+  while (stack.length) {
+    const n = stack.pop();
+    count++;
+    if (n.children) for (const c of n.children) stack.push(c);
+  }
+  return count;
+}
+
+export { MAX_INDEX };

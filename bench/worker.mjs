@@ -1,0 +1,500 @@
+/**
+ * One benchmark process: `node --expose-gc bench/worker.mjs <workload> <contender> [--quick]
+ * [--runs R]`. Runs one workload for one contender, checks every result, and prints one JSON
+ * line on stdout. bench/run.mjs starts one such process per (workload, contender, repetition)
+ * so heaps and JIT state never leak between contenders.
+ *
+ * Timing follows the anchors: process.hrtime.bigint() around the whole workload loop,
+ * ns/op = elapsed / operations. Each process first does one untimed warm-up pass at 1/20 of
+ * the size, then R timed runs; each run starts after a full GC. Operands are generated before
+ * the timer starts (the C harness computes them inline, a few ns per op). W8 uses tinybench.
+ *
+ * Contenders: 'wasm' and 'ts' (the built package, MapleTree / GpuVm), and the JS peers in
+ * bench/adapters: 'sorted-btree', 'js-sdsl', 'flatten', 'nit'.
+ */
+
+import { readFileSync } from 'node:fs';
+import { Bench } from 'tinybench';
+import { FULL_N, MAX_INDEX, sizes, w2Inputs, w4Inputs, w6Inputs, w7Inputs, w8Inputs } from './workloads.mjs';
+import { selfTest } from './rng.mjs';
+
+const PEERS = {
+  'sorted-btree': './adapters/sorted-btree.mjs',
+  'js-sdsl': './adapters/js-sdsl.mjs',
+  flatten: './adapters/flatten-interval-tree.mjs',
+  nit: './adapters/node-interval-tree.mjs',
+};
+
+const argv = process.argv.slice(2);
+const workload = argv[0];
+const contender = argv[1];
+const quick = argv.includes('--quick');
+const runsArg = argv.indexOf('--runs');
+const RUNS = runsArg >= 0 ? Number(argv[runsArg + 1]) : 3;
+const SCALE = quick ? 20 : 1;
+const N = FULL_N / SCALE;
+/** Peers' W6 gap search is a linear scan: each run stops after this many ms and reports ns/op so far. */
+const W6_PEER_BUDGET_MS = quick ? 300 : 2500;
+
+if (typeof global.gc !== 'function') fail('run with node --expose-gc');
+
+function fail(message) {
+  process.stderr.write(`bench/worker ${workload} ${contender}: ${message}\n`);
+  process.exit(1);
+}
+
+function check(ok, what) {
+  if (!ok) fail(`CHECK FAILED: ${what}`);
+}
+
+// ---------------------------------------------------------------- contender
+
+const isMaple = contender === 'wasm' || contender === 'ts';
+let maple = null;
+let Peer = null;
+if (isMaple) {
+  maple = await import('./adapters/maple.mjs');
+  await maple.setup();
+} else if (PEERS[contender]) {
+  Peer = await import(PEERS[contender]);
+} else {
+  fail(`unknown contender '${contender}'`);
+}
+
+const make = isMaple ? (options) => maple.create(contender, options) : () => new Peer.RangeMap();
+const dispose = isMaple ? (m) => maple.dispose(m) : () => {};
+const gapSearch = isMaple ? (m, size) => maple.emptyArea(m, size) : (m, size) => m.emptyArea(0, MAX_INDEX, size);
+
+// ---------------------------------------------------------------- timing helpers
+
+const now = () => process.hrtime.bigint();
+const nsPer = (t0, t1, ops) => Number(t1 - t0) / ops;
+
+/** System-wide busy CPU (jiffies) for the quiet-run figure; null off Linux. */
+function cpuSnap() {
+  let busy = null;
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    busy = total - f[3] - (f[4] || 0);
+  } catch {
+    busy = null;
+  }
+  return { busy, wall: now(), self: process.cpuUsage() };
+}
+
+/** Cores used by other processes between two snapshots (the anchors' "quiet run" measure). */
+function otherCores(a, b) {
+  if (a.busy === null || b.busy === null) return null;
+  const wallS = Number(b.wall - a.wall) / 1e9;
+  const selfS = (b.self.user - a.self.user + b.self.system - a.self.system) / 1e6;
+  const busyS = (b.busy - a.busy) / 100; // USER_HZ = 100 on Linux
+  return Math.max(0, (busyS - selfS) / wallS);
+}
+
+const rows = new Map();
+function record(row, ns, other, extra) {
+  if (!rows.has(row)) rows.set(row, { row, ns: [], otherCores: [], extra: {} });
+  const r = rows.get(row);
+  r.ns.push(ns);
+  r.otherCores.push(other);
+  if (extra) Object.assign(r.extra, extra);
+}
+
+// ---------------------------------------------------------------- W1..W6 on the range map
+
+function build(m, n) {
+  for (let i = 0; i < n; i++) m.storeRange(16 * i, 16 * i + 9, i);
+}
+
+function spotCheckBuild(m, n) {
+  for (let k = 0; k < 1000; k++) {
+    const i = (k * 7919) % n;
+    check(m.load(16 * i + (k % 10)) === i, `W1 tree: load(${16 * i + (k % 10)}) should be ${i}`);
+    check(m.load(16 * i + 10 + (k % 6)) === undefined, `W1 tree: index ${16 * i + 10 + (k % 6)} should be empty`);
+  }
+}
+
+function countEntries(m) {
+  let count = 0;
+  let sumFirst = 0;
+  let sumLast = 0;
+  let sumValue = 0;
+  let prevLast = -1;
+  m.forEach((v, first, last) => {
+    if (!(first > prevLast && last >= first)) fail(`ranges out of order at [${first}, ${last}]`);
+    prevLast = last;
+    count++;
+    sumFirst += first;
+    sumLast += last;
+    sumValue = (sumValue + (v % 65521)) % 2147483647;
+  });
+  return { count, sumFirst, sumLast, sumValue };
+}
+
+let memory = null;
+
+function runW1(n, timed) {
+  global.gc();
+  const h0 = process.memoryUsage();
+  const m = make();
+  const c0 = cpuSnap();
+  const t0 = now();
+  for (let i = 0; i < n; i++) m.storeRange(16 * i, 16 * i + 9, i);
+  const t1 = now();
+  const c1 = cpuSnap();
+  if (timed) record('W1', nsPer(t0, t1, n), otherCores(c0, c1));
+  spotCheckBuild(m, n);
+  if (timed && memory === null) {
+    global.gc();
+    const h1 = process.memoryUsage();
+    memory = {
+      ranges: n,
+      heapDeltaBytes: h1.heapUsed - h0.heapUsed,
+      heapPerRange: (h1.heapUsed - h0.heapUsed) / n,
+    };
+    if (isMaple) {
+      const nodes = maple.nodeCount(m);
+      memory.nodes = nodes;
+      memory.height = m.height;
+      memory.poolBytes = nodes * 256;
+      memory.poolPerRange = (nodes * 256) / n;
+    }
+  }
+  dispose(m);
+}
+
+function runW2(n, timed, m, inputs) {
+  const { keys } = inputs;
+  global.gc();
+  let hits = 0;
+  let sum = 0;
+  const c0 = cpuSnap();
+  const t0 = now();
+  for (let k = 0; k < n; k++) {
+    const v = m.load(keys[k]);
+    if (v !== undefined) {
+      hits++;
+      sum += v;
+    }
+  }
+  const t1 = now();
+  const c1 = cpuSnap();
+  check(hits === inputs.hits && sum === inputs.sum, `W2 hits ${hits} sum ${sum}, expected ${inputs.hits} / ${inputs.sum}`);
+  if (n === FULL_N) check(hits === 624_273, `W2 hits ${hits}, the anchors say 624,273`);
+  if (timed) record('W2', nsPer(t0, t1, n), otherCores(c0, c1));
+}
+
+function runW3(n, timed, m) {
+  const expectSum = (n * (n - 1)) / 2;
+  global.gc();
+  let count = 0;
+  let sum = 0;
+  let c0 = cpuSnap();
+  let t0 = now();
+  m.forEach((v) => {
+    count++;
+    sum += v;
+  });
+  let t1 = now();
+  let c1 = cpuSnap();
+  check(count === n && sum === expectSum, `W3 forEach: ${count} entries, sum ${sum}`);
+  if (timed) record('W3', nsPer(t0, t1, n), otherCores(c0, c1));
+  if (!isMaple) return;
+
+  // mas_for_each: an MaState find() loop.
+  global.gc();
+  count = 0;
+  sum = 0;
+  c0 = cpuSnap();
+  t0 = now();
+  const mas = m.state(0);
+  let v;
+  while ((v = mas.find(MAX_INDEX)) !== undefined) {
+    count++;
+    sum += v;
+  }
+  t1 = now();
+  c1 = cpuSnap();
+  check(count === n && sum === expectSum, `W3 MaState find: ${count} entries, sum ${sum}`);
+  if (timed) record('W3-find', nsPer(t0, t1, n), otherCores(c0, c1));
+
+  // mt_for_each: the entries() iterator (a tuple per entry).
+  global.gc();
+  count = 0;
+  sum = 0;
+  c0 = cpuSnap();
+  t0 = now();
+  for (const [, , e] of m.entries()) {
+    count++;
+    sum += e;
+  }
+  t1 = now();
+  c1 = cpuSnap();
+  check(count === n && sum === expectSum, `W3 entries: ${count} entries, sum ${sum}`);
+  if (timed) record('W3-entries', nsPer(t0, t1, n), otherCores(c0, c1));
+}
+
+function runW4(n, timed, inputs) {
+  const { first, last, value } = inputs;
+  const ops = first.length;
+  const m = make();
+  build(m, n);
+  global.gc();
+  const c0 = cpuSnap();
+  const t0 = now();
+  for (let k = 0; k < ops; k++) m.storeRange(first[k], last[k], value[k]);
+  const t1 = now();
+  const c1 = cpuSnap();
+  const fp = countEntries(m);
+  for (let k = ops - 1; k >= Math.max(0, ops - 200); k--) {
+    // The newest ranges are intact unless a later store overlapped them.
+    const v = m.load(first[k]);
+    check(v !== undefined, `W4: index ${first[k]} is empty after the overwrites`);
+  }
+  check(m.load(last[ops - 1]) === value[ops - 1], 'W4: the last store is not visible');
+  if (timed) record('W4', nsPer(t0, t1, ops), otherCores(c0, c1), { fingerprint: fp });
+  dispose(m);
+}
+
+function runW5(n, timed) {
+  const m = make();
+  build(m, n);
+  global.gc();
+  const ops = n / 2;
+  let bad = -1;
+  const c0 = cpuSnap();
+  const t0 = now();
+  for (let i = 0; i < n; i += 2) {
+    if (m.erase(16 * i) !== i) bad = i;
+  }
+  const t1 = now();
+  const c1 = cpuSnap();
+  check(bad < 0, `W5: erase(${16 * bad}) did not return ${bad}`);
+  const fp = countEntries(m);
+  check(fp.count === n / 2, `W5: ${fp.count} entries remain, expected ${n / 2}`);
+  if (timed) record('W5', nsPer(t0, t1, ops), otherCores(c0, c1));
+  dispose(m);
+}
+
+function runW6(n, timed, inputs) {
+  const { first, last, searchSize, expected } = inputs;
+  const k = first.length;
+  const m = make({ allocRange: true });
+  global.gc();
+  let c0 = cpuSnap();
+  let t0 = now();
+  for (let i = 0; i < k; i++) m.insertRange(first[i], last[i], i);
+  let t1 = now();
+  let c1 = cpuSnap();
+  if (timed) record('W6-setup', nsPer(t0, t1, k), otherCores(c0, c1));
+
+  global.gc();
+  const found = new Float64Array(k);
+  const budget = isMaple || !timed ? Infinity : W6_PEER_BUDGET_MS * 1e6;
+  let done = 0;
+  c0 = cpuSnap();
+  t0 = now();
+  const deadline = t0 + BigInt(Number.isFinite(budget) ? budget : 1e15);
+  for (let i = 0; i < k; i++) {
+    found[i] = gapSearch(m, searchSize[i]);
+    done = i + 1;
+    if ((i & 15) === 15 && now() > deadline) break;
+  }
+  t1 = now();
+  c1 = cpuSnap();
+  if (!timed && !isMaple) done = Math.min(done, 200);
+  let sum = 0;
+  let below = 0;
+  for (let i = 0; i < done; i++) {
+    check(found[i] === expected[i], `W6 search ${i} (size ${searchSize[i]}): found ${found[i]}, expected ${expected[i]}`);
+    sum += found[i];
+    if (found[i] < inputs.end) below++;
+  }
+  if (done === k) {
+    check(sum === inputs.sum && below === inputs.below, `W6 checksum ${sum} / ${below} below the end`);
+    if (n === FULL_N) check(sum === 20_388_833_913_636 && below === 50_129, `W6 checksum ${sum}, the anchors say 20,388,833,913,636`);
+  }
+  if (timed) {
+    record('W6', nsPer(t0, t1, done), otherCores(c0, c1), done < k ? { sampled: done, of: k } : { of: k });
+  }
+  dispose(m);
+}
+
+// ---------------------------------------------------------------- W7 GPU VA trace
+
+async function runW7(n, timed, inputs) {
+  const { GpuVm } = await import('../dist/index.js');
+  const PAGE = 4096;
+  const bos = Array.from({ length: 256 }, (_, i) => ({ bo: i }));
+  const vm = new GpuVm({ start: 0, range: 2 ** 47, backend: contender, name: 'bench' });
+  const { mapAddr, mapLen, mapBo, mapOff, reqMap, reqAddr, reqLen, reqBo, reqOff } = inputs;
+  for (let i = 0; i < mapAddr.length; i++) {
+    vm.insert({ addr: mapAddr[i] * PAGE, range: mapLen[i] * PAGE, obj: bos[mapBo[i]], offset: mapOff[i] * PAGE });
+  }
+  const requests = reqMap.length;
+  let opsCount = 0;
+  global.gc();
+  const c0 = cpuSnap();
+  const t0 = now();
+  for (let r = 0; r < requests; r++) {
+    const addr = reqAddr[r] * PAGE;
+    const range = reqLen[r] * PAGE;
+    const ops = reqMap[r] === 1
+      ? vm.smMapOps({ addr, range, obj: bos[reqBo[r]], offset: reqOff[r] * PAGE })
+      : vm.smUnmapOps(addr, range);
+    vm.apply(ops);
+    opsCount += ops.length;
+  }
+  const t1 = now();
+  const c1 = cpuSnap();
+  // Fingerprint of the final VA space: ascending, non-overlapping, and equal across backends.
+  let count = 0;
+  let sumAddr = 0;
+  let sumRange = 0;
+  let sumOff = 0;
+  let end = 0;
+  for (const va of vm.vas()) {
+    check(va.addr >= end && va.range >= PAGE, `W7: VA [${va.addr}, +${va.range}) out of order`);
+    end = va.addr + va.range;
+    count++;
+    sumAddr += va.addr / PAGE;
+    sumRange += va.range / PAGE;
+    sumOff = (sumOff + va.offset / PAGE) % 2147483647;
+  }
+  if (timed) {
+    record('W7', nsPer(t0, t1, requests), otherCores(c0, c1), {
+      requests,
+      setupMappings: mapAddr.length,
+      opsPerRequest: opsCount / requests,
+      finalMappings: count,
+      fingerprint: { count, sumAddr, sumRange, sumOff },
+    });
+  }
+}
+
+// ---------------------------------------------------------------- W8 small trees (tinybench)
+
+async function runW8(n, timed, inputs) {
+  const { trees, per, slot, probe } = inputs;
+  const opsPerTask = trees * per * 2;
+  let failed = null;
+  const task = () => {
+    let hits = 0;
+    let sum = 0;
+    for (let i = 0; i < trees; i++) {
+      const m = make();
+      const base = i * per;
+      for (let j = 0; j < per; j++) {
+        const s = slot[base + j];
+        m.storeRange(16 * s, 16 * s + 9, j);
+        const v = m.load(probe[base + j]);
+        if (v !== undefined) {
+          hits++;
+          sum += v;
+        }
+      }
+      dispose(m);
+    }
+    if (hits !== inputs.hits || sum !== inputs.sum) failed = `W8 hits ${hits} sum ${sum}, expected ${inputs.hits} / ${inputs.sum}`;
+  };
+  if (!timed) {
+    task();
+    check(failed === null, failed);
+    return;
+  }
+  global.gc();
+  const bench = new Bench({
+    name: `W8 ${contender}`,
+    time: quick ? 150 : 1500,
+    warmupTime: quick ? 50 : 300,
+    iterations: quick ? 3 : 10,
+  });
+  bench.add('W8', task);
+  const c0 = cpuSnap();
+  await bench.run();
+  const c1 = cpuSnap();
+  check(failed === null, failed);
+  const t = bench.tasks[0];
+  const res = t.result;
+  if (!res || !res.latency) fail(`tinybench: task ended in state ${res?.state}: ${res?.error ?? ''}`);
+  const lat = res.latency;
+  // One record per process (tinybench's median over its samples); run.mjs takes the median of processes.
+  record('W8', (lat.p50 * 1e6) / opsPerTask, otherCores(c0, c1), {
+    trees,
+    rangesPerTree: per,
+    opsPerTree: per * 2,
+    nsPerTree: (lat.p50 * 1e6) / trees,
+    tinybenchSamples: lat.samplesCount ?? res.runs ?? null,
+    tinybenchRme: lat.rme ?? null,
+  });
+}
+
+// ---------------------------------------------------------------- main
+
+selfTest();
+
+async function pass(n, timed) {
+  const runs = timed ? RUNS : 1;
+  switch (workload) {
+    case 'W1':
+      for (let r = 0; r < runs; r++) runW1(n, timed);
+      break;
+    case 'W2':
+    case 'W3': {
+      const m = make();
+      build(m, n);
+      spotCheckBuild(m, n);
+      const inputs = workload === 'W2' ? w2Inputs(n) : null;
+      for (let r = 0; r < runs; r++) (workload === 'W2' ? runW2(n, timed, m, inputs) : runW3(n, timed, m));
+      dispose(m);
+      break;
+    }
+    case 'W4': {
+      const inputs = w4Inputs(n);
+      for (let r = 0; r < runs; r++) runW4(n, timed, inputs);
+      break;
+    }
+    case 'W5':
+      for (let r = 0; r < runs; r++) runW5(n, timed);
+      break;
+    case 'W6': {
+      const inputs = w6Inputs(n);
+      for (let r = 0; r < runs; r++) runW6(n, timed, inputs);
+      break;
+    }
+    case 'W7': {
+      if (!isMaple) fail('W7 needs the GpuVm (wasm or ts)');
+      const inputs = w7Inputs(n);
+      for (let r = 0; r < runs; r++) await runW7(n, timed, inputs);
+      break;
+    }
+    case 'W8': {
+      const inputs = w8Inputs(n);
+      if (timed) await runW8(n, true, inputs);
+      else runW8(n, false, inputs);
+      break;
+    }
+    default:
+      fail(`unknown workload '${workload}'`);
+  }
+}
+
+const started = now();
+await pass(N / 20, false); // warm-up at 1/20 size, checked but not recorded
+await pass(N, true);
+
+process.stdout.write(
+  JSON.stringify({
+    workload,
+    contender,
+    quick,
+    n: N,
+    sizes: sizes(N),
+    runs: RUNS,
+    rows: [...rows.values()],
+    memory,
+    node: process.version,
+    seconds: Number(now() - started) / 1e9,
+  }) + '\n',
+);
