@@ -11,8 +11,17 @@ import { init, MapleTree, MAX_INDEX } from '../../dist/index.js';
 
 export const notes = {};
 
+/**
+ * Loads the package's own maple.wasm, as a user would. For profiling only, BENCH_WASM may name
+ * another build of the same core (e.g. one with a name section, so profiles show function names).
+ */
 export async function setup() {
-  await init();
+  if (process.env.BENCH_WASM) {
+    const { readFile } = await import('node:fs/promises');
+    await init(await readFile(process.env.BENCH_WASM));
+  } else {
+    await init();
+  }
 }
 
 export function create(backend, options = {}) {
