@@ -76,9 +76,13 @@ const OFF_STAMP: i32 = 252;
 // @ts-ignore: decorator
 @inline export function slotMax(node: i32, i: i32, end: i32, max: u64): u64 { return i < end ? nodePivot(node, i) : max; }
 
-/** Offset of the slot containing index (scans pivots; the last used slot takes the rest). */
+/**
+ * Offset of the slot containing index (scans pivots; the last used slot takes the rest).
+ * The last slot is tested first: appends and right-edge walks then cost one compare.
+ */
 // @ts-ignore: decorator
 @inline export function nodeFind(node: i32, end: i32, index: u64): i32 {
+  if (end > 0 && nodePivot(node, end - 1) < index) return end;
   let i = 0;
   while (i < end && nodePivot(node, i) < index) i++;
   return i;

@@ -125,7 +125,8 @@ export function gapUpdateUp(tree: i32, depth: i32): void {
 /**
  * Finds cuts for rows from..n-1 into k pieces, each holding minCount..slots rows, none but
  * the last ending on a NULL leaf slot (only the rightmost leaf may end in NULL). Cuts are
- * tried nearest the even split first (or nearest `prefer`, for a push to a sibling). Writes
+ * tried nearest the even split first (or nearest `prefer`, for a push to a sibling), one
+ * step right before one step left, as the kernel moves a split off a NULL slot. Writes
  * the end row of each piece to PIECES[j..]; false when no cut fits.
  */
 function bigCutFrom(b: i32, from: i32, n: i32, k: i32, j: i32, leaf: bool, slots: i32, minCount: i32, prefer: i32): bool {
@@ -138,7 +139,7 @@ function bigCutFrom(b: i32, from: i32, n: i32, k: i32, j: i32, leaf: bool, slots
   const even = from + idiv(rows + k - 1, k);
   const start = prefer > 0 ? from + prefer : even;
   for (let step = 0; step < 2 * slots; step++) {
-    const cut = start + ((step & 1) != 0 ? -((step + 1) >> 1) : step >> 1);
+    const cut = start + ((step & 1) != 0 ? (step + 1) >> 1 : -(step >> 1));
     const size = cut - from;
     if (size < minCount || size > slots) continue;
     if (leaf && bigSlot(b, cut - 1) == 0) continue;

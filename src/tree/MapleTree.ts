@@ -327,6 +327,14 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     return this._core.height(this._id);
   }
 
+  /**
+   * Nodes alive in this tree (256 bytes each in the backend's node pool), not counting the
+   * tree header or reserved nodes. Locking: none (reader).
+   */
+  get nodeCount(): number {
+    return this._core.nodeCount(this._id);
+  }
+
   /** `mtree_empty`. Locking: none (reader). */
   isEmpty(): boolean {
     return this._core.isEmpty(this._id);
