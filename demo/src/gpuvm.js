@@ -751,11 +751,11 @@ function renderPicture() {
 // ------------------------------------------------------------------ ops list
 
 function sub(name, content) {
-  return h('span', { class: 'sub' }, h('b', {}, name), content);
+  return h('span', { class: 'sub', 'data-part': name }, h('b', {}, name), h('span', { class: 'val' }, content));
 }
 
 function keepTag(keep) {
-  return h('span', { class: `keep-${keep}` }, `keep=${keep}`);
+  return h('span', { class: `keep-${keep}`, 'data-part': 'keep' }, `keep=${keep}`);
 }
 
 function renderOps() {
@@ -777,9 +777,9 @@ function renderOps() {
     const tag = h('span', { class: 'state' }, i < rec.pos ? 'applied' : i === rec.pos ? 'next' : 'pending');
     let li;
     if (op.type === 'map') {
-      li = h('li', { class: cls, 'data-type': 'map' }, tag, h('span', { class: 'optype' }, 'map'), h('span', { class: 'mono' }, vaText(op)));
+      li = h('li', { class: cls, 'data-type': 'map' }, tag, h('span', { class: 'optype' }, 'map'), h('span', { class: 'mono val', 'data-part': 'map' }, vaText(op)));
     } else if (op.type === 'unmap') {
-      li = h('li', { class: cls, 'data-type': 'unmap' }, tag, h('span', { class: 'optype' }, 'unmap'), h('span', { class: 'mono' }, vaText(op.va)), ' ', keepTag(op.keep));
+      li = h('li', { class: cls, 'data-type': 'unmap' }, tag, h('span', { class: 'optype' }, 'unmap'), h('span', { class: 'mono val', 'data-part': 'unmap' }, vaText(op.va)), ' ', keepTag(op.keep));
     } else {
       li = h('li', { class: cls, 'data-type': 'remap' }, tag, h('span', { class: 'optype' }, 'remap'), keepTag(op.unmap.keep),
         sub('unmap', vaText(op.unmap.va)),

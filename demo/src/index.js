@@ -1,4 +1,6 @@
 // Landing page: only loads the core, so the header shows whether WebAssembly works here.
 import { loadCore } from './common.js';
 
-loadCore();
+loadCore().then(() => {
+  document.body.dataset.ready = 'true';
+});
