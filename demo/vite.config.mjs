@@ -29,6 +29,14 @@ export default defineConfig({
     // dist/ lives outside the demo root.
     fs: { allow: [repoRoot] },
   },
+  // `vite preview` of a static build (build/demo): same host and headers.
+  preview: {
+    host: '127.0.0.1',
+    headers: {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+    },
+  },
   // Nothing to pre-bundle: the pages have no npm dependencies besides the aliased package,
   // and a mid-session re-optimisation would reload the page under the browser tests.
   optimizeDeps: { noDiscovery: true, include: [] },

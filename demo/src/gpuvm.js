@@ -704,7 +704,8 @@ function renderPicture() {
     lift = bx - lastX < 6.5 * F(b).length + 4 ? (lift + 1) % 2 : 0;
     lastX = bx;
     svg.append(s('line', { x1: bx, y1: TOP - 8, x2: bx, y2: H - GAP + 6, stroke: '#b8c0ca', 'stroke-dasharray': '2 3' }));
-    svg.append(s('text', { x: bx, y: TOP - 12 - lift * 11, 'text-anchor': 'middle', 'font-size': 10.5, 'font-family': 'monospace', fill: '#3b4652' }, F(b)));
+    const anchor = bx > W - R - 30 ? 'end' : 'middle';
+    svg.append(s('text', { x: anchor === 'end' ? W - 2 : bx, y: TOP - 12 - lift * 11, 'text-anchor': anchor, 'font-size': 10.5, 'font-family': 'monospace', fill: '#3b4652' }, F(b)));
   }
 
   rows.forEach((row, i) => {

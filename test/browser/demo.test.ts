@@ -182,6 +182,22 @@ describe('demo in Chromium', () => {
     // [16, 48) covers B and the A@1032 remnant exactly: two unmaps, then the map.
     expect(await ops.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')))).toEqual(['unmap', 'unmap', 'map']);
 
+    // The same case on the ts backend gives the same ops.
+    await page.selectOption('#backend', 'ts');
+    await page.click('#preset-run');
+    expect(await ops.evaluateAll((lis) => lis.map((li) => li.textContent))).toEqual([
+      'appliedremapkeep=falseunmap[0, 48) A @1000prev[0, 16) A @1000next[32, 48) A @1032hole[16, 32)',
+      'appliedmap[16, 32) B @5000',
+    ]);
+    expect(await page.textContent('#picture-caption')).toContain('ts backend');
+    await page.selectOption('#backend', 'wasm');
+
+    // The preset outside the VM window: EINVAL before any op.
+    await page.selectOption('#preset', 'err-window');
+    await page.click('#preset-run');
+    expect(await page.textContent('#error')).toContain('MapleError EINVAL (-22)GpuVm.smMapOps: [120, 136) is outside the managed window [0, 128)');
+    expect(await page.locator('#va-table tbody tr').count()).toBe(0);
+
     // The sparse texture rebind trace: step 5 rebinds tiles 2-5 across two mappings.
     await page.click('#trace-start');
     for (let i = 0; i < 5; i++) await page.click('#trace-next');
