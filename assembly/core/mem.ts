@@ -48,8 +48,10 @@ declare function entryRelease(handle: i32): void;
 // @ts-ignore: decorator
 @inline export function idiv(a: i32, b: i32): i32 { return a / b; }
 
-/** First address the core may use (the stub runtime never allocates). */
-export function memBase(): i32 { return (<i32>__heap_base + 255) & ~255; }
+/** Stops on a broken build (never on user input). */
+export function memAbort(): void { unreachable(); }
+/** True when the AssemblyScript static data ends below `base` (checked once at start). */
+export function memFitsBelow(base: i32): bool { return <i32>__heap_base <= base; }
 /** Current memory size in bytes. */
 export function memBytes(): i32 { return memory.size() << 16; }
 /** Grows memory by at least `bytes`; false if the host refuses. */

@@ -9,12 +9,13 @@
  */
 
 import { NODE_SIZE, NODE_SHIFT } from "../shared/layout";
-import { ld32, st32, memZero, memBytes, memGrow, ctz32 } from "./mem";
-import { BITMAP, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_GROWS, G_READY, POOL_START } from "./scratch";
+import { ld32, st32, memZero, memBytes, memGrow, memFitsBelow, memAbort, ctz32 } from "./mem";
+import { BASE, BITMAP, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_GROWS, G_READY, POOL_START } from "./scratch";
 
 /** Sets up the pool globals once per memory. */
 export function poolInit(): void {
   if (ld32(G_READY) != 0) return;
+  if (!memFitsBelow(BASE)) memAbort(); // a build with static data above BASE is broken
   if (memBytes() < POOL_START + NODE_SIZE * 64) memGrow(POOL_START + NODE_SIZE * 64 - memBytes());
   st32(G_BUMP, POOL_START);
   st32(G_LIMIT, memBytes());

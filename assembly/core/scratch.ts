@@ -1,5 +1,5 @@
 /**
- * Fixed areas at the bottom of the core's memory: pool globals, result registers, the two
+ * Fixed areas at the bottom of the core's memory (from BASE = 64 KiB): pool globals, result registers, the two
  * walk paths, two big-node buffers and the iteration page. Everything the core keeps between
  * calls lives here or in pool nodes — nothing in wasm globals — so the state is a plain
  * region of linear memory.
@@ -16,9 +16,8 @@
  *  base+16384+1 MiB  first pool node
  */
 
-import { memBase } from "./mem";
-
-export const BASE: i32 = memBase();
+/** Fixed, so every address below is a compile-time constant (the core has no static data). */
+export const BASE: i32 = 65536;
 
 export const G_BUMP: i32 = BASE + 0;
 export const G_LIMIT: i32 = BASE + 4;

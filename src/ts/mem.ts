@@ -46,7 +46,8 @@ export function memMove(dst: number, src: number, n: number): void { U8.copyWith
 export function ctz32(x: number): number { return 31 - Math.clz32(x & -x); }
 export function idiv(a: number, b: number): number { return (a / b) | 0; }
 
-export function memBase(): number { return 256; }
+export function memAbort(): void { throw new Error('maple-gpuvm: core memory layout is broken'); }
+export function memFitsBelow(_base: number): boolean { return true; }
 export function memBytes(): number { return buffer.byteLength; }
 export function memGrow(bytes: number): boolean {
   const size = Math.max(buffer.byteLength * 2, buffer.byteLength + bytes);
