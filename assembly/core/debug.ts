@@ -84,7 +84,11 @@ function validateNode(tree: i32, node: i32, min: u64, max: u64, depth: i32, heig
     const code = validateNode(tree, slot, cmin, cmax, depth + 1, height);
     if (code != OK) return code;
   }
-  if (type == NODE_ARANGE && nodeGap(node, nodeGapOffset(node)) < nodeGap(node, 0)) return fail(V_GAP, node, nodeGapOffset(node));
+  if (type == NODE_ARANGE) {
+    let best: u64 = 0;
+    for (let i = 0; i <= end; i++) if (nodeGap(node, i) > best) best = nodeGap(node, i);
+    if (nodeGapOffset(node) > end || nodeGap(node, nodeGapOffset(node)) != best) return fail(V_GAP, node, nodeGapOffset(node));
+  }
   if (leaf && max != KEY_MAX && nodeSlot(node, type, end) == 0) return fail(V_NULL_END, node, end);
   return OK;
 }

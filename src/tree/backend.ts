@@ -71,8 +71,9 @@ export interface CoreBackend {
    * mode MODE_OVERWRITE: overwrite; a NULL handle erases with coalescing.
    * mode MODE_INSERT: -EEXIST unless every index in [first, last] is NULL (ZERO counts as used).
    * Returns the store type (WR_*, >= 0) or a negative errno (ENOMEM, EEXIST); on error nothing
-   * changed. On success res[RES_FIRST..RES_LAST] is the range written (widened by NULL
-   * coalescing) and res[RES_OLD] the handle that was at `first` before.
+   * changed. On success — WR_NOTHING included — res[RES_FIRST..RES_LAST] is the range written
+   * (widened by NULL coalescing; for a NULL write into a NULL range, that whole range) and
+   * res[RES_OLD] the handle that was at `first` before.
    * Uses nodes reserved by preallocate() first.
    */
   store(tree: number, first: number, last: number, handle: number, mode: number): number;
