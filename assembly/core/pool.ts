@@ -67,6 +67,12 @@ export function poolAlloc(): i32 {
     node = POOL_START + (((at << 5) + ctz32(word)) << NODE_SHIFT);
   } else {
     node = ld32(G_BUMP);
+    // Writes secure their worst case first (poolEnsure); growing here is a last resort.
+    if (node + NODE_SIZE > ld32(G_LIMIT)) {
+      if (!memGrow(memBytes())) memAbort();
+      st32(G_LIMIT, memBytes());
+      st32(G_GROWS, ld32(G_GROWS) + 1);
+    }
     st32(G_BUMP, node + NODE_SIZE);
   }
   memZero(node, NODE_SIZE);

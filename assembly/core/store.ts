@@ -151,15 +151,16 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
   n = bigCoalesce(BIG_A, n);
   resWritten(n, leafMin, first);
 
+  // What the in-place leaf write could not take: a spanning store, a split, a rebalance, or
+  // a write that leaves one NULL range over everything (the tree empties: a new root).
   let type = WR_NODE_STORE;
   if (spanning) type = WR_SPANNING_STORE;
   else if (n > RANGE_SLOTS) type = WR_SPLIT_STORE;
   else if (n - 1 < RANGE_MIN_END && height > 1) type = WR_REBALANCE;
-  else if (rMin == first && rMax == last) type = WR_EXACT_FIT;
-  else if (offset == end) type = WR_APPEND;
-  else if (n == end + 1) type = WR_SLOT_STORE;
+  else if (n == 1 && entry == 0) type = WR_NEW_ROOT;
 
-  const need = storeNodesNeeded(type, height);
+  // A write that collapses the tree into one NULL range only frees nodes.
+  const need = n == 1 && entry == 0 ? 0 : storeNodesNeeded(type, height);
   if (reserveOnly) return treeReserve(tree, need) ? type : ENOMEM;
   if (!treeCanAllocate(tree, need)) return ENOMEM;
 
@@ -229,9 +230,11 @@ function storeInLeaf(
   if (newEnd >= RANGE_SLOTS || (deficientMatters && newEnd < RANGE_MIN_END)) return -1;
   if (newEnd == 0 && entry == 0) return -1; // the tree empties: the root path frees the leaf
   resRange(midMin, midMax);
+  // Classified after NULL extension, as the kernel does: a NULL write that absorbed a
+  // neighbour is no longer an exact fit.
   let type = WR_NODE_STORE;
-  if (rMin == first && rMax == last) type = WR_EXACT_FIT;
-  else if (offset == end) type = WR_APPEND;
+  if (lo == hi && rows == 1) type = WR_EXACT_FIT;
+  else if (lo == end) type = WR_APPEND;
   else if (newEnd == end) type = WR_SLOT_STORE;
   if (reserveOnly) return type;
 

@@ -4,19 +4,22 @@
  * generation counter that every change bumps.
  */
 
-import { NODE_TREE, NODE_LEAF, NODE_RANGE, NODE_ARANGE, TREE_ALLOC_RANGE } from "../shared/layout";
+import {
+  NODE_TREE, NODE_LEAF, NODE_RANGE, NODE_ARANGE, TREE_ALLOC_RANGE, TREE_ROOT, TREE_HEIGHT, TREE_FLAGS,
+  TREE_NODES, TREE_RESERVED, TREE_MAX_NODES, TREE_GENERATION,
+} from "../shared/layout";
 import { ld32, st32, memMove, hostRetain, hostRelease } from "./mem";
 import { poolEnsure, poolAlloc, poolFree, poolReserve, poolUnreserve } from "./pool";
 import { nodeType, nodeSetType, nodeEnd, nodeSlot, nodeSetSlot, nodeSetParent, nodeStamp, isLeafType } from "./node";
 import { G_STAMP } from "./scratch";
 
-const T_ROOT: i32 = 8;
-const T_HEIGHT: i32 = 12;
-const T_FLAGS: i32 = 16;
-const T_NODES: i32 = 20;
-const T_RESERVED: i32 = 24;
-const T_MAX_NODES: i32 = 28;
-const T_GEN: i32 = 32;
+const T_ROOT: i32 = TREE_ROOT;
+const T_HEIGHT: i32 = TREE_HEIGHT;
+const T_FLAGS: i32 = TREE_FLAGS;
+const T_NODES: i32 = TREE_NODES;
+const T_RESERVED: i32 = TREE_RESERVED;
+const T_MAX_NODES: i32 = TREE_MAX_NODES;
+const T_GEN: i32 = TREE_GENERATION;
 
 // @ts-ignore: decorator
 @inline export function treeRoot(tree: i32): i32 { return ld32(tree + T_ROOT); }

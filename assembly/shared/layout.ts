@@ -42,6 +42,16 @@ export const NODE_ARANGE = 3;
 /** Pool bookkeeping: a node that holds a tree header instead of tree data. */
 export const NODE_TREE = 7;
 
+/** Tree header (a pool node of type NODE_TREE): byte offsets of its i32 fields. */
+export const TREE_ROOT = 8;
+export const TREE_HEIGHT = 12;
+export const TREE_FLAGS = 16;
+export const TREE_NODES = 20;
+export const TREE_RESERVED = 24;
+export const TREE_MAX_NODES = 28;
+/** Bumped by every change; the facade reads it straight from memory to revalidate pages. */
+export const TREE_GENERATION = 32;
+
 /** Tree flags (kernel MT_FLAGS_*). */
 export const TREE_ALLOC_RANGE = 0x01;
 export const TREE_ALLOC_WRAPPED = 0x800;

@@ -7,6 +7,7 @@
 
 import type { BackendKind, CoreBackend, NodeView } from './backend.js';
 import type { EntryTable } from './entries.js';
+import { TREE_GENERATION } from '../core/layout.js';
 
 /** The raw core ABI (assembly/index.ts): keys as numbers, handles and pointers as i32. */
 export interface RawCore {
@@ -56,6 +57,7 @@ export class CoreAdapter implements CoreBackend {
   res!: Float64Array;
   pageBuf!: Float64Array;
   private f64: Float64Array | null = null;
+  private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private readonly resIndex: number;
   private readonly pageIndex: number;
 
@@ -75,6 +77,7 @@ export class CoreAdapter implements CoreBackend {
     const f64 = this.memoryF64();
     if (f64 === this.f64) return;
     this.f64 = f64;
+    this.i32 = new Int32Array(f64.buffer);
     this.res = f64.subarray(this.resIndex, this.resIndex + 8);
     this.pageBuf = f64.subarray(this.pageIndex, this.pageIndex + 768);
   }
@@ -88,7 +91,8 @@ export class CoreAdapter implements CoreBackend {
   treeClear(tree: number): void { this.raw.treeClear(tree); }
   flags(tree: number): number { return this.raw.treeFlags(tree); }
   setFlags(tree: number, flags: number): void { this.raw.setFlags(tree, flags); }
-  generation(tree: number): number { return this.raw.generation(tree); }
+  /** Read straight from the tree header: iteration checks it once per range. */
+  generation(tree: number): number { return this.i32[(tree + TREE_GENERATION) >>> 2]; }
   height(tree: number): number { return this.raw.height(tree); }
   nodeCount(tree: number): number { return this.raw.nodeCount(tree); }
   reservedCount(tree: number): number { return this.raw.reservedCount(tree); }
