@@ -474,12 +474,31 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     if (typeof fn !== 'function') throw new MapleError('EINVAL', 'MapleTree.forEach: fn must be a function');
     const f = checkIndex('MapleTree.forEach', 'first', first);
     const l = checkIndex('MapleTree.forEach', 'last', last);
-    const cursor = new RangeCursor(this._core, this._id, f, l);
-    while (cursor.advance()) {
-      if (cursor.handle === ENTRY_ZERO) continue;
-      cursor.markReturned();
-      const value = this._core.entries.get(cursor.handle) as V;
-      if (fn(value, cursor.first, cursor.last) === false) return;
+    // The hot loop of iteration, so it reads pages directly rather than through RangeCursor:
+    // one core call per PAGE_ROWS ranges, one generation read per range to notice writes
+    // made by fn (then it refetches after the last range it returned).
+    const core = this._core;
+    const tree = this._id;
+    const entries = core.entries;
+    let from = f;
+    while (from <= l) {
+      const n = core.page(tree, from, l);
+      if (n === 0) return;
+      const rows = core.pageBuf.slice(0, n * 3); // fn may iterate too, reusing the page buffer
+      const gen = core.generation(tree);
+      let changed = false;
+      for (let o = 0; o < n * 3; o += 3) {
+        const rangeLast = rows[o + 1];
+        const handle = rows[o + 2];
+        if (handle !== ENTRY_ZERO && fn(entries.get(handle) as V, rows[o], rangeLast) === false) return;
+        if (rangeLast >= l) return;
+        from = rangeLast + 1;
+        if (core.generation(tree) !== gen) {
+          changed = true;
+          break;
+        }
+      }
+      if (!changed && n < PAGE_ROWS) return;
     }
   }
 
