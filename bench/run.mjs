@@ -56,7 +56,7 @@ const ROWS = [
   ['W4', 'W4 random overwrite ²', 1204],
   ['W5', 'W5 erase every other range', 170.8],
   ['W6', 'W6 gap search, emptyArea ³', 56.2],
-  ['W6-setup', 'W6 setup: insertRange × 100k', 228.6],
+  ['W6-setup', 'W6 setup: insertRange', 228.6],
   ['W7', 'W7 GPU VA trace (per request)', null],
   ['W8', 'W8 small trees (per op) ⁴', null],
 ];
@@ -243,7 +243,8 @@ function targets() {
   if (memory.wasm) add('memory: WASM B/range', memory.wasm.poolPerRange, 40, false);
   const w7 = get('W7', 'wasm');
   if (w7) add('W7: WASM ns/request', w7, 2000, false);
-  return ['| target | goal | measured | verdict |', '|---|---:|---:|---|', ...out].join('\n');
+  const caveat = quick ? 'Quick scale (1/20): a smoke test; these verdicts are not comparable with the full-scale targets.\n\n' : '';
+  return caveat + ['| target | goal | measured | verdict |', '|---|---:|---:|---|', ...out].join('\n');
 }
 
 const footnotes = [
@@ -254,11 +255,24 @@ const footnotes = [
   'Ratios in parentheses: contender ÷ WASM (above 1 = slower than WASM). C figures: performance-anchors.md §3.1, same workloads, 2-core x86-64 VM, gcc -O2; not measured in this run.',
 ];
 
-const md = `${table()}\n\n${footnotes.join('\n')}\n\n**Memory after W1** (${quick ? '50,000' : '1,000,000'} ranges)\n\n${memoryTable()}\n\n**Targets**\n\n${targets()}\n`;
+function loadNote() {
+  const all = Object.values(summary).flatMap((row) => Object.values(row).flatMap((cell) => cell.otherCores));
+  if (all.length === 0) return '';
+  const quiet = all.filter((x) => x < 0.15).length;
+  return `\nDuring the timed runs other processes used a median of ${median(all).toFixed(2)} cores (max ${Math.max(...all).toFixed(2)}); ${quiet} of ${all.length} runs were quiet by the anchors' rule (< 0.15 cores).`;
+}
+
+const md = `${table()}\n\n${footnotes.join('\n')}${loadNote()}\n\n**Memory after W1** (${quick ? '50,000' : '1,000,000'} ranges)\n\n${memoryTable()}\n\n**Targets**\n\n${targets()}\n`;
 console.log(`\n${md}`);
+
+function gitState() {
+  const git = (...a) => spawnSync('git', a, { cwd: join(here, '..'), encoding: 'utf8' }).stdout?.trim() ?? '';
+  return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', 'assembly', 'src').split('\n').filter(Boolean) };
+}
 
 const result = {
   date: new Date().toISOString(),
+  git: gitState(),
   quick,
   scale: quick ? '1/20' : '1',
   node: process.version,
