@@ -68,6 +68,8 @@ const gapSearch = isMaple ? (m, size) => maple.emptyArea(m, size) : (m, size) =>
 // ---------------------------------------------------------------- timing helpers
 
 const now = () => process.hrtime.bigint();
+/** Full GC before a timed run, so earlier garbage is not collected inside it (BENCH_NO_GC=1 skips it, for diagnosis). */
+const settle = process.env.BENCH_NO_GC ? () => {} : () => global.gc();
 const nsPer = (t0, t1, ops) => Number(t1 - t0) / ops;
 
 /** System-wide busy CPU (jiffies) for the quiet-run figure; null off Linux. */
@@ -166,7 +168,7 @@ function runW1(n, timed) {
 
 function runW2(n, timed, m, inputs) {
   const { keys } = inputs;
-  global.gc();
+  settle();
   let hits = 0;
   let sum = 0;
   const c0 = cpuSnap();
@@ -187,7 +189,7 @@ function runW2(n, timed, m, inputs) {
 
 function runW3(n, timed, m) {
   const expectSum = (n * (n - 1)) / 2;
-  global.gc();
+  settle();
   let count = 0;
   let sum = 0;
   let c0 = cpuSnap();
@@ -203,7 +205,7 @@ function runW3(n, timed, m) {
   if (!isMaple) return;
 
   // mas_for_each: an MaState find() loop.
-  global.gc();
+  settle();
   count = 0;
   sum = 0;
   c0 = cpuSnap();
@@ -220,7 +222,7 @@ function runW3(n, timed, m) {
   if (timed) record('W3-find', nsPer(t0, t1, n), otherCores(c0, c1));
 
   // mt_for_each: the entries() iterator (a tuple per entry).
-  global.gc();
+  settle();
   count = 0;
   sum = 0;
   c0 = cpuSnap();
@@ -240,7 +242,7 @@ function runW4(n, timed, inputs) {
   const ops = first.length;
   const m = make();
   build(m, n);
-  global.gc();
+  settle();
   const c0 = cpuSnap();
   const t0 = now();
   for (let k = 0; k < ops; k++) m.storeRange(first[k], last[k], value[k]);
@@ -260,7 +262,7 @@ function runW4(n, timed, inputs) {
 function runW5(n, timed) {
   const m = make();
   build(m, n);
-  global.gc();
+  settle();
   const ops = n / 2;
   let bad = -1;
   const c0 = cpuSnap();
@@ -281,7 +283,7 @@ function runW6(n, timed, inputs) {
   const { first, last, searchSize, expected } = inputs;
   const k = first.length;
   const m = make({ allocRange: true });
-  global.gc();
+  settle();
   let c0 = cpuSnap();
   let t0 = now();
   for (let i = 0; i < k; i++) m.insertRange(first[i], last[i], i);
@@ -341,7 +343,7 @@ async function runW7(n, timed, inputs) {
   }
   const requests = reqMap.length;
   let opsCount = 0;
-  global.gc();
+  settle();
   const c0 = cpuSnap();
   const t0 = now();
   for (let r = 0; r < requests; r++) {
@@ -410,7 +412,7 @@ async function runW8(n, timed, inputs) {
     check(failed === null, failed);
     return;
   }
-  global.gc();
+  settle();
   const bench = new Bench({
     name: `W8 ${contender}`,
     time: quick ? 150 : 1500,
