@@ -3,10 +3,12 @@
  * stepping a path to the next or previous node of a level, and iteration pages.
  */
 
-import { NODE_LEAF, PAGE_ROWS, RES_FIRST, RES_LAST } from "../shared/layout";
+import {
+  NODE_LEAF, PAGE_ROWS, RES_FIRST, RES_LAST, TREE_CACHE_LEAF, TREE_CACHE_GEN, TREE_CACHE_MIN, TREE_CACHE_MAX,
+} from "../shared/layout";
 import { ld32, st32, ld64, st64, stKeyF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodePivot, nodeFind, slotMin, slotMax } from "./node";
-import { treeRoot, treeHeight } from "./tree";
+import { treeRoot, treeHeight, treeGeneration } from "./tree";
 import { RES, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, KEY_MAX } from "./scratch";
 
 // @ts-ignore: decorator
@@ -90,26 +92,53 @@ export function treeLoad(tree: i32, index: u64): i32 {
   return 0;
 }
 
-/** The range containing index, NULL ranges included: returns its handle, bounds in RES. */
+/**
+ * The range containing index, NULL ranges included: returns its handle, bounds in RES.
+ * Walks that stay in the leaf the previous walk ended in (cursor loops: find/next/prev,
+ * the VA manager's walks) skip the descent; any change to the tree invalidates that leaf.
+ */
 export function treeWalk(tree: i32, index: u64): i32 {
   let node = treeRoot(tree);
   let min: u64 = 0;
   let max: u64 = KEY_MAX;
-  let slot = 0;
-  while (node != 0) {
+  if (node == 0) {
+    resRange(min, max);
+    return 0;
+  }
+  const leaf = ld32(tree + TREE_CACHE_LEAF);
+  if (leaf != 0 && ld32(tree + TREE_CACHE_GEN) == treeGeneration(tree)) {
+    const leafMin = ld64(tree + TREE_CACHE_MIN);
+    const leafMax = ld64(tree + TREE_CACHE_MAX);
+    if (index >= leafMin && index <= leafMax) {
+      node = leaf;
+      min = leafMin;
+      max = leafMax;
+    }
+  }
+  while (true) {
     const type = nodeType(node);
     const end = nodeEnd(node);
     const i = nodeFind(node, end, index);
-    const slotLo = slotMin(node, i, min);
+    const slot = nodeSlot(node, type, i);
+    if (type == NODE_LEAF) {
+      st32(tree + TREE_CACHE_LEAF, node);
+      st32(tree + TREE_CACHE_GEN, treeGeneration(tree));
+      st64(tree + TREE_CACHE_MIN, min);
+      st64(tree + TREE_CACHE_MAX, max);
+      resRange(slotMin(node, i, min), slotMax(node, i, end, max));
+      return slot;
+    }
+    const childMin = slotMin(node, i, min);
     max = slotMax(node, i, end, max);
-    min = slotLo;
-    slot = nodeSlot(node, type, i);
-    if (type == NODE_LEAF) break;
+    min = childMin;
     node = slot;
   }
-  stKeyF64(RES + (RES_FIRST << 3), min);
-  stKeyF64(RES + (RES_LAST << 3), max);
-  return slot;
+  return 0;
+}
+
+function resRange(first: u64, last: u64): void {
+  stKeyF64(RES + (RES_FIRST << 3), first);
+  stKeyF64(RES + (RES_LAST << 3), last);
 }
 
 /**

@@ -51,6 +51,11 @@ export const TREE_RESERVED = 24;
 export const TREE_MAX_NODES = 28;
 /** Bumped by every change; the facade reads it straight from memory to revalidate pages. */
 export const TREE_GENERATION = 32;
+/** The leaf the last walk ended in (valid while the generation is unchanged): leaf, gen, min, max. */
+export const TREE_CACHE_LEAF = 36;
+export const TREE_CACHE_GEN = 40;
+export const TREE_CACHE_MIN = 48;
+export const TREE_CACHE_MAX = 56;
 
 /** Tree flags (kernel MT_FLAGS_*). */
 export const TREE_ALLOC_RANGE = 0x01;

@@ -28,10 +28,27 @@ export class GpuVa<O = unknown> {
   readonly offset: number;
   /** GPUVA_* bits plus driver bits from GPUVA_USERBITS up. */
   flags: number;
+  // Links kept in private fields behind prototype accessors: they are no own enumerable
+  // properties (equality with plain objects holds), and unlike Object.defineProperty per
+  // instance they keep VA creation on V8's fast path (about 9% of the W7 trace).
+  #vm: GpuVm<O> | null = null;
+  #vmBo: VmBo<O> | null = null;
+
   /** @internal The VM holding this VA in its tree, or null. */
-  declare _vm: GpuVm<O> | null;
+  get _vm(): GpuVm<O> | null {
+    return this.#vm;
+  }
+  set _vm(vm: GpuVm<O> | null) {
+    this.#vm = vm;
+  }
+
   /** @internal The VmBo this VA is linked to, or null. */
-  declare _vmBo: VmBo<O> | null;
+  get _vmBo(): VmBo<O> | null {
+    return this.#vmBo;
+  }
+  set _vmBo(vmBo: VmBo<O> | null) {
+    this.#vmBo = vmBo;
+  }
 
   /** @internal Created by GpuVm.insert and the apply helpers. */
   constructor(addr: number, range: number, obj: O | null, offset: number, flags: number) {
@@ -40,8 +57,6 @@ export class GpuVa<O = unknown> {
     this.obj = obj;
     this.offset = offset;
     this.flags = flags;
-    Object.defineProperty(this, '_vm', { value: null, writable: true, enumerable: false });
-    Object.defineProperty(this, '_vmBo', { value: null, writable: true, enumerable: false });
   }
 
   /** The VM whose tree holds this VA, or null once removed. */
