@@ -96,6 +96,9 @@ export const MODE_INSERT = 1;
 export const RES_FIRST = 0;
 export const RES_LAST = 1;
 export const RES_OLD = 2;
+/** emptyArea: the whole NULL range the fit was found in. */
+export const RES_GAP_FIRST = 3;
+export const RES_GAP_LAST = 4;
 export const RES_COUNT = 8;
 
 /** Rows per iteration page: [first, last, handle] each. */

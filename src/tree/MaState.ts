@@ -11,7 +11,7 @@
 
 import type { CoreBackend } from './backend.js';
 import { MapleError } from './errors.js';
-import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_LAST } from './layout.js';
+import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST, RES_LAST } from './layout.js';
 import { checkIndex, checkWindow, describeArg, MAX_INDEX, type MapleTree } from './MapleTree.js';
 
 export type MaStatus = 'start' | 'active' | 'root' | 'none' | 'pause' | 'overflow' | 'underflow' | 'error';
@@ -566,9 +566,8 @@ export class MaState<V = unknown> {
       throw new MapleError('EBUSY', `${method}: no free range of size ${s} in [${lo}, ${hi}]`);
     }
     const start = core.res[RES_FIRST];
-    core.walk(id, start);
-    this.slotFirst = core.res[RES_FIRST];
-    this.slotLast = core.res[RES_LAST];
+    this.slotFirst = core.res[RES_GAP_FIRST];
+    this.slotLast = core.res[RES_GAP_LAST];
     this._index = start;
     this._last = start + s - 1;
     this._status = 'active';

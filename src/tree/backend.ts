@@ -87,7 +87,8 @@ export interface CoreBackend {
   /**
    * Gap search: lowest (rev = false) or highest (rev = true) [s, s + size - 1] inside
    * [min, max] that is entirely NULL. Window checks (EINVAL) are the caller's. Returns 0 and
-   * sets res[RES_FIRST], res[RES_LAST], or -EBUSY.
+   * sets res[RES_FIRST], res[RES_LAST] (and res[RES_GAP_FIRST..RES_GAP_LAST], the whole NULL
+   * range holding the fit), or -EBUSY.
    */
   emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number;
   /**

@@ -16,6 +16,8 @@ import {
   PAGE_ROWS,
   RES_COUNT,
   RES_FIRST,
+  RES_GAP_FIRST,
+  RES_GAP_LAST,
   RES_LAST,
   RES_OLD,
   WR_EXACT_FIT,
@@ -225,6 +227,9 @@ export class NaiveBackend implements CoreBackend {
     const t = this.get(tree);
     const start = rev ? this.highestFit(t, min, max, size) : this.lowestFit(t, min, max, size);
     if (start < 0) return EBUSY;
+    this.walk(tree, start); // the NULL range holding the fit
+    this.res[RES_GAP_FIRST] = this.res[RES_FIRST];
+    this.res[RES_GAP_LAST] = this.res[RES_LAST];
     this.res[RES_FIRST] = start;
     this.res[RES_LAST] = start + size - 1;
     return 0;
