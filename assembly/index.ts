@@ -15,12 +15,14 @@ import { treeLoad, treeWalk, treePage } from "./core/walk";
 import { treeStore } from "./core/store";
 import { treeEmptyArea } from "./core/gap";
 import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
-import { RES, PAGE, LPATH, BASE } from "./core/scratch";
+import { RES, PAGE, LPATH, BASE, RELEASES, G_RELEASED } from "./core/scratch";
 
 poolInit();
 
 export function resAddr(): i32 { return RES; }
 export function pageAddr(): i32 { return PAGE; }
+export function releasesAddr(): i32 { return RELEASES; }
+export function releasedCountAddr(): i32 { return G_RELEASED; }
 export function baseAddr(): i32 { return BASE; }
 export function poolLiveNodes(): i32 { return poolLive(); }
 export function memGrowCount(): i32 { return poolGrows(); }

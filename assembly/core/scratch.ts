@@ -10,7 +10,8 @@
  *  base+1280   right path: same layout
  *  base+2048   big buffer A: pivot[64] u64 · slot[64] i32 · gap[64] u64
  *  base+3328   big buffer B
- *  base+4608   piece table (up to 3 new nodes of a level)
+ *  base+4608   piece table (up to 4 new nodes of a level)
+ *  base+5120   released entry handles, 512 × i32
  *  base+8192   iteration page: PAGE_ROWS × [first f64, last f64, handle f64]
  *  base+16384  free-node bitmap, 1 MiB: one bit per pool node (2 GiB of nodes)
  *  base+16384+1 MiB  first pool node
@@ -31,6 +32,12 @@ export const G_STAMP: i32 = BASE + 32;
 /** validate(): the NULL-ness of the previous leaf slot, and the nodes counted. */
 export const G_PREV_NULL: i32 = BASE + 36;
 export const G_SEEN: i32 = BASE + 40;
+/**
+ * The tree (and its generation) the left path still describes after an in-place write, so
+ * the next write landing in the same leaf (appends, ascending erases) can skip the descent.
+ */
+export const G_PATH_TREE: i32 = BASE + 44;
+export const G_PATH_GEN: i32 = BASE + 48;
 
 export const RES: i32 = BASE + 256;
 
@@ -48,6 +55,10 @@ export const BIG_SLOT: i32 = 512;
 export const BIG_GAP: i32 = 768;
 
 export const PIECES: i32 = BASE + 4608;
+/** Entry handles released by the running call, drained by the host after it (or when full). */
+export const RELEASES: i32 = BASE + 5120;
+export const RELEASE_CAP: i32 = 512;
+export const G_RELEASED: i32 = BASE + 52;
 
 export const PAGE: i32 = BASE + 8192;
 export const BITMAP: i32 = BASE + 16384;

@@ -18,7 +18,7 @@ import {
   treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeReserve, treeNodeAlloc,
   treeNewStamp, treeIsAlloc,
 } from "./tree";
-import { pathWalk, pathNode, pathOff, pathMin, pathMax } from "./walk";
+import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax } from "./walk";
 import { bigSet, bigSlot, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
 import { RES, LPATH, RPATH, BIG_A, KEY_MAX, G_STAMP } from "./scratch";
 import { ld32 } from "./mem";
@@ -55,7 +55,6 @@ function storeEmpty(tree: i32, first: u64, last: u64, entry: i32, reserveOnly: b
   if (first > 0) bigSet(BIG_A, n++, first - 1, 0, 0);
   bigSet(BIG_A, n++, last, entry, 0);
   if (last < KEY_MAX) bigSet(BIG_A, n++, KEY_MAX, 0, 0);
-  hostRetain(entry);
   treeNewStamp();
   const leaf = treeNodeAlloc(tree);
   nodeWriteBig(leaf, NODE_LEAF, BIG_A, 0, n, 0, KEY_MAX, treeIsAlloc(tree));
@@ -93,7 +92,7 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
   }
   const height = treeHeight(tree);
   const bottom = height - 1;
-  pathWalk(tree, LPATH, first);
+  pathWalkLeft(tree, first);
   const leaf = pathNode(LPATH, bottom);
   const offset = pathOff(LPATH, bottom);
   const leafMin = pathMin(LPATH, bottom);
@@ -125,8 +124,12 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
   const spanning = last > leafMax || (entry == 0 && last == leafMax && leafMax != KEY_MAX);
   if (!spanning) {
     const type = storeInLeaf(tree, leaf, offset, end, rMin, rMax, old, first, last, entry, height > 1, reserveOnly);
-    if (type >= 0) return type;
+    if (type >= 0) {
+      if (!reserveOnly) pathKeep(tree); // nodes above the leaf did not change
+      return type;
+    }
   }
+  pathKeep(0); // the level loop moves and rewrites nodes on the path
   treeNewStamp();
   let n = offset > 0 ? bigAppendNode(BIG_A, 0, leaf, 0, offset - 1, leafMax) : 0;
   if (rMin < first) bigSet(BIG_A, n++, first - 1, old, 0);
@@ -164,8 +167,8 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
   if (reserveOnly) return treeReserve(tree, need) ? type : ENOMEM;
   if (!treeCanAllocate(tree, need)) return ENOMEM;
 
-  // Committed: account for the ranges that disappear, split or appear.
-  hostRetain(entry);
+  // Committed: account for the ranges that disappear or split (the caller retains the new
+  // entry itself, saving a call out of WebAssembly per store).
   if (!spanning) {
     for (let i = offset; i <= offsetEnd; i++) {
       let kept = 0;
@@ -193,9 +196,9 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
 /** Replaces one non-NULL slot with another: no boundaries move, no gaps change. */
 function storeExactFit(tree: i32, leaf: i32, offset: i32, entry: i32, old: i32): i32 {
   nodeSetSlot(leaf, NODE_LEAF, offset, entry);
-  hostRetain(entry);
   hostRelease(old);
   treeTouch(tree);
+  pathKeep(tree);
   return WR_EXACT_FIT;
 }
 
@@ -238,8 +241,7 @@ function storeInLeaf(
   else if (newEnd == end) type = WR_SLOT_STORE;
   if (reserveOnly) return type;
 
-  // References: every replaced slot goes, remnants come back, the entry is new.
-  hostRetain(entry);
+  // References: every replaced slot goes, remnants come back (the entry: see treeStore).
   if (keepLeft && keepRight && offset == hi) hostRetain(old);
   for (let i = lo; i <= hi; i++) {
     const handle = nodeSlot(leaf, NODE_LEAF, i);

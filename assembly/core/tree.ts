@@ -11,7 +11,7 @@ import {
 import { ld32, st32, memMove, hostRetain, hostRelease } from "./mem";
 import { poolEnsure, poolAlloc, poolFree, poolReserve, poolUnreserve } from "./pool";
 import { nodeType, nodeSetType, nodeEnd, nodeSlot, nodeSetSlot, nodeSetParent, nodeStamp, isLeafType } from "./node";
-import { G_STAMP } from "./scratch";
+import { G_STAMP, G_PATH_TREE } from "./scratch";
 
 const T_ROOT: i32 = TREE_ROOT;
 const T_HEIGHT: i32 = TREE_HEIGHT;
@@ -127,6 +127,7 @@ export function treeNewStamp(): i32 {
 
 /** mtree_destroy: frees every node and releases every entry; flags survive. */
 export function treeClear(tree: i32): void {
+  st32(G_PATH_TREE, 0);
   const root = treeRoot(tree);
   treeNewStamp();
   if (root != 0) treeDestroySubtree(tree, root);
@@ -135,7 +136,7 @@ export function treeClear(tree: i32): void {
   treeTouch(tree);
 }
 
-/** Frees the tree and its header. */
+/** Frees the tree and its header (treeClear forgets any recorded path to it). */
 export function treeRelease(tree: i32): void {
   treeClear(tree);
   poolFree(tree);

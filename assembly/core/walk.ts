@@ -9,7 +9,7 @@ import {
 import { ld32, st32, ld64, st64, stKeyF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodePivot, nodeFind, slotMin, slotMax } from "./node";
 import { treeRoot, treeHeight, treeGeneration } from "./tree";
-import { RES, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, KEY_MAX } from "./scratch";
+import { RES, LPATH, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, KEY_MAX, G_PATH_TREE, G_PATH_GEN } from "./scratch";
 
 // @ts-ignore: decorator
 @inline export function pathNode(path: i32, depth: i32): i32 { return ld32(path + P_NODE + (depth << 2)); }
@@ -27,6 +27,28 @@ export function pathSet(path: i32, depth: i32, node: i32, off: i32, min: u64, ma
   st32(path + P_OFF + (depth << 2), off);
   st64(path + P_MIN + (depth << 3), min);
   st64(path + P_MAX + (depth << 3), max);
+}
+
+/**
+ * Records the left path to the slot containing index, reusing the recorded path when it
+ * still describes this tree and its leaf holds index (see G_PATH_TREE).
+ */
+export function pathWalkLeft(tree: i32, index: u64): void {
+  const bottom = treeHeight(tree) - 1;
+  if (ld32(G_PATH_TREE) == tree && ld32(G_PATH_GEN) == treeGeneration(tree)
+      && index >= pathMin(LPATH, bottom) && index <= pathMax(LPATH, bottom)) {
+    const leaf = pathNode(LPATH, bottom);
+    pathSetOff(LPATH, bottom, nodeFind(leaf, nodeEnd(leaf), index));
+    return;
+  }
+  pathWalk(tree, LPATH, index);
+  pathKeep(tree);
+}
+
+/** Marks the left path as describing `tree` as it is now (0: describes nothing). */
+export function pathKeep(tree: i32): void {
+  st32(G_PATH_TREE, tree);
+  if (tree != 0) st32(G_PATH_GEN, treeGeneration(tree));
 }
 
 /** Records the root-to-leaf path to the slot containing index (tree must not be empty). */
@@ -146,6 +168,7 @@ function resRange(first: u64, last: u64): void {
  * with the range containing first. Uses the left path as its cursor.
  */
 export function treePage(tree: i32, path: i32, first: u64, last: u64): i32 {
+  if (path == LPATH) pathKeep(0);
   if (treeRoot(tree) == 0) return 0;
   const bottom = treeHeight(tree) - 1;
   pathWalk(tree, path, first);

@@ -7,12 +7,15 @@
 
 import type { BackendKind, CoreBackend, NodeView } from './backend.js';
 import type { EntryTable } from './entries.js';
-import { TREE_GENERATION } from '../core/layout.js';
+import { TREE_GENERATION, WR_NOTHING } from '../core/layout.js';
 
 /** The raw core ABI (assembly/index.ts): keys as numbers, handles and pointers as i32. */
 export interface RawCore {
   resAddr(): number;
   pageAddr(): number;
+  /** Queue of released entry handles (see assembly/core/mem.ts hostRelease) and its count. */
+  releasesAddr(): number;
+  releasedCountAddr(): number;
   poolLiveNodes(): number;
   treeCreate(flags: number, maxNodes: number): number;
   treeRelease(tree: number): void;
@@ -60,6 +63,8 @@ export class CoreAdapter implements CoreBackend {
   private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private readonly resIndex: number;
   private readonly pageIndex: number;
+  private readonly releasesIndex: number;
+  private readonly releasedCountIndex: number;
 
   constructor(
     readonly kind: BackendKind,
@@ -69,11 +74,13 @@ export class CoreAdapter implements CoreBackend {
   ) {
     this.resIndex = raw.resAddr() >>> 3;
     this.pageIndex = raw.pageAddr() >>> 3;
+    this.releasesIndex = raw.releasesAddr() >>> 2;
+    this.releasedCountIndex = raw.releasedCountAddr() >>> 2;
     this.refresh();
   }
 
   /** Re-creates the register views after memory grew (old views are detached). */
-  private refresh(): void {
+  refresh(): void {
     const f64 = this.memoryF64();
     if (f64 === this.f64) return;
     this.f64 = f64;
@@ -87,8 +94,25 @@ export class CoreAdapter implements CoreBackend {
     this.refresh();
     return tree;
   }
-  treeRelease(tree: number): void { this.raw.treeRelease(tree); }
-  treeClear(tree: number): void { this.raw.treeClear(tree); }
+  treeRelease(tree: number): void {
+    this.raw.treeRelease(tree);
+    this.drainReleases();
+  }
+  treeClear(tree: number): void {
+    this.raw.treeClear(tree);
+    this.drainReleases();
+  }
+
+  /** Hands queued releases to the entry table (also the core's callback when the queue fills). */
+  drainReleases(count?: number): void {
+    this.refresh(); // memory may have grown earlier in the call that is flushing
+    const n = count ?? this.i32[this.releasedCountIndex];
+    if (n === 0) return;
+    const i32 = this.i32;
+    const entries = this.entries;
+    for (let i = 0, at = this.releasesIndex; i < n; i++) entries.release(i32[at + i]);
+    i32[this.releasedCountIndex] = 0;
+  }
   flags(tree: number): number { return this.raw.treeFlags(tree); }
   setFlags(tree: number, flags: number): void { this.raw.setFlags(tree, flags); }
   /** Read straight from the tree header: iteration checks it once per range. */
@@ -106,6 +130,9 @@ export class CoreAdapter implements CoreBackend {
   store(tree: number, first: number, last: number, handle: number, mode: number): number {
     const status = this.raw.store(tree, first, last, handle, mode);
     this.refresh();
+    // The raw core leaves the new entry's reference to us (one call out of WASM fewer).
+    if (status >= 0 && status !== WR_NOTHING) this.entries.retain(handle);
+    this.drainReleases();
     return status;
   }
 

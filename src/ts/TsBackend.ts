@@ -25,7 +25,7 @@ export interface TsCoreModules {
   store: Pick<typeof store, 'treeStore'>;
   gap: Pick<typeof gap, 'treeEmptyArea'>;
   debug: Pick<typeof debug, 'treeValidate' | 'nodeRead'>;
-  scratch: Pick<typeof scratch, 'RES' | 'PAGE' | 'LPATH'>;
+  scratch: Pick<typeof scratch, 'RES' | 'PAGE' | 'LPATH' | 'RELEASES' | 'G_RELEASED'>;
 }
 
 /** Wires a generated core to the adapter: the TS counterpart of assembly/index.ts. */
@@ -37,6 +37,9 @@ export function createTsCore(m: TsCoreModules): CoreAdapter {
   const raw: RawCore = {
     resAddr: () => m.scratch.RES,
     pageAddr: () => m.scratch.PAGE,
+    // The TS core releases entries directly through setEntryHooks; its queue stays empty.
+    releasesAddr: () => m.scratch.RELEASES,
+    releasedCountAddr: () => m.scratch.G_RELEASED,
     poolLiveNodes: m.pool.poolLive,
     treeCreate: t.treeCreate,
     treeRelease: t.treeRelease,

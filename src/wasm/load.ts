@@ -75,10 +75,11 @@ async function compileSource(source?: WasmSource): Promise<WebAssembly.Module> {
 async function instantiateCore(source?: WasmSource): Promise<CoreAdapter> {
   const module = await compileSource(source);
   const entries = new EntryTable();
+  let adapter: CoreAdapter | null = null;
   const imports = {
     env: {
       entryRetain: (handle: number) => entries.retain(handle),
-      entryRelease: (handle: number) => entries.release(handle),
+      entryReleaseBatch: (count: number) => adapter!.drainReleases(count),
       abort: (_message: number, _file: number, line: number, column: number) => {
         throw new Error(`maple-gpuvm: WebAssembly core aborted at ${line}:${column}`);
       },
@@ -90,5 +91,6 @@ async function instantiateCore(source?: WasmSource): Promise<CoreAdapter> {
   let view = new Float64Array(memory.buffer);
   // A grown (non-shared) memory detaches old views; length 0 is the cheap test for that.
   const memoryF64 = () => (view.length === 0 ? (view = new Float64Array(memory.buffer)) : view);
-  return new CoreAdapter('wasm', exports, entries, memoryF64);
+  adapter = new CoreAdapter('wasm', exports, entries, memoryF64);
+  return adapter;
 }
