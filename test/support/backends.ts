@@ -6,6 +6,7 @@
 
 import type { MapleTreeOptions } from '../../src/tree/MapleTree.js';
 import { naiveBackend } from './NaiveBackend.js';
+import { tinyBackend } from './tinyBackend.js';
 
 export interface BackendCase {
   name: string;
@@ -17,4 +18,7 @@ export const backends: BackendCase[] = [
   { name: 'naive', options: () => ({ _core: naiveBackend }) },
   { name: 'wasm', options: () => ({ backend: 'wasm' }) },
   { name: 'ts', options: () => ({ backend: 'ts' }) },
+  // The pure-TS core rebuilt with 6-slot leaves: the same contract, with splits, rebalances
+  // and spanning stores after a handful of entries.
+  { name: 'ts-tiny-nodes', options: () => ({ _core: tinyBackend() }) },
 ];
