@@ -1,0 +1,47 @@
+// The README's usage example, statement by statement, with the results its comments claim.
+import { describe, it, expect } from 'vitest';
+import { MapleTree, MAX_INDEX } from '../src/tree/MapleTree.js';
+import { MapleError } from '../src/tree/errors.js';
+
+describe.each(['wasm', 'ts'] as const)('README example (%s)', (backend) => {
+  it('does what its comments say', () => {
+    const tree = new MapleTree<string>({ backend });
+    tree.storeRange(10, 19, 'a');
+    tree.storeRange(15, 15, 'b');
+    expect([...tree]).toEqual([[10, 14, 'a'], [15, 15, 'b'], [16, 19, 'a']]);
+    expect(tree.load(17)).toBe('a');
+    expect(tree.erase(12)).toBe('a');
+    expect(tree.find(0)).toEqual({ first: 15, last: 15, entry: 'b' });
+
+    const ids = new MapleTree<object>({ backend, allocRange: true });
+    expect(ids.allocRange(4096, {}, 0, MAX_INDEX)).toBe(0);
+    expect(ids.allocRRange(16, {})).toBe(MAX_INDEX - 15);
+
+    const before = [...tree];
+    let code = '';
+    try {
+      tree.insertRange(15, 20, 'c');
+    } catch (e) {
+      code = (e as MapleError).code;
+    }
+    expect(code).toBe('EEXIST');
+    expect([...tree]).toEqual(before);
+  });
+
+  it('the advanced-API loop erases while it walks', () => {
+    const tree = new MapleTree<number>({ backend });
+    for (let i = 0; i < 100; i++) tree.storeRange(10 * i, 10 * i + 4, i);
+    tree.lock();
+    const mas = tree.state(0);
+    for (let e = mas.find(MAX_INDEX); e !== undefined; e = mas.find(MAX_INDEX)) {
+      if (e % 3 === 0) mas.erase();
+    }
+    mas.setRange(2000, 2099);
+    mas.preallocate(7);
+    mas.storePrealloc(7);
+    tree.unlock();
+    const left = [...tree].map(([, , v]) => v);
+    expect(left).toEqual([...Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 3 !== 0), 7]);
+    tree.validate();
+  });
+});
