@@ -13,7 +13,7 @@ import {
   nodeType, nodeEnd, nodeSlot, nodePivot, nodeGap, nodeGapOffset, nodeParent, nodeParentSlot,
   typeSlots, typePivots, typeMinEnd, slotMin, slotMax, leafMaxGap,
 } from "./node";
-import { treeRoot, treeHeight, treeNodes, treeIsAlloc, treeInternalType } from "./tree";
+import { treeRoot, treeHeight, treeNodes, treeInternalType } from "./tree";
 import { RES, PAGE, KEY_MAX, G_PREV_NULL, G_SEEN } from "./scratch";
 
 export const V_PIVOTS = 1;

@@ -13,12 +13,11 @@
 import { NODE_LEAF, NODE_ARANGE } from "../shared/layout";
 import { ld32, st32, ld64, st64, memZero, idiv } from "./mem";
 import {
-  nodeType, nodeSetType, nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot,
-  nodeGap, nodeSetGap, nodeSetGapOffset, nodeGapOffset, nodeSetParent, nodeParent, nodeParentSlot,
-  nodeSetStamp, typeSlots, typePivots, typeMinEnd, slotMax, leafMaxGap, arangeMaxGap,
+  nodeType, nodeSetType, nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodeSetPivot,
+  nodeGap, nodeSetGap, nodeGapOffset, nodeSetParent, nodeSetStamp, typeSlots, typePivots, typeMinEnd, slotMax, leafMaxGap, arangeMaxGap,
 } from "./node";
 import {
-  treeRoot, treeHeight, treeSetRoot, treeIsAlloc, treeInternalType, treeNodeAlloc, treeNodeFree,
+  treeHeight, treeSetRoot, treeIsAlloc, treeInternalType, treeNodeAlloc, treeNodeFree,
   treeDestroySubtree,
 } from "./tree";
 import { pathNode, pathOff, pathMin, pathMax, pathNextNode, pathPrevNode } from "./walk";
@@ -105,7 +104,7 @@ export function nodeWriteBig(node: i32, type: i32, b: i32, from: i32, count: i32
 }
 
 /** Propagates a changed max gap from the node at `depth` of the left path towards the root. */
-export function gapUpdateUp(tree: i32, depth: i32): void {
+export function gapUpdateUp(depth: i32): void {
   let node = pathNode(LPATH, depth);
   let gap = nodeType(node) == NODE_LEAF
     ? leafMaxGap(node, pathMin(LPATH, depth), pathMax(LPATH, depth))
@@ -266,7 +265,7 @@ export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
     if (left == right && n <= slots && n - 1 >= typeMinEnd(type)) {
       // Same node, same range: rewrite in place; only gaps can change above.
       nodeWriteBig(left, type, b, 0, n, min, max, alloc);
-      if (alloc) gapUpdateUp(tree, depth);
+      if (alloc) gapUpdateUp(depth);
       return;
     }
     const k = bigCut(b, n, n <= slots ? 1 : (n <= 2 * slots - 2 ? 2 : 3), type, leftFull);

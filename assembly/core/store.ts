@@ -19,7 +19,7 @@ import {
   treeNewStamp, treeIsAlloc,
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax } from "./walk";
-import { bigSet, bigSlot, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
+import { bigSet, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
 import { RES, LPATH, RPATH, BIG_A, KEY_MAX, G_STAMP } from "./scratch";
 import { ld32 } from "./mem";
 
@@ -123,7 +123,7 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
   // A NULL write may not end a non-rightmost leaf: it must merge with the next leaf.
   const spanning = last > leafMax || (entry == 0 && last == leafMax && leafMax != KEY_MAX);
   if (!spanning) {
-    const type = storeInLeaf(tree, leaf, offset, end, rMin, rMax, old, first, last, entry, height > 1, reserveOnly);
+    const type = storeInLeaf(tree, leaf, offset, end, rMin, old, first, last, entry, height > 1, reserveOnly);
     if (type >= 0) {
       if (!reserveOnly) pathKeep(tree); // nodes above the leaf did not change
       return type;
@@ -210,7 +210,7 @@ function storeExactFit(tree: i32, leaf: i32, offset: i32, entry: i32, old: i32):
  * level loop handles those.
  */
 function storeInLeaf(
-  tree: i32, leaf: i32, offset: i32, end: i32, rMin: u64, rMax: u64, old: i32,
+  tree: i32, leaf: i32, offset: i32, end: i32, rMin: u64, old: i32,
   first: u64, last: u64, entry: i32, deficientMatters: bool, reserveOnly: bool,
 ): i32 {
   const leafMax = pathMax(LPATH, treeHeight(tree) - 1);
@@ -272,7 +272,7 @@ function storeInLeaf(
   }
   if (newEnd < RANGE_PIVOTS) nodeSetPivot(leaf, newEnd, leafMax);
   nodeSetEnd(leaf, newEnd);
-  if (treeIsAlloc(tree)) gapUpdateUp(tree, treeHeight(tree) - 1);
+  if (treeIsAlloc(tree)) gapUpdateUp(treeHeight(tree) - 1);
   treeTouch(tree);
   return type;
 }

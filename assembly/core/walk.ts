@@ -7,7 +7,7 @@ import {
   NODE_LEAF, PAGE_ROWS, RES_FIRST, RES_LAST, TREE_CACHE_LEAF, TREE_CACHE_GEN, TREE_CACHE_MIN, TREE_CACHE_MAX,
 } from "../shared/layout";
 import { ld32, st32, ld64, st64, stKeyF64 } from "./mem";
-import { nodeType, nodeEnd, nodeSlot, nodePivot, nodeFind, slotMin, slotMax } from "./node";
+import { nodeType, nodeEnd, nodeSlot, nodeFind, slotMin, slotMax } from "./node";
 import { treeRoot, treeHeight, treeGeneration } from "./tree";
 import { RES, LPATH, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, KEY_MAX, G_PATH_TREE, G_PATH_GEN } from "./scratch";
 
