@@ -3,7 +3,7 @@
  * sibling, rebalance and spanning store, all driven by one bottom-up level loop.
  *
  * At each level a *run* of adjacent nodes (from the left path's node to the right path's
- * node) is replaced by the content of a big-node buffer. The buffer is cut into 1–3 pieces
+ * node) is replaced by the content of a big-node buffer. The buffer is cut into 1–4 pieces
  * that reuse the run's nodes, then the parents' buffer is built from the left parent's slots
  * before the run, the pieces, and the right parent's slots after it. Slots strictly between
  * the two paths were wholly overwritten and are destroyed. The loop stops as soon as a level

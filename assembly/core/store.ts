@@ -1,10 +1,10 @@
 /**
- * The write path. A store first walks to the leaf holding `first`, builds the leaf's new
- * content in a big-node buffer and classifies the write (the kernel's store types); the type
- * decides how many nodes the write may need, which are secured before anything changes.
- * Then it dispatches: an exact fit rewrites one slot, everything else goes through the level
- * loop in rebalance.ts, which rewrites the leaf in place or splits, rebalances or replaces
- * a whole run of leaves (spanning store).
+ * The write path. A store walks to the leaf holding `first` (or reuses the path of the
+ * previous in-place write), classifies the write into the kernel's store types and secures
+ * the nodes its type may need before anything changes. Then it dispatches: a non-NULL exact
+ * fit swaps one slot; a write that fits the leaf (append, slot store, node store) shifts the
+ * leaf in place; everything else — split, rebalance, spanning store, a tree that empties —
+ * builds the leaf level in a big-node buffer and goes through the level loop in rebalance.ts.
  */
 
 import {
