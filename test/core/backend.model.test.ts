@@ -76,6 +76,33 @@ describe.each(coreBackends())('core $name', ({ make }) => {
     runStream(make(), 60000, 1104, 1, 61001, 1);
   });
 
+  it('a node budget is never exceeded, and ENOMEM changes nothing', () => {
+    const core = make();
+    const rnd = mulberry32(4242);
+    for (const [flags, cap] of [[0, 12], [1, 9], [0, 20], [1, 15]] as const) {
+      const tree = core.treeCreate(flags, cap);
+      const model = new Int32Array(3000);
+      let refused = 0;
+      for (let op = 0; op < 4000; op++) {
+        const first = Math.floor(rnd() * model.length);
+        const last = Math.min(model.length - 1, first + (rnd() < 0.8 ? Math.floor(rnd() * 6) : Math.floor(rnd() * 400)));
+        const handle = rnd() < 0.3 ? 0 : core.entries.alloc(op);
+        const status = core.store(tree, first, last, handle, 0);
+        if (status < 0) {
+          expect(status).toBe(-12);
+          core.entries.dropIfUnused(handle);
+          refused++;
+        } else {
+          model.fill(handle, first, last + 1);
+        }
+        expect(core.nodeCount(tree), `op ${op}: nodes within the budget of ${cap}`).toBeLessThanOrEqual(cap);
+        if (op % 50 === 0 || status < 0) checkAgainst(core, tree, model, `budget ${cap} op ${op} status ${status}`);
+      }
+      expect(refused, `refusals under a budget of ${cap} (nodes ${core.nodeCount(tree)}, height ${core.height(tree)})`).toBeGreaterThan(0);
+      core.treeRelease(tree);
+    }
+  });
+
   it('sequential build and erase of 20,000 ranges', () => {
     const core = make();
     const tree = core.treeCreate(0, 0);
