@@ -103,6 +103,31 @@ describe.each(coreBackends())('core $name', ({ make }) => {
     }
   });
 
+  it('a store after a successful preallocate never runs out of nodes', () => {
+    const core = make();
+    const rnd = mulberry32(777);
+    for (const [flags, cap] of [[0, 10], [1, 14]] as const) {
+      const tree = core.treeCreate(flags, cap);
+      let reserved = 0;
+      for (let op = 0; op < 3000; op++) {
+        const first = Math.floor(rnd() * 5000);
+        const last = Math.min(4999, first + (rnd() < 0.8 ? Math.floor(rnd() * 6) : Math.floor(rnd() * 300)));
+        const handle = rnd() < 0.3 ? 0 : core.entries.alloc(op);
+        if (core.preallocate(tree, first, last, handle) === 0) {
+          reserved++;
+          expect(core.nodeCount(tree) + core.reservedCount(tree)).toBeLessThanOrEqual(cap);
+          expect(core.store(tree, first, last, handle, 0), `op ${op}: store after preallocate`).toBeGreaterThanOrEqual(0);
+        }
+        core.unreserve(tree);
+        core.entries.dropIfUnused(handle);
+        expect(core.nodeCount(tree)).toBeLessThanOrEqual(cap);
+      }
+      expect(core.validate(tree)).toBeNull();
+      expect(reserved).toBeGreaterThan(0);
+      core.treeRelease(tree);
+    }
+  });
+
   it('sequential build and erase of 20,000 ranges', () => {
     const core = make();
     const tree = core.treeCreate(0, 0);
