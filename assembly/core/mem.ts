@@ -27,14 +27,10 @@ declare function entryReleaseBatch(count: i32): void;
  */
 export function hostRelease(handle: i32): void {
   if (handle <= 1) return;
-  const count = load<i32>(<usize>G_RELEASED);
-  store<i32>(<usize>(RELEASES + (count << 2)), handle);
-  if (count + 1 < RELEASE_CAP) {
-    store<i32>(<usize>G_RELEASED, count + 1);
-  } else {
-    entryReleaseBatch(count + 1);
-    store<i32>(<usize>G_RELEASED, 0);
-  }
+  const count = load<i32>(<usize>G_RELEASED) + 1;
+  store<i32>(<usize>(RELEASES + ((count - 1) << 2)), handle);
+  store<i32>(<usize>G_RELEASED, count);
+  if (count == RELEASE_CAP) entryReleaseBatch(count); // the host drains and resets the count
 }
 
 // @ts-ignore: decorator

@@ -103,16 +103,22 @@ export class CoreAdapter implements CoreBackend {
     this.drainReleases();
   }
 
-  /** Hands queued releases to the entry table (also the core's callback when the queue fills). */
-  drainReleases(count?: number): void {
-    this.refresh(); // memory may have grown earlier in the call that is flushing
-    const n = count ?? this.i32[this.releasedCountIndex];
-    if (n === 0) return;
+  /** Hands the queued releases to the entry table (views must be current). */
+  private drainReleases(): void {
+    const count = this.i32[this.releasedCountIndex];
+    if (count === 0) return;
     const i32 = this.i32;
     const entries = this.entries;
-    for (let i = 0, at = this.releasesIndex; i < n; i++) entries.release(i32[at + i]);
+    for (let i = 0, at = this.releasesIndex; i < count; i++) entries.release(i32[at + i]);
     i32[this.releasedCountIndex] = 0;
   }
+
+  /** The core's callback when its release queue fills mid-call (memory may have grown). */
+  onReleaseQueueFull(): void {
+    this.refresh();
+    this.drainReleases();
+  }
+
   flags(tree: number): number { return this.raw.treeFlags(tree); }
   setFlags(tree: number, flags: number): void { this.raw.setFlags(tree, flags); }
   /** Read straight from the tree header: iteration checks it once per range. */

@@ -79,7 +79,7 @@ async function instantiateCore(source?: WasmSource): Promise<CoreAdapter> {
   const imports = {
     env: {
       entryRetain: (handle: number) => entries.retain(handle),
-      entryReleaseBatch: (count: number) => adapter!.drainReleases(count),
+      entryReleaseBatch: () => adapter!.onReleaseQueueFull(),
       abort: (_message: number, _file: number, line: number, column: number) => {
         throw new Error(`maple-gpuvm: WebAssembly core aborted at ${line}:${column}`);
       },

@@ -128,6 +128,20 @@ describe.each(coreBackends())('core $name', ({ make }) => {
     }
   });
 
+  it('releases every entry a wide overwrite drops (more than one release queue)', () => {
+    const core = make();
+    const tree = core.treeCreate(0, 0);
+    const live = core.entries.liveCount;
+    for (let i = 0; i < 2000; i++) core.store(tree, 2 * i, 2 * i, core.entries.alloc(i), 0);
+    expect(core.entries.liveCount - live).toBe(2000);
+    const wide = core.entries.alloc('wide');
+    expect(core.store(tree, 0, 5000, wide, 0)).toBeGreaterThanOrEqual(0);
+    expect(core.entries.liveCount - live).toBe(1);
+    expect(core.entries.get(wide)).toBe('wide');
+    core.treeRelease(tree);
+    expect(core.entries.liveCount).toBe(live);
+  });
+
   it('sequential build and erase of 20,000 ranges', () => {
     const core = make();
     const tree = core.treeCreate(0, 0);
