@@ -1,21 +1,21 @@
 /**
  * The WebAssembly ABI: the only file with exports. Keys cross as f64 (exact below 2^53) and
  * become u64 here; handles and tree pointers are i32; multi-value results go to the result
- * registers and the iteration page (see core/scratch.ts). No logic beyond argument plumbing.
+ * registers and the iteration page (see core/scratch.ts); store(…, mode) takes MODE_* values
+ * from shared/layout.ts. No logic beyond argument plumbing.
  */
 
-import { MODE_INSERT } from "./shared/layout";
-import { poolInit, poolLive, poolGrows } from "./core/pool";
+import { poolInit, poolLive } from "./core/pool";
 import {
   treeCreate as coreTreeCreate, treeRelease as coreTreeRelease, treeClear as coreTreeClear, treeDup,
-  treeFlags as coreTreeFlags, treeSetFlags, treeGeneration, treeHeight, treeNodes, treeReserved,
+  treeFlags as coreTreeFlags, treeSetFlags, treeHeight, treeNodes, treeReserved,
   treeRoot, treeUnreserve,
 } from "./core/tree";
 import { treeLoad, treeWalk, treePage } from "./core/walk";
 import { treeStore } from "./core/store";
 import { treeEmptyArea } from "./core/gap";
 import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
-import { RES, PAGE, LPATH, BASE, RELEASES, G_RELEASED } from "./core/scratch";
+import { RES, PAGE, LPATH, RELEASES, G_RELEASED } from "./core/scratch";
 
 poolInit();
 
@@ -23,16 +23,13 @@ export function resAddr(): i32 { return RES; }
 export function pageAddr(): i32 { return PAGE; }
 export function releasesAddr(): i32 { return RELEASES; }
 export function releasedCountAddr(): i32 { return G_RELEASED; }
-export function baseAddr(): i32 { return BASE; }
 export function poolLiveNodes(): i32 { return poolLive(); }
-export function memGrowCount(): i32 { return poolGrows(); }
 
 export function treeCreate(flags: i32, maxNodes: i32): i32 { return coreTreeCreate(flags, maxNodes); }
 export function treeRelease(tree: i32): void { coreTreeRelease(tree); }
 export function treeClear(tree: i32): void { coreTreeClear(tree); }
 export function treeFlags(tree: i32): i32 { return coreTreeFlags(tree); }
 export function setFlags(tree: i32, flags: i32): void { treeSetFlags(tree, flags); }
-export function generation(tree: i32): i32 { return treeGeneration(tree); }
 export function height(tree: i32): i32 { return treeHeight(tree); }
 export function nodeCount(tree: i32): i32 { return treeNodes(tree); }
 export function reservedCount(tree: i32): i32 { return treeReserved(tree); }
@@ -55,6 +52,3 @@ export function page(tree: i32, first: f64, last: f64): i32 { return treePage(tr
 export function dup(tree: i32): i32 { return treeDup(tree); }
 export function validate(tree: i32): i32 { return treeValidate(tree); }
 export function nodeRead(node: i32): void { coreNodeRead(node); }
-
-// Keep MODE_INSERT referenced for readers of the ABI: store(…, mode) takes MODE_* values.
-export const MODE_INSERT_VALUE: i32 = MODE_INSERT;

@@ -10,7 +10,7 @@
 
 import { NODE_SIZE, NODE_SHIFT } from "../shared/layout";
 import { ld32, st32, memZero, memBytes, memGrow, memFitsBelow, memAbort, ctz32 } from "./mem";
-import { BASE, BITMAP, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_GROWS, G_READY, POOL_START } from "./scratch";
+import { BASE, BITMAP, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, POOL_START } from "./scratch";
 
 /** Sets up the pool globals once per memory. */
 export function poolInit(): void {
@@ -23,7 +23,6 @@ export function poolInit(): void {
   st32(G_FREE_COUNT, 0);
   st32(G_RESERVED, 0);
   st32(G_LIVE, 0);
-  st32(G_GROWS, 0);
   st32(G_READY, 1);
 }
 
@@ -46,7 +45,6 @@ export function poolEnsure(count: i32): bool {
     if (!memGrow(want)) return false;
   }
   st32(G_LIMIT, memBytes());
-  st32(G_GROWS, ld32(G_GROWS) + 1);
   return true;
 }
 
@@ -71,7 +69,6 @@ export function poolAlloc(): i32 {
     if (node + NODE_SIZE > ld32(G_LIMIT)) {
       if (!memGrow(memBytes())) memAbort();
       st32(G_LIMIT, memBytes());
-      st32(G_GROWS, ld32(G_GROWS) + 1);
     }
     st32(G_BUMP, node + NODE_SIZE);
   }
@@ -99,4 +96,3 @@ export function poolUnreserve(count: i32): void {
 }
 
 export function poolLive(): i32 { return ld32(G_LIVE); }
-export function poolGrows(): i32 { return ld32(G_GROWS); }

@@ -26,7 +26,6 @@ export const G_HINT: i32 = BASE + 8;
 export const G_FREE_COUNT: i32 = BASE + 12;
 export const G_RESERVED: i32 = BASE + 16;
 export const G_LIVE: i32 = BASE + 20;
-export const G_GROWS: i32 = BASE + 24;
 export const G_READY: i32 = BASE + 28;
 export const G_STAMP: i32 = BASE + 32;
 /** validate(): the NULL-ness of the previous leaf slot, and the nodes counted. */
@@ -47,6 +46,7 @@ export const P_NODE: i32 = 0;
 export const P_OFF: i32 = 128;
 export const P_MIN: i32 = 256;
 export const P_MAX: i32 = 512;
+export const PATH_BYTES: i32 = 768;
 
 export const BIG_A: i32 = BASE + 2048;
 export const BIG_B: i32 = BASE + 3328;

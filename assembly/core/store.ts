@@ -20,7 +20,7 @@ import {
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax } from "./walk";
 import { bigSet, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
-import { RES, LPATH, RPATH, BIG_A, KEY_MAX, G_STAMP } from "./scratch";
+import { RES, LPATH, RPATH, PATH_BYTES, BIG_A, KEY_MAX, G_STAMP } from "./scratch";
 import { ld32 } from "./mem";
 
 function resRange(first: u64, last: u64): void {
@@ -144,7 +144,7 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
     endPivot = slotMax(leaf, offsetEnd, end, leafMax);
     if (last < endPivot) bigSet(BIG_A, n++, endPivot, nodeSlot(leaf, NODE_LEAF, offsetEnd), 0);
     if (offsetEnd < end) n = bigAppendNode(BIG_A, n, leaf, offsetEnd + 1, end, leafMax);
-    memMove(RPATH, LPATH, 768);
+    memMove(RPATH, LPATH, PATH_BYTES);
   } else {
     pathWalk(tree, RPATH, last == KEY_MAX ? last : last + 1);
     right = pathNode(RPATH, bottom);

@@ -22,7 +22,6 @@ export interface RawCore {
   treeClear(tree: number): void;
   treeFlags(tree: number): number;
   setFlags(tree: number, flags: number): void;
-  generation(tree: number): number;
   height(tree: number): number;
   nodeCount(tree: number): number;
   reservedCount(tree: number): number;

@@ -46,7 +46,6 @@ export function createTsCore(m: TsCoreModules): CoreAdapter {
     treeClear: t.treeClear,
     treeFlags: t.treeFlags,
     setFlags: t.treeSetFlags,
-    generation: t.treeGeneration,
     height: t.treeHeight,
     nodeCount: t.treeNodes,
     reservedCount: t.treeReserved,
