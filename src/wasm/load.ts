@@ -1,31 +1,75 @@
 /**
  * Isomorphic loading of the WebAssembly core. init() compiles and instantiates it once;
  * concurrent calls share one promise, and a failed attempt can be retried. Without a source
- * the package finds its own maple.wasm next to the built JS: a file read on Node, fetch +
- * compileStreaming in browsers. A caller may pass a Module, bytes, a URL (or string), a
- * Response, or a promise of any of these. We use AssemblyScript's raw bindings through this
- * small loader rather than @assemblyscript/loader, which is deprecated since AS 0.20.
+ * it uses the default source the package entry registered (the inline entry: the embedded
+ * bytes; the streaming entry: maple.wasm as a bundler asset), else maple.wasm next to the
+ * built JS: a file read on Node, fetch + compileStreaming in browsers. A caller may pass a
+ * Module, bytes, a URL (or string), a Response, or a promise of any of these. We use
+ * AssemblyScript's raw bindings through this small loader rather than @assemblyscript/loader,
+ * which is deprecated since AS 0.20.
+ *
+ * The public types here are structural, so the typings need no DOM lib.
  */
 
 import type { CoreBackend } from '../tree/backend.js';
 import { CoreAdapter, type RawCore } from '../tree/coreAdapter.js';
 import { EntryTable } from '../tree/entries.js';
 
+/** A compiled `WebAssembly.Module`. */
+export type WasmModule = object;
+
+/** The part of a fetch `Response` the loader reads (a real `Response` is streamed). */
+export interface WasmResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * What init() accepts. A string is a URL; in Node a string without a scheme is a file path,
+ * resolved against the current working directory (not the package's folder).
+ */
 export type WasmSource =
-  | WebAssembly.Module
-  | BufferSource
+  | WasmModule
+  | ArrayBuffer
+  | ArrayBufferView
   | URL
   | string
-  | Response
-  | PromiseLike<WebAssembly.Module | BufferSource | URL | string | Response>;
+  | WasmResponse
+  | PromiseLike<WasmModule | ArrayBuffer | ArrayBufferView | URL | string | WasmResponse>;
+
+/** The WebAssembly API the loader uses (global in every supported runtime). */
+interface WasmApi {
+  Module: new (bytes: ArrayBufferView | ArrayBuffer) => object;
+  compile(bytes: ArrayBufferView | ArrayBuffer): Promise<object>;
+  compileStreaming?(response: WasmResponse): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: unknown }>;
+}
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Every WebAssembly binary starts with "\0asm". */
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+/** Bytes shown in a "not WebAssembly" error. */
+const SNIFF_BYTES = 8;
+/** The default file, beside the built JS; not a literal, so bundlers do not treat it as an asset. */
+const WASM_FILE = '../maple.wasm';
+/** Schemes a string source may carry; anything else is a path (Node) or relative URL (browsers). */
+const URL_SCHEME = /^(?:https?|file|data|blob):/i;
 
 let pending: Promise<void> | null = null;
 let backend: CoreAdapter | null = null;
+let defaultSource: (() => WasmSource) | null = null;
 
 /** Compiles and instantiates the WebAssembly core once; idempotent; concurrent calls share one promise. */
 export function init(source?: WasmSource): Promise<void> {
   if (backend) return Promise.resolve();
-  pending ??= instantiateCore(source).then(
+  pending ??= instantiateCore(source ?? defaultSource?.()).then(
     (core) => {
       backend = core;
     },
@@ -42,34 +86,112 @@ export function wasmBackend(): CoreBackend | null {
   return backend;
 }
 
-function isResponse(value: unknown): value is Response {
-  return typeof Response !== 'undefined' && value instanceof Response;
+/** @internal Sets what init() loads when called without a source (used by the package entries). */
+export function setDefaultSource(source: () => WasmSource): void {
+  defaultSource = source;
 }
 
-async function compileResponse(response: Response): Promise<WebAssembly.Module> {
-  if (!response.ok) throw new Error(`maple-gpuvm: fetching the WebAssembly core failed: HTTP ${response.status}`);
+function fail(message: string, cause?: unknown): Error {
+  return new Error(`maple-gpuvm: ${message}`, cause === undefined ? undefined : { cause });
+}
+
+function isResponse(value: unknown): value is WasmResponse {
+  return typeof value === 'object' && value !== null && 'arrayBuffer' in value && 'headers' in value && 'ok' in value;
+}
+
+function isModule(value: unknown): boolean {
+  return value instanceof wasm.Module;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+function asBytes(value: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Throws, naming where the bytes came from, unless they start with the WebAssembly magic. */
+function checkMagic(bytes: Uint8Array, from: string, contentType?: string): void {
+  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return;
+  const type = contentType ? `content-type ${contentType}, ` : '';
+  throw fail(
+    `${from} is not WebAssembly (${type}starts with ${hex(bytes.subarray(0, SNIFF_BYTES)) || 'nothing'}; ` +
+      'a WebAssembly binary starts with 00 61 73 6d). The server or bundler answered with something else: ' +
+      'import from maple-gpuvm/inline, or pass init() the URL or bytes of maple.wasm.',
+  );
+}
+
+async function compileBytes(value: ArrayBuffer | ArrayBufferView, from: string, contentType?: string): Promise<object> {
+  const bytes = asBytes(value);
+  checkMagic(bytes, from, contentType);
+  try {
+    return await wasm.compile(bytes);
+  } catch (error) {
+    throw fail(`compiling ${from} failed: ${(error as Error).message}`, error);
+  }
+}
+
+async function compileResponse(response: WasmResponse, url?: string): Promise<object> {
+  const from = url ?? (response.url || 'the response');
+  if (!response.ok) throw fail(`fetching the WebAssembly core from ${from} failed: HTTP ${response.status}`);
   const type = response.headers.get('content-type') ?? '';
-  if (typeof WebAssembly.compileStreaming === 'function' && type.startsWith('application/wasm')) {
-    return WebAssembly.compileStreaming(response);
+  if (wasm.compileStreaming && type.startsWith('application/wasm')) {
+    try {
+      return await wasm.compileStreaming(response);
+    } catch (error) {
+      throw fail(`compiling ${from} failed: ${(error as Error).message}`, error);
+    }
   }
-  return WebAssembly.compile(await response.arrayBuffer());
+  return compileBytes(await response.arrayBuffer(), from, type);
 }
 
-async function compileSource(source?: WasmSource): Promise<WebAssembly.Module> {
-  let value = await source;
-  if (value === undefined) value = new URL('../maple.wasm', import.meta.url);
-  if (value instanceof WebAssembly.Module) return value;
-  if (typeof value === 'string') value = new URL(value, typeof location !== 'undefined' ? location.href : import.meta.url);
-  if (value instanceof URL) {
-    if (value.protocol === 'file:') {
-      const fs = 'node:fs/promises';
-      const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import('node:fs/promises');
-      return WebAssembly.compile(await readFile(value));
+/** A module name hidden from bundlers, so browser builds neither resolve nor warn about it. */
+function nodeImport<T>(name: string): Promise<T> {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ name) as Promise<T>;
+}
+
+function inBrowser(): boolean {
+  return typeof (globalThis as { location?: unknown }).location !== 'undefined';
+}
+
+/** A string source: a URL with a scheme; else relative to the page, or in Node a path relative to the cwd. */
+async function resolveString(value: string): Promise<URL> {
+  if (URL_SCHEME.test(value)) return new URL(value);
+  if (inBrowser()) return new URL(value, (globalThis as unknown as { location: { href: string } }).location.href);
+  const { pathToFileURL } = await nodeImport<typeof import('node:url')>('node:url');
+  return pathToFileURL(value);
+}
+
+async function compileUrl(url: URL): Promise<object> {
+  if (url.protocol === 'file:') {
+    const { readFile } = await nodeImport<typeof import('node:fs/promises')>('node:fs/promises');
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(url);
+    } catch (error) {
+      throw fail(`reading the WebAssembly core ${url.href} failed: ${(error as Error).message}`, error);
     }
-    return compileResponse(await fetch(value));
+    return compileBytes(bytes, url.href);
   }
+  let response: WasmResponse;
+  try {
+    response = (await fetch(url)) as WasmResponse;
+  } catch (error) {
+    throw fail(`fetching the WebAssembly core from ${url.href} failed: ${(error as Error).message}`, error);
+  }
+  return compileResponse(response, url.href);
+}
+
+async function compileSource(source?: WasmSource): Promise<object> {
+  let value = await source;
+  if (value === undefined) value = new URL(WASM_FILE, import.meta.url);
+  if (typeof value === 'string') value = await resolveString(value);
+  if (value instanceof URL) return compileUrl(value);
+  if (isModule(value)) return value;
   if (isResponse(value)) return compileResponse(value);
-  return WebAssembly.compile(value as BufferSource);
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return compileBytes(value, 'the bytes passed to init()');
+  throw fail('init() takes a WebAssembly.Module, bytes, a URL or path, a Response, or a promise of one');
 }
 
 async function instantiateCore(source?: WasmSource): Promise<CoreAdapter> {
@@ -81,12 +203,12 @@ async function instantiateCore(source?: WasmSource): Promise<CoreAdapter> {
       entryRetain: (handle: number) => entries.retain(handle),
       entryReleaseBatch: () => adapter!.onReleaseQueueFull(),
       abort: (_message: number, _file: number, line: number, column: number) => {
-        throw new Error(`maple-gpuvm: WebAssembly core aborted at ${line}:${column}`);
+        throw fail(`WebAssembly core aborted at ${line}:${column}`);
       },
     },
   };
-  const instance = await WebAssembly.instantiate(module, imports);
-  const exports = instance.exports as unknown as RawCore & { memory: WebAssembly.Memory };
+  const instance = await wasm.instantiate(module, imports);
+  const exports = instance.exports as RawCore & { memory: WasmMemory };
   const memory = exports.memory;
   let view = new Float64Array(memory.buffer);
   // A grown (non-shared) memory detaches old views; length 0 is the cheap test for that.
