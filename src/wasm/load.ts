@@ -57,8 +57,12 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 /** Bytes shown in a "not WebAssembly" error. */
 const SNIFF_BYTES = 8;
-/** The default file, beside the built JS; not a literal, so bundlers do not treat it as an asset. */
+/**
+ * The default file, beside the built JS. Resolved against a copy of import.meta.url, not in a
+ * `new URL('…', import.meta.url)` literal, so bundlers neither emit it as an asset nor warn.
+ */
 const WASM_FILE = '../maple.wasm';
+const MODULE_URL = import.meta.url;
 /** Schemes a string source may carry; anything else is a path (Node) or relative URL (browsers). */
 const URL_SCHEME = /^(?:https?|file|data|blob):/i;
 
@@ -185,7 +189,7 @@ async function compileUrl(url: URL): Promise<object> {
 
 async function compileSource(source?: WasmSource): Promise<object> {
   let value = await source;
-  if (value === undefined) value = new URL(WASM_FILE, import.meta.url);
+  if (value === undefined) value = new URL(WASM_FILE, MODULE_URL);
   if (typeof value === 'string') value = await resolveString(value);
   if (value instanceof URL) return compileUrl(value);
   if (isModule(value)) return value;
