@@ -4,7 +4,7 @@
  */
 
 export { init } from './wasm/load.js';
-export type { WasmSource } from './wasm/load.js';
+export type { WasmSource, WasmModule, WasmResponse } from './wasm/load.js';
 export { MapleTree, MAX_INDEX } from './tree/MapleTree.js';
 export type { Range, CyclicAllocation, MapleTreeOptions, StoreType, ExternalLock } from './tree/MapleTree.js';
 export { MaState } from './tree/MaState.js';
