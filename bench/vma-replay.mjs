@@ -83,13 +83,14 @@ function space(tree, from) {
 }
 
 /**
- * Replays a trace on one contender and returns its statistics and a fingerprint of every
- * address space's final VMAs (folded when the space is torn down, in trace order).
+ * Replays a trace on one contender and returns its statistics, a fingerprint of every address
+ * space's final VMAs (`hash`, folded when the space is torn down, in trace order) and one of
+ * every search answer (`searchHash`).
  */
 export function replay(trace, contender) {
   const { kind, task, arg, events } = trace;
   const tasks = new Array(trace.tasks).fill(null);
-  const stats = { searches: 0, matches: 0, spaces: 0, vmasAtExit: 0, hash: 0 };
+  const stats = { searches: 0, matches: 0, spaces: 0, vmasAtExit: 0, hash: 0, searchHash: 0 };
   const release = (mm) => {
     if (--mm.users > 0) return;
     foldSpace(mm.tree, stats);
@@ -146,8 +147,10 @@ function mmap(contender, mm, addr, len, entry, unhinted, stats) {
     if (mm.top < 0) {
       mm.top = addr + len;
     } else {
+      const found = contender.emptyAreaRev(mm.tree, MMAP_MIN_ADDR, mm.top - 1, len);
       stats.searches++;
-      if (contender.emptyAreaRev(mm.tree, MMAP_MIN_ADDR, mm.top - 1, len) === addr) stats.matches++;
+      if (found === addr) stats.matches++;
+      stats.searchHash = (stats.searchHash * 31 + (found < 0 ? 0 : found / PAGE + 1)) % HASH_MOD;
     }
   }
   mm.tree.storeRange(addr, addr + len - 1, entry);

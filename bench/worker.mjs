@@ -462,7 +462,10 @@ async function runW10(timed) {
       for (let k = 0; k < reps; k++) stats = replay(trace, vma);
       const t1 = now();
       const c1 = cpuSnap();
-      check(stats.hash === reference.hash && stats.vmasAtExit === reference.vmasAtExit, `W10 ${trace.name}: replays end in different address spaces`);
+      check(
+        stats.hash === reference.hash && stats.vmasAtExit === reference.vmasAtExit && stats.searchHash === reference.searchHash,
+        `W10 ${trace.name}: replays end in different address spaces`,
+      );
       const ns = nsPer(t0, t1, reps * trace.events);
       const other = otherCores(c0, c1);
       record(`W10-${trace.name}`, ns, other, {
@@ -473,7 +476,7 @@ async function runW10(timed) {
         searches: stats.searches,
         sameAddress: stats.matches,
         vmasAtExit: stats.vmasAtExit,
-        fingerprint: { hash: stats.hash, vmasAtExit: stats.vmasAtExit },
+        fingerprint: { hash: stats.hash, vmasAtExit: stats.vmasAtExit, searchHash: stats.searchHash },
       });
       perRun[r].ns += ns * trace.events;
       perRun[r].events += trace.events;
