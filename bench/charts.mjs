@@ -104,7 +104,7 @@ function legend(keys, y) {
   let x = LEFT;
   let row = 0;
   for (const [, name, colour] of items) {
-    const w = 24 + name.length * 7;
+    const w = 30 + name.length * 7.5;
     if (x + w > WIDTH - 10) {
       x = LEFT;
       row++;
@@ -159,12 +159,13 @@ export function chartSvg(title, rows, note = '') {
 /** Writes one SVG per group that has figures; returns the file names. */
 export function writeCharts(result, dir) {
   mkdirSync(dir, { recursive: true });
-  const when = `${result.quick ? 'quick (1/20 scale) run' : 'full run'} of ${result.date.slice(0, 10)}, Node ${result.node}, medians; C figures from performance-anchors.md`;
+  const when = `${result.quick ? 'quick (1/20 scale) run' : 'full run'} of ${result.date.slice(0, 10)}, Node ${result.node}, medians`;
   const written = [];
   for (const group of GROUPS) {
     const rows = chartRows(result, group.rows);
     if (rows.length === 0) continue;
-    writeFileSync(join(dir, group.file), chartSvg(group.title, rows, when));
+    const withC = rows.some((r) => r.bars.some(([key]) => key === 'c'));
+    writeFileSync(join(dir, group.file), chartSvg(group.title, rows, withC ? `${when}; C figures from performance-anchors.md` : when));
     written.push(group.file);
   }
   return written;
