@@ -3,10 +3,12 @@
  * under a minute; CI's smoke test — it checks results, never speed).
  *
  * Runs every workload (bench/workloads.mjs, performance-anchors.md W1–W6, plus W7 GPU VA
- * trace and W8 small trees) for every contender in its own process (bench/worker.mjs), then
- * prints a Markdown table of medians and each contender's ratio to the WASM backend, checks
- * that all contenders ended W4 (and both backends ended W7) in the same state, and writes the
- * raw figures to bench/results.json (full) or bench/out/results-quick.json (quick).
+ * trace, W8 small trees and W10 real programs' VMA traces) for every contender in its own
+ * process (bench/worker.mjs), then prints a Markdown table of medians and each contender's
+ * ratio to the WASM backend, checks that all contenders ended W4 and every W10 trace (and both
+ * backends ended W7) in the same state, writes the raw figures to bench/results.json (full) or
+ * bench/out/results-quick.json (quick), and draws the SVG charts (bench/charts.mjs) into
+ * charts/ beside the results file (full: bench/charts/, quick: bench/out/charts/).
  *
  * Options: --quick; --procs P (processes per workload and contender; full 2, quick 1);
  * --runs R (timed runs per process; full 3, quick 1); --only W2,W4; --contenders wasm,ts;
@@ -14,10 +16,11 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeCharts } from './charts.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -30,11 +33,17 @@ const PROCS = Number(opt('--procs', quick ? 1 : 2));
 const RUNS = Number(opt('--runs', quick ? 1 : 3));
 const OUT = opt('--out', quick ? join(here, 'out', 'results-quick.json') : join(here, 'results.json'));
 
-const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8'];
+const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W10'];
 const ALL_CONTENDERS = ['wasm', 'ts', 'sorted-btree', 'js-sdsl', 'flatten', 'nit'];
 const WORKLOADS = opt('--only', ALL_WORKLOADS.join(',')).split(',');
 const CONTENDERS = opt('--contenders', ALL_CONTENDERS.join(',')).split(',');
-const MAPLE_ONLY = new Set(['W7']);
+/** Workloads only some contenders can run: W7 needs the GpuVm, W10 a VMA adapter (dup, reverse gap search). */
+const ONLY_FOR = { W7: ['wasm', 'ts'], W10: ['wasm', 'ts', 'sorted-btree'] };
+/** W10's traces, one table row each (bench/data/NAME.vma.gz). */
+const TRACES = readdirSync(join(here, 'data'))
+  .filter((f) => f.endsWith('.vma.gz'))
+  .map((f) => f.slice(0, -'.vma.gz'.length))
+  .sort();
 
 const LABEL = {
   wasm: 'WASM',
@@ -59,6 +68,8 @@ const ROWS = [
   ['W6-setup', 'W6 setup: insertRange', 228.6],
   ['W7', 'W7 GPU VA trace (per request)', null],
   ['W8', 'W8 small trees (per op) ⁴', null],
+  ...TRACES.map((t) => [`W10-${t}`, `W10 ${t} trace (per event) ⁵`, null]),
+  ['W10', 'W10 all traces (per event) ⁵', null],
 ];
 
 // ---------------------------------------------------------------- machine
@@ -91,7 +102,7 @@ console.log(
 for (let p = 0; p < PROCS; p++) {
   for (const w of WORKLOADS) {
     for (const c of CONTENDERS) {
-      if (MAPLE_ONLY.has(w) && c !== 'wasm' && c !== 'ts') continue;
+      if (ONLY_FOR[w] && !ONLY_FOR[w].includes(c)) continue;
       const argv = ['--expose-gc', worker, w, c, '--runs', String(RUNS)];
       if (quick) argv.push('--quick');
       const t0 = Date.now();
@@ -159,6 +170,7 @@ function crossCheck(row, what) {
 }
 crossCheck('W4', 'W4 final tree differs between contenders');
 crossCheck('W7', 'W7 final VA space differs between backends');
+for (const t of TRACES) crossCheck(`W10-${t}`, `W10 ${t}: final address spaces differ between contenders`);
 
 // ---------------------------------------------------------------- table
 
@@ -243,6 +255,11 @@ function targets() {
   if (memory.wasm) add('memory: WASM B/range', memory.wasm.poolPerRange, 40, false);
   const w7 = get('W7', 'wasm');
   if (w7) add('W7: WASM ns/request', w7, 2000, false);
+  for (const t of TRACES) {
+    const b = get(`W10-${t}`, 'sorted-btree');
+    const w = get(`W10-${t}`, 'wasm');
+    if (b && w) add(`W10 ${t}: sorted-btree ÷ WASM`, b / w, 2, true);
+  }
   const caveat = quick ? 'Quick scale (1/20): a smoke test; these verdicts are not comparable with the full-scale targets.\n\n' : '';
   return caveat + ['| target | goal | measured | verdict |', '|---|---:|---:|---|', ...out].join('\n');
 }
@@ -252,6 +269,7 @@ const footnotes = [
   '² JS peers have no overwrite-split: each runs the adapter in bench/adapters (delete the overlapped keys, re-insert the remnants).',
   '³ JS peers have no gap search: the adapter scans ranges in order from the start (O(n) per search). † sampled: each run stops after a time budget and reports ns per completed search (the searches are i.i.d., so this estimates the full-run mean); every completed search is checked.',
   '⁴ 1,000 trees of 100 ranges; each store followed by a load (tinybench median). WASM/TS trees are destroy()ed after use.',
+  '⁵ Real programs\' mmap/munmap/mprotect/mremap/brk calls (bench/data, recorded with strace -f) replayed as VMA trees: a tree per address space, dup() on fork, top-down gap search for unhinted mmaps (sorted-btree: a reverse scan, it has no gap tracking), mprotect through find(). Every contender ends every trace with the same VMAs.',
   'Ratios in parentheses: contender ÷ WASM (above 1 = slower than WASM). C figures: performance-anchors.md §3.1, same workloads, 2-core x86-64 VM, gcc -O2; not measured in this run.',
 ];
 
@@ -262,7 +280,20 @@ function loadNote() {
   return `\nDuring the timed runs other processes used a median of ${median(all).toFixed(2)} cores (max ${Math.max(...all).toFixed(2)}); ${quiet} of ${all.length} runs were quiet by the anchors' rule (< 0.15 cores).`;
 }
 
-const md = `${table()}\n\n${footnotes.join('\n')}${loadNote()}\n\n**Memory after W1** (${quick ? '50,000' : '1,000,000'} ranges)\n\n${memoryTable()}\n\n**Targets**\n\n${targets()}\n`;
+/** W10's traces: what they hold, and how often the replay's top-down search chose the kernel's address. */
+function traceTable() {
+  const lines = ['| trace | events | tasks | address spaces | VMAs at exit | unhinted mmaps searched | same address as the kernel |', '|---|---:|---:|---:|---:|---:|---:|'];
+  for (const t of TRACES) {
+    const e = summary[`W10-${t}`]?.wasm?.extra[0] ?? Object.values(summary[`W10-${t}`] ?? {})[0]?.extra[0];
+    if (!e) continue;
+    const n = (x) => x.toLocaleString('en-US');
+    const same = e.searches ? `${n(e.sameAddress)} (${((100 * e.sameAddress) / e.searches).toFixed(1)}%)` : '—';
+    lines.push(`| ${t} | ${n(e.events)} | ${n(e.tasks)} | ${n(e.addressSpaces)} | ${n(e.vmasAtExit)} | ${n(e.searches)} | ${same} |`);
+  }
+  return lines.length > 2 ? `\n\n**W10 traces**\n\n${lines.join('\n')}` : '';
+}
+
+const md = `${table()}\n\n${footnotes.join('\n')}${loadNote()}${traceTable()}\n\n**Memory after W1** (${quick ? '50,000' : '1,000,000'} ranges)\n\n${memoryTable()}\n\n**Targets**\n\n${targets()}\n`;
 console.log(`\n${md}`);
 
 function gitState() {
@@ -291,6 +322,8 @@ const result = {
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, JSON.stringify(result, null, 2) + '\n');
 console.log(`wrote ${OUT} (${result.seconds.toFixed(0)} s)`);
+const charts = writeCharts(result, join(dirname(OUT), 'charts'));
+console.log(`wrote ${charts.length} charts: ${charts.join(', ')}`);
 
 if (failures.length) {
   console.error(`\n${failures.length} FAILURE(S):`);

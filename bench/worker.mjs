@@ -10,7 +10,8 @@
  * the timer starts (the C harness computes them inline, a few ns per op). W8 uses tinybench.
  *
  * Contenders: 'wasm' and 'ts' (the built package, MapleTree / GpuVm), and the JS peers in
- * bench/adapters: 'sorted-btree', 'js-sdsl', 'flatten', 'nit'.
+ * bench/adapters: 'sorted-btree', 'js-sdsl', 'flatten', 'nit'. W10 (real programs' VMA traces,
+ * bench/vma-replay.mjs) runs on the contenders whose adapter exports a `vmaContender`.
  */
 
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,8 @@ const runsArg = argv.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(argv[runsArg + 1]) : 3;
 const SCALE = quick ? 20 : 1;
 const N = FULL_N / SCALE;
+/** W10: each timed run replays a trace as many times as it takes to reach this many events. */
+const W10_EVENTS_PER_RUN = quick ? 10_000 : 200_000;
 /** Peers' W6 gap search is a linear scan: each run stops after this many ms and reports ns/op so far. */
 const W6_PEER_BUDGET_MS = quick ? 300 : 2500;
 
@@ -439,6 +442,55 @@ async function runW8(n, timed, inputs) {
   });
 }
 
+// ---------------------------------------------------------------- W10 real programs' VMA traces
+
+async function runW10(timed) {
+  const { readTraces, replay } = await import('./vma-replay.mjs');
+  const vma = isMaple ? maple.vmaContender(contender) : Peer.vmaContender;
+  if (!vma) fail('W10 needs a vmaContender in the adapter');
+  const traces = readTraces();
+  const perRun = Array.from({ length: RUNS }, () => ({ ns: 0, events: 0, other: [] }));
+  for (const trace of traces) {
+    const reference = replay(trace, vma);
+    if (!timed) continue;
+    const reps = Math.max(1, Math.ceil(W10_EVENTS_PER_RUN / trace.events));
+    for (let r = 0; r < RUNS; r++) {
+      settle();
+      let stats = null;
+      const c0 = cpuSnap();
+      const t0 = now();
+      for (let k = 0; k < reps; k++) stats = replay(trace, vma);
+      const t1 = now();
+      const c1 = cpuSnap();
+      check(
+        stats.hash === reference.hash && stats.vmasAtExit === reference.vmasAtExit && stats.searchHash === reference.searchHash,
+        `W10 ${trace.name}: replays end in different address spaces`,
+      );
+      const ns = nsPer(t0, t1, reps * trace.events);
+      const other = otherCores(c0, c1);
+      record(`W10-${trace.name}`, ns, other, {
+        events: trace.events,
+        tasks: trace.tasks,
+        replaysPerRun: reps,
+        addressSpaces: stats.spaces,
+        searches: stats.searches,
+        sameAddress: stats.matches,
+        vmasAtExit: stats.vmasAtExit,
+        fingerprint: { hash: stats.hash, vmasAtExit: stats.vmasAtExit, searchHash: stats.searchHash },
+      });
+      perRun[r].ns += ns * trace.events;
+      perRun[r].events += trace.events;
+      perRun[r].other.push(other);
+    }
+  }
+  if (!timed) return;
+  // All traces: ns per event over the concatenated traces (each trace weighted by its events).
+  for (const run of perRun) {
+    const others = run.other.filter((x) => x !== null);
+    record('W10', run.ns / run.events, others.length ? Math.max(...others) : null, { events: run.events, traces: traces.map((t) => t.name) });
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 selfTest();
@@ -484,6 +536,9 @@ async function pass(n, timed) {
       else runW8(n, false, inputs);
       break;
     }
+    case 'W10':
+      await runW10(timed);
+      break;
     default:
       fail(`unknown workload '${workload}'`);
   }

@@ -40,6 +40,32 @@ export function emptyArea(tree, size) {
   return mas.index;
 }
 
+/**
+ * W10's contender: VMA trees with gap tracking (the kernel's mm tree is MT_FLAGS_ALLOC_RANGE).
+ * The top-down search is a fresh MA_STATE + mas_empty_area_rev under the lock, as mmap's
+ * unmapped_area_topdown does; -1 when nothing fits (EBUSY).
+ */
+export function vmaContender(backend) {
+  return {
+    create: () => new MapleTree({ backend, allocRange: true }),
+    dup: (tree) => tree.dup(),
+    destroy: (tree) => tree.destroy(),
+    emptyAreaRev(tree, min, max, size) {
+      const mas = tree.state(0);
+      tree.lock();
+      try {
+        mas.emptyAreaRev(min, max, size);
+        return mas.index;
+      } catch (err) {
+        if (err.code === 'EBUSY') return -1;
+        throw err;
+      } finally {
+        tree.unlock();
+      }
+    },
+  };
+}
+
 export function dispose(tree) {
   tree.destroy();
 }
