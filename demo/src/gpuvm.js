@@ -358,6 +358,7 @@ function loadTrace() {
   }
   state.trace = { next: 0 };
   setQueryParam(PRESET_PARAM, null);
+  $('preset-text').textContent = `${SPARSE_TRACE.title}: ${SPARSE_TRACE.steps.length} requests, one per “Next request”.`;
   const first = SPARSE_TRACE.steps[0].request;
   setView(first.addr - 2 * SPARSE_TRACE.tile, first.addr + first.range + 2 * SPARSE_TRACE.tile);
   fillTraceForm();

@@ -339,28 +339,31 @@ describe('demo in Chromium', () => {
   });
 
   it('GPU VA page: a BO keeps its colour whatever the preset and the order it appears in', async () => {
-    const first = await open('gpuvm.html?preset=case11');
-    const case11 = await boColours(first.page);
-    expect(case11.get('A')).toBeTruthy();
-    expect(case11.get('B')).toBeTruthy();
-    expect(case11.get('A')).not.toBe(case11.get('B'));
+    // First load: case 11 on arrival (A, B), then the trace (heap0 before heap1).
+    const first = await open('gpuvm.html');
+    const seen = await boColours(first.page);
+    await first.page.click('#trace-start');
+    for (let i = 0; i < 4; i++) await first.page.click('#trace-next');
+    for (const [name, colour] of await boColours(first.page)) seen.set(name, colour);
+    for (const name of ['A', 'B', 'heap0', 'heap1']) expect(seen.get(name), name).toMatch(/^rgb/);
+    expect(new Set(['A', 'B', 'heap0', 'heap1'].map((n) => seen.get(n))).size).toBe(4);
     await first.context.close();
 
-    // Another page load that meets heap0 and heap1 before A and B.
-    const { page, context, problems } = await open('gpuvm.html');
-    await page.click('#trace-start');
-    for (let i = 0; i < 4; i++) await page.click('#trace-next');
-    const trace = await boColours(page);
-    expect(trace.get('heap0')).toBeTruthy();
-    expect(trace.get('heap0')).not.toBe(trace.get('heap1'));
-    await page.selectOption('#preset', 'case3'); // A, then B over it
-    await page.click('#preset-run');
-    await page.click('#step-back');
-    await page.click('#step-back');
-    expect((await boColours(page)).get('A')).toBe(case11.get('A'));
-    await page.click('#step-fwd');
-    await page.click('#step-fwd');
-    expect((await boColours(page)).get('B')).toBe(case11.get('B'));
+    // Second load: ?preset= runs that preset on arrival (case 7: A's front, then B), then
+    // heap1 is met before heap0.
+    const { page, context, problems } = await open('gpuvm.html?preset=case7');
+    expect(await page.inputValue('#preset')).toBe('case7');
+    expect(await texts(page, '#va-table tbody tr')).toEqual(['01616A1000', '163216B5000']);
+    const again = await boColours(page);
+    await page.click('#vm-reset');
+    for (const [addr, bo] of [['0', 'heap1'], ['16', 'heap0']]) {
+      await page.fill('#req-addr', addr);
+      await page.fill('#req-range', '16');
+      await page.fill('#req-bo', bo);
+      await page.click('#req-insert');
+    }
+    for (const [name, colour] of await boColours(page)) again.set(name, colour);
+    for (const name of ['A', 'B', 'heap0', 'heap1']) expect(again.get(name), name).toBe(seen.get(name));
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -433,9 +436,10 @@ describe('demo in Chromium', () => {
   });
 
   it('maple tree page: 40 stores through the form build a two-level tree', async () => {
-    const { page, context, problems } = await open('maple.html');
-    await page.click('#tree-new');
+    const { page, context, problems } = await open('maple.html?preset=empty');
+    expect(await page.inputValue('#preset')).toBe('empty');
     expect(Number(await page.textContent('#stat-entries'))).toBe(0);
+    expect(await page.textContent('#tree-view')).toContain('The tree is empty');
     for (let i = 0; i < 40; i++) {
       await page.fill('#st-first', String(i * 10));
       await page.fill('#st-last', String(i * 10 + 5));
