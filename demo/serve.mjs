@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-// Serves the demo with Vite on 127.0.0.1 (`npm start` builds the package first).
+// Serves the demo on 127.0.0.1 (`npm start` builds the package first).
+//   node demo/serve.mjs            Vite's dev server
+//   node demo/serve.mjs --static   `vite build` into build/demo/, then a plain static server
+//                                  (static-server.mjs), as a deployment would serve it
 // Port: $PORT, else 5173; if it is taken, the next free one.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'vite';
+import { build, createServer } from 'vite';
+import { createStaticServer } from './static-server.mjs';
 
 const configFile = fileURLToPath(new URL('./vite.config.mjs', import.meta.url));
 const dist = new URL('../dist/', import.meta.url);
+const buildDir = fileURLToPath(new URL('../build/demo/', import.meta.url));
+const MAX_PORT = 65535;
+const isStatic = process.argv.includes('--static');
 
 for (const file of ['index.js', 'maple.wasm']) {
   if (!existsSync(new URL(file, dist))) {
@@ -16,29 +23,52 @@ for (const file of ['index.js', 'maple.wasm']) {
 }
 
 const requested = process.env.PORT ? Number(process.env.PORT) : 5173;
-if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
+if (!Number.isInteger(requested) || requested < 0 || requested > MAX_PORT) {
   console.error(`demo: PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
   process.exit(1);
 }
 
-const server = await createServer({
-  configFile,
-  server: { port: requested, strictPort: false, host: '127.0.0.1' },
-});
-await server.listen();
+/** Vite's dev server; resolves to its port and a function that stops it. */
+async function startDev() {
+  const server = await createServer({
+    configFile,
+    server: { port: requested, strictPort: false, host: '127.0.0.1' },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  return { port: address && typeof address === 'object' ? address.port : requested, close: () => server.close() };
+}
 
-const address = server.httpServer?.address();
-const port = address && typeof address === 'object' ? address.port : requested;
+/** Listens on the first free port from `port` up. */
+function listenFrom(server, port) {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', (err) => {
+      if (err.code === 'EADDRINUSE' && port < MAX_PORT) resolvePort(listenFrom(server, port + 1));
+      else reject(err);
+    });
+    server.listen(port, '127.0.0.1', () => resolvePort(server.address().port));
+  });
+}
+
+/** The production build, served as plain files. */
+async function startStatic() {
+  await build({ configFile, logLevel: 'warn' });
+  const server = createStaticServer(buildDir);
+  const port = await listenFrom(server, requested);
+  return { port, close: () => new Promise((done) => server.close(done)) };
+}
+
+const { port, close } = await (isStatic ? startStatic() : startDev());
 const base = `http://127.0.0.1:${port}/`;
 if (port !== requested) console.log(`demo: port ${requested} is in use, using ${port}`);
-console.log(`\n  maple-gpuvm demo: ${base}\n`);
+console.log(`\n  maple-gpuvm demo${isStatic ? ' (static build in build/demo/)' : ''}: ${base}\n`);
 console.log(`    GPU VA manager  ${base}gpuvm.html`);
 console.log(`    maple tree      ${base}maple.html`);
 console.log(`    benchmark       ${base}bench.html\n`);
 console.log('  Ctrl-C to stop.');
 
 const stop = async () => {
-  await server.close();
+  await close();
   process.exit(0);
 };
 process.on('SIGINT', stop);

@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
+import { ISOLATION_HEADERS } from './static-server.mjs';
 
 const demoRoot = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = resolve(demoRoot, '..');
@@ -21,21 +22,16 @@ export default defineConfig({
   },
   server: {
     host: '127.0.0.1',
-    // Cross-origin isolation gives the benchmark's performance.now() its fine resolution.
-    headers: {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-    },
+    // Cross-origin isolation gives the benchmark's performance.now() its fine resolution (and
+    // allows SharedArrayBuffer); the static server sends the same headers.
+    headers: ISOLATION_HEADERS,
     // dist/ lives outside the demo root.
     fs: { allow: [repoRoot] },
   },
-  // `vite preview` of a static build (build/demo): same host and headers.
+  // `vite preview` of the static build (build/demo): same host and headers.
   preview: {
     host: '127.0.0.1',
-    headers: {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-    },
+    headers: ISOLATION_HEADERS,
   },
   // Nothing to pre-bundle: the pages have no npm dependencies besides the aliased package,
   // and a mid-session re-optimisation would reload the page under the browser tests.

@@ -1,5 +1,5 @@
 // Helpers shared by the demo pages: loading the WebAssembly core, parsing form numbers,
-// showing MapleError to the user, number formatting and colours.
+// showing MapleError to the user, the page's number base and colours.
 import { init, MapleError } from 'maple-gpuvm';
 
 /** Finds an element by id or throws (a missing id is a bug in the page). */
@@ -68,16 +68,68 @@ export function fmt(n, hex = false) {
   return hex ? `0x${n.toString(16)}` : String(n);
 }
 
-/** A short human form of big sizes: 65536 -> 64Ki. */
-export function fmtSize(n) {
-  const units = ['', 'Ki', 'Mi', 'Gi', 'Ti'];
-  let u = 0;
-  let v = n;
-  while (v >= 1024 && v % 1024 === 0 && u < units.length - 1) {
-    v /= 1024;
-    u++;
+// ------------------------------------------------------------------ number base
+
+const BASE_PARAM = 'base';
+const BASE_STORAGE_KEY = 'maple-gpuvm-demo:base';
+
+/**
+ * The page's one number base: every address, size, offset and index it shows uses it. The
+ * choice is kept in the URL (?base=hex, so a link shows what the sender saw) and in
+ * localStorage (so the next page opens in the same base); the URL wins.
+ */
+export const numberBase = { hex: false };
+
+/** Formats a number in the page's base. */
+export function num(n) {
+  return fmt(n, numberBase.hex);
+}
+
+function storedBase() {
+  const fromUrl = queryParam(BASE_PARAM);
+  if (fromUrl === 'hex' || fromUrl === 'dec') return fromUrl;
+  try {
+    return localStorage.getItem(BASE_STORAGE_KEY);
+  } catch {
+    return null; // storage disabled: the URL alone remembers the base
   }
-  return `${v}${units[u]}`;
+}
+
+function rememberBase(hex) {
+  const value = hex ? 'hex' : 'dec';
+  try {
+    localStorage.setItem(BASE_STORAGE_KEY, value);
+  } catch {
+    // storage disabled: the URL alone remembers the base
+  }
+  setQueryParam(BASE_PARAM, value);
+}
+
+/**
+ * Wires the header's dec / hex switch (#base-dec, #base-hex) to numberBase. Sets the stored
+ * base first; onChange runs after each switch, once the new base is in effect.
+ */
+export function wireBaseToggle(onChange) {
+  numberBase.hex = storedBase() === 'hex';
+  const dec = /** @type {HTMLInputElement} */ ($('base-dec'));
+  const hex = /** @type {HTMLInputElement} */ ($('base-hex'));
+  (numberBase.hex ? hex : dec).checked = true;
+  const change = () => {
+    numberBase.hex = hex.checked;
+    rememberBase(numberBase.hex);
+    onChange();
+  };
+  dec.addEventListener('change', change);
+  hex.addEventListener('change', change);
+}
+
+/** Rewrites the number fields with the given ids in the page's base (text that is no integer stays). */
+export function reformatFields(ids) {
+  for (const id of ids) {
+    const el = /** @type {HTMLInputElement} */ ($(id));
+    const v = parseNum(el.value);
+    if (typeof v === 'number' && Number.isInteger(v)) el.value = num(v);
+  }
 }
 
 /**
@@ -106,26 +158,56 @@ export function isMapleError(err) {
   return err instanceof MapleError;
 }
 
+/**
+ * Colours for objects, dark enough for white labels. Neighbouring hash values get far-apart
+ * hues, so short names such as A / B / C or heap0 / heap1 are easy to tell apart.
+ */
 const PALETTE = [
-  '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#e15759', '#76b7b2',
-  '#edc948', '#9c755f', '#ff9da7', '#5f8fd9', '#8cd17d', '#d37295',
+  '#4e79a7', '#4f9a45', '#d9731a', '#9a6a9f', '#d0494b', '#3f9a94',
+  '#8f8a1f', '#8c6650', '#c2528b', '#c8553d', '#2f8f6f', '#5c5fc4',
 ];
-const colours = new Map();
+const NULL_COLOUR = '#c9ced6';
 
-/** A stable colour per BO name (null: the NULL / sparse binding is drawn hatched). */
+/** FNV-1a over the name's UTF-16 code units: the same name always gives the same number. */
+function nameHash(name) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+/**
+ * A colour per BO, derived from its name alone: the same BO has the same colour in every
+ * preset, request and page load, whatever order the objects appear in (null: the NULL /
+ * sparse binding, drawn hatched).
+ */
 export function boColour(name) {
-  if (name === null || name === undefined) return '#c9ced6';
-  let c = colours.get(name);
-  if (!c) {
-    c = PALETTE[colours.size % PALETTE.length];
-    colours.set(name, c);
-  }
-  return c;
+  if (name === null || name === undefined) return NULL_COLOUR;
+  return PALETTE[nameHash(String(name)) % PALETTE.length];
 }
 
 /** Reads ?key=value from the page URL. */
 export function queryParam(key) {
   return new URLSearchParams(location.search).get(key);
+}
+
+/** Sets ?key=value in the page URL (null: removes it) without a reload or a history entry. */
+export function setQueryParam(key, value) {
+  const url = new URL(location.href);
+  if (value === null) url.searchParams.delete(key);
+  else url.searchParams.set(key, value);
+  history.replaceState(history.state, '', url);
+}
+
+/** A seeded xorshift32 generator: the same seed gives the same uint32 sequence on every load. */
+export function xorshift32(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';

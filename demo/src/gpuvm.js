@@ -1,7 +1,10 @@
 // GPU VA page: a GpuVm, its address space, and the split/merge ops of each request.
 import { GpuVm, remapToUnmapRange } from 'maple-gpuvm';
-import { $, h, s, loadCore, numOf, parseNum, fmt, showError, clearError, boColour, hatchDefs, queryParam } from './common.js';
-import { KERNEL_CASES, DEFAULT_WINDOW, SPARSE_TRACE } from './presets.js';
+import {
+  $, h, s, loadCore, numOf, num, numberBase, wireBaseToggle, reformatFields, showError, clearError, boColour, hatchDefs,
+  queryParam, setQueryParam,
+} from './common.js';
+import { KERNEL_CASES, DEFAULT_PRESET, DEFAULT_WINDOW, SPARSE_TRACE } from './presets.js';
 
 // ------------------------------------------------------------------ state
 
@@ -9,7 +12,7 @@ import { KERNEL_CASES, DEFAULT_WINDOW, SPARSE_TRACE } from './presets.js';
  * A request as the page keeps it.
  * @typedef {{ addr: number, range: number, obj: string | null, offset: number, flags?: number }} Snap
  * @typedef {{
- *   label: string, kind: 'map' | 'unmap' | 'insert', mode: 'list' | 'callback',
+ *   label: () => string, kind: 'map' | 'unmap' | 'insert', mode: 'list' | 'callback',
  *   req: { addr: number, range: number, obj: string | null, offset: number },
  *   before: Snap[], final: Snap[], ops: object[], pos: number,
  *   liveOps: object[] | null, vm: GpuVm | null, snaps: Snap[], log: string[], note?: string
@@ -21,7 +24,6 @@ const state = {
   mode: /** @type {'list' | 'callback'} */ ('list'),
   win: { start: DEFAULT_WINDOW.start, range: DEFAULT_WINDOW.range, rsvOff: 0, rsvRange: 0 },
   /** @type {GpuVm | null} */ vm: null,
-  hex: false,
   /** @type {Rec[]} */ records: [],
   view: { lo: 0, hi: DEFAULT_WINDOW.range },
   /** @type {{ addr: number, range: number } | null} */ selection: null,
@@ -30,6 +32,10 @@ const state = {
 };
 
 const errBox = $('error');
+const PRESET_PARAM = 'preset';
+const KIB = 1024;
+/** The form fields that hold numbers; a base switch rewrites them. */
+const NUMBER_FIELDS = ['req-addr', 'req-range', 'req-offset', 'vm-start', 'vm-range', 'vm-rsv-off', 'vm-rsv-range'];
 
 /** The driver callbacks of callback mode: apply each step at once and record it. */
 const CALLBACKS = {
@@ -121,10 +127,9 @@ function current() {
 
 // ------------------------------------------------------------------ formatting
 
-const F = (n) => fmt(n, state.hex);
-const span = (addr, range) => `[${F(addr)}, ${F(addr + range)})`;
+const span = (addr, range) => `[${num(addr)}, ${num(addr + range)})`;
 const boName = (obj) => (obj === null || obj === undefined ? 'NULL' : String(obj));
-const vaText = (v) => `${span(v.addr, v.range)} ${boName(v.obj)} @${F(v.offset)}`;
+const vaText = (v) => `${span(v.addr, v.range)} ${boName(v.obj)} @${num(v.offset)}`;
 
 function opText(d) {
   if (d.type === 'map') return `map ${vaText(d)}`;
@@ -139,7 +144,7 @@ function reqText(rec) {
   const r = rec.req;
   if (rec.kind === 'unmap') return `unmap ${span(r.addr, r.range)}`;
   if (rec.kind === 'insert') return `insert ${vaText(r)}`;
-  return `map ${span(r.addr, r.range)} → ${boName(r.obj)} @${F(r.offset)}`;
+  return `map ${span(r.addr, r.range)} → ${boName(r.obj)} @${num(r.offset)}`;
 }
 
 // ------------------------------------------------------------------ requests
@@ -156,11 +161,11 @@ function readForm() {
 
 function fillForm(kind, req) {
   /** @type {HTMLInputElement} */ ($(kind === 'unmap' ? 'kind-unmap' : 'kind-map')).checked = true;
-  /** @type {HTMLInputElement} */ ($('req-addr')).value = F(req.addr);
-  /** @type {HTMLInputElement} */ ($('req-range')).value = F(req.range);
+  /** @type {HTMLInputElement} */ ($('req-addr')).value = num(req.addr);
+  /** @type {HTMLInputElement} */ ($('req-range')).value = num(req.range);
   if (kind !== 'unmap') {
     /** @type {HTMLInputElement} */ ($('req-bo')).value = req.obj ?? '';
-    /** @type {HTMLInputElement} */ ($('req-offset')).value = F(req.offset ?? 0);
+    /** @type {HTMLInputElement} */ ($('req-offset')).value = num(req.offset ?? 0);
   }
 }
 
@@ -224,7 +229,7 @@ function insertVa(req) {
     return;
   }
   state.records.push({
-    label: 'insert', kind: 'insert', mode: state.mode, req, before, final: snapshot(vm),
+    label: () => 'insert', kind: 'insert', mode: state.mode, req, before, final: snapshot(vm),
     ops: [], liveOps: null, vm: null, pos: 0, snaps: [before], log: [],
   });
   state.selection = null;
@@ -297,15 +302,18 @@ function resetVm(vas = []) {
 }
 
 function setWindowFields(win, rsvOff = 0, rsvRange = 0) {
-  /** @type {HTMLInputElement} */ ($('vm-start')).value = F(win.start);
-  /** @type {HTMLInputElement} */ ($('vm-range')).value = F(win.range);
-  /** @type {HTMLInputElement} */ ($('vm-rsv-off')).value = F(rsvOff);
-  /** @type {HTMLInputElement} */ ($('vm-rsv-range')).value = F(rsvRange);
+  /** @type {HTMLInputElement} */ ($('vm-start')).value = num(win.start);
+  /** @type {HTMLInputElement} */ ($('vm-range')).value = num(win.range);
+  /** @type {HTMLInputElement} */ ($('vm-rsv-off')).value = num(rsvOff);
+  /** @type {HTMLInputElement} */ ($('vm-rsv-range')).value = num(rsvRange);
 }
 
-function setHex(on) {
-  state.hex = on;
-  /** @type {HTMLInputElement} */ ($('hex')).checked = on;
+/** The snap choices below 1 KiB are plain numbers: show them in the page's base. */
+function renderSnapOptions() {
+  for (const option of /** @type {HTMLSelectElement} */ ($('snap')).options) {
+    const value = Number(option.value);
+    if (Number.isInteger(value) && value < KIB) option.textContent = num(value);
+  }
 }
 
 function setSnap(value) {
@@ -318,7 +326,6 @@ function loadPreset(id) {
   const p = KERNEL_CASES.find((c) => c.id === id);
   if (!p) return;
   clearError(errBox);
-  setHex(false);
   setWindowFields(p.window ?? DEFAULT_WINDOW);
   setSnap(16);
   try {
@@ -335,12 +342,12 @@ function loadPreset(id) {
   let hi = r.addr + r.range;
   for (const v of p.initial) hi = Math.max(hi, v.addr + v.range);
   setView(0, Math.max(64, Math.ceil((hi * 1.5) / 16) * 16));
-  runRequest(r.kind, req, p.title, true);
+  setQueryParam(PRESET_PARAM, p.id);
+  runRequest(r.kind, req, () => p.title, true);
 }
 
 function loadTrace() {
   clearError(errBox);
-  setHex(true);
   setWindowFields(SPARSE_TRACE.window);
   setSnap(SPARSE_TRACE.tile);
   try {
@@ -350,6 +357,8 @@ function loadTrace() {
     return;
   }
   state.trace = { next: 0 };
+  setQueryParam(PRESET_PARAM, null);
+  $('preset-text').textContent = `${SPARSE_TRACE.title}: ${SPARSE_TRACE.steps.length} requests, one per “Next request”.`;
   const first = SPARSE_TRACE.steps[0].request;
   setView(first.addr - 2 * SPARSE_TRACE.tile, first.addr + first.range + 2 * SPARSE_TRACE.tile);
   fillTraceForm();
@@ -370,7 +379,7 @@ function traceNext() {
   const r = step.request;
   const req = { addr: r.addr, range: r.range, obj: r.bo ?? null, offset: r.offset ?? 0 };
   fillForm(r.kind, req);
-  if (runRequest(r.kind, req, step.label, /** @type {HTMLInputElement} */ ($('auto-apply')).checked)) {
+  if (runRequest(r.kind, req, () => step.label(num), /** @type {HTMLInputElement} */ ($('auto-apply')).checked)) {
     t.next++;
     fillTraceForm();
     render();
@@ -460,7 +469,7 @@ function snapUnit() {
 /** Tick step: 1-2-5 steps in decimal, powers of two in hex. */
 function tickStep(width, target) {
   const raw = width / target;
-  if (state.hex) {
+  if (numberBase.hex) {
     let p = 1;
     while (p * 2 <= raw) p *= 2;
     return Math.max(1, p);
@@ -495,8 +504,8 @@ function renderBar() {
   for (let t = first; t <= hi; t += step) {
     const x = xOf(t);
     bar.append(s('line', { x1: x, y1: 18, x2: x, y2: LANE_Y + LANE_H, stroke: '#e3e7ec' }));
-    if (x + 7 * F(t).length > W) continue;
-    bar.append(s('text', { x: x + 2, y: 13, 'font-size': 10.5, fill: '#5b6673', 'font-family': 'monospace' }, F(t)));
+    if (x + 7 * num(t).length > W) continue;
+    bar.append(s('text', { x: x + 2, y: 13, 'font-size': 10.5, fill: '#5b6673', 'font-family': 'monospace' }, num(t)));
   }
 
   // VAs in view.
@@ -513,7 +522,7 @@ function renderBar() {
         const g = s('g');
         g.append(s('title', {}, reserved ? `kernel-reserved ${span(va.addr, va.range)}` : vaText(va)));
         g.append(s('rect', { x: x1, y: LANE_Y + 2, width: w, height: LANE_H - 4, fill, stroke: '#ffffff', 'stroke-width': 1, rx: 2 }));
-        const label = clippedText(reserved ? 'kernel-reserved' : `${boName(va.obj)} @${F(va.offset)}`, w);
+        const label = clippedText(reserved ? 'kernel-reserved' : `${boName(va.obj)} @${num(va.offset)}`, w);
         if (label) {
           g.append(s('text', { x: x1 + 4, y: LANE_Y + 17, 'font-size': 11, fill: reserved || va.obj !== null ? '#fff' : '#2b333d', 'font-weight': 600 }, label));
           const sub = clippedText(span(va.addr, va.range), w);
@@ -574,8 +583,8 @@ function wireBar() {
     const d = drag;
     drag = null;
     if (d.mode === 'select' && d.moved && state.selection) {
-      /** @type {HTMLInputElement} */ ($('req-addr')).value = F(state.selection.addr);
-      /** @type {HTMLInputElement} */ ($('req-range')).value = F(state.selection.range);
+      /** @type {HTMLInputElement} */ ($('req-addr')).value = num(state.selection.addr);
+      /** @type {HTMLInputElement} */ ($('req-range')).value = num(state.selection.range);
     } else if (d.mode === 'select' && !d.moved && state.vm) {
       // A click on a mapping copies it into the form (handy for unmapping it).
       const a = Math.floor(addrAt(localX(e)));
@@ -638,11 +647,11 @@ function renderVaTable() {
     if (!reserved) count++;
     tbody.append(
       h('tr', {},
-        h('td', { class: 'num' }, F(va.addr)),
-        h('td', { class: 'num' }, F(va.addr + va.range)),
-        h('td', { class: 'num' }, F(va.range)),
+        h('td', { class: 'num' }, num(va.addr)),
+        h('td', { class: 'num' }, num(va.addr + va.range)),
+        h('td', { class: 'num' }, num(va.range)),
         h('td', {}, h('span', { class: 'swatch', style: `background:${reserved ? '#37414d' : boColour(va.obj)}` }), reserved ? 'kernel-reserved' : boName(va.obj)),
-        h('td', { class: 'num' }, F(va.offset)),
+        h('td', { class: 'num' }, num(va.offset)),
       ),
     );
   }
@@ -701,11 +710,11 @@ function renderPicture() {
   let lift = 0;
   for (const b of [...bounds].sort((p, q) => p - q)) {
     const bx = x(b);
-    lift = bx - lastX < 6.5 * F(b).length + 4 ? (lift + 1) % 2 : 0;
+    lift = bx - lastX < 6.5 * num(b).length + 4 ? (lift + 1) % 2 : 0;
     lastX = bx;
     svg.append(s('line', { x1: bx, y1: TOP - 8, x2: bx, y2: H - GAP + 6, stroke: '#b8c0ca', 'stroke-dasharray': '2 3' }));
     const anchor = bx > W - R - 30 ? 'end' : 'middle';
-    svg.append(s('text', { x: anchor === 'end' ? W - 2 : bx, y: TOP - 12 - lift * 11, 'text-anchor': anchor, 'font-size': 10.5, 'font-family': 'monospace', fill: '#3b4652' }, F(b)));
+    svg.append(s('text', { x: anchor === 'end' ? W - 2 : bx, y: TOP - 12 - lift * 11, 'text-anchor': anchor, 'font-size': 10.5, 'font-family': 'monospace', fill: '#3b4652' }, num(b)));
   }
 
   rows.forEach((row, i) => {
@@ -720,7 +729,7 @@ function renderPicture() {
         fill: unmap ? '#fdecec' : r.obj === null ? 'url(#hatch-pic)' : boColour(r.obj),
         'fill-opacity': unmap ? 1 : 0.85, stroke: unmap ? '#c0392b' : '#1f3a66', 'stroke-dasharray': '5 3', 'stroke-width': 1.5,
       }));
-      const label = unmap ? 'unmap' : `${boName(r.obj)} (bo_offset=${F(r.offset)})`;
+      const label = unmap ? 'unmap' : `${boName(r.obj)} (bo_offset=${num(r.offset)})`;
       svg.append(s('text', { x: x(r.addr) + w / 2, y: y + ROW_H / 2 + 4, 'text-anchor': 'middle', 'font-size': 11.5, 'font-weight': 600, fill: unmap || r.obj === null ? '#5a1d16' : '#fff' }, clippedText(label, w)));
       return;
     }
@@ -729,7 +738,7 @@ function renderPicture() {
       const x2 = x(Math.min(hi, v.addr + v.range));
       const w = Math.max(2, x2 - x1);
       svg.append(s('rect', { x: x1 + 0.5, y, width: w - 1, height: ROW_H, rx: 3, fill: v.obj === null ? 'url(#hatch-pic)' : boColour(v.obj), stroke: '#ffffff' }));
-      const label = `${boName(v.obj)} (bo_offset=${F(v.offset)})`;
+      const label = `${boName(v.obj)} (bo_offset=${num(v.offset)})`;
       svg.append(s('text', { x: x1 + w / 2, y: y + ROW_H / 2 + 4, 'text-anchor': 'middle', 'font-size': 11.5, 'font-weight': 600, fill: v.obj === null ? '#2b333d' : '#fff' }, clippedText(label, w) || clippedText(boName(v.obj), w)));
     }
     // The holes remaps leave, marked on the old row.
@@ -744,7 +753,7 @@ function renderPicture() {
     }
   });
   host.append(svg);
-  const parts = [`#${state.records.length}`, rec.label !== rec.kind ? rec.label : '', reqText(rec), `${n} op${n === 1 ? '' : 's'}`, `${state.backend} backend`, `${rec.mode} mode`];
+  const parts = [`#${state.records.length}`, rec.label() !== rec.kind ? rec.label() : '', reqText(rec), `${n} op${n === 1 ? '' : 's'}`, `${state.backend} backend`, `${rec.mode} mode`];
   host.append(h('p', { class: 'caption', id: 'picture-caption' }, parts.filter(Boolean).join(' · ')));
   if (rec.note) host.append(h('p', { class: 'hint' }, rec.note));
 }
@@ -817,7 +826,7 @@ function renderTrace() {
   const t = state.trace;
   if (!t) return;
   SPARSE_TRACE.steps.forEach((step, i) => {
-    list.append(h('li', { class: i < t.next ? 'done' : i === t.next ? 'next' : '' }, step.label));
+    list.append(h('li', { class: i < t.next ? 'done' : i === t.next ? 'next' : '' }, step.label(num)));
   });
 }
 
@@ -853,7 +862,7 @@ function wire() {
   $('req-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const { kind, req } = readForm();
-    runRequest(kind, req, kind, /** @type {HTMLInputElement} */ ($('auto-apply')).checked);
+    runRequest(kind, req, () => kind, /** @type {HTMLInputElement} */ ($('auto-apply')).checked);
   });
   $('req-insert').addEventListener('click', () => insertVa(readForm().req));
 
@@ -898,6 +907,7 @@ function wire() {
   }
   $('vm-reset').addEventListener('click', () => {
     clearError(errBox);
+    setQueryParam(PRESET_PARAM, null);
     try {
       resetVm([]);
     } catch (err) {
@@ -905,16 +915,13 @@ function wire() {
     }
     render();
   });
-  $('hex').addEventListener('change', (e) => {
-    state.hex = /** @type {HTMLInputElement} */ (e.target).checked;
-    // Rewrite the number fields in the new base.
-    for (const id of ['req-addr', 'req-range', 'req-offset', 'vm-start', 'vm-range', 'vm-rsv-off', 'vm-rsv-range']) {
-      const el = /** @type {HTMLInputElement} */ ($(id));
-      const v = parseNum(el.value);
-      if (typeof v === 'number' && Number.isInteger(v)) el.value = F(v);
-    }
+  wireBaseToggle(() => {
+    reformatFields(NUMBER_FIELDS);
+    renderSnapOptions();
     render();
   });
+  reformatFields(NUMBER_FIELDS);
+  renderSnapOptions();
   wireBar();
   new ResizeObserver(() => renderPicture()).observe($('picture'));
 }
@@ -938,8 +945,9 @@ async function main() {
   }
   viewAll();
   render();
-  const preset = queryParam('preset');
-  if (preset) loadPreset(preset);
+  // Land on a running example: the preset the URL names, else the default one.
+  const preset = queryParam(PRESET_PARAM);
+  loadPreset(KERNEL_CASES.some((c) => c.id === preset) ? preset : DEFAULT_PRESET);
   document.body.dataset.ready = 'true';
 }
 

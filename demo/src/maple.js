@@ -1,6 +1,9 @@
 // Maple tree page: a MapleTree, its nodes, and the store type of every write.
 import { MapleTree, ZERO_ENTRY, MAX_INDEX } from 'maple-gpuvm';
-import { $, h, loadCore, numOf, showError, clearError, queryParam } from './common.js';
+import {
+  $, h, loadCore, numOf, num, wireBaseToggle, reformatFields, showError, clearError, queryParam, setQueryParam, xorshift32,
+} from './common.js';
+import { MAPLE_PRESETS, DEFAULT_MAPLE_PRESET } from './maple-presets.js';
 
 /** The kernel's store types (enum store_type), with what each does. */
 const STORE_TYPES = [
@@ -23,11 +26,18 @@ const state = {
   /** @type {Map<string, number>} */ counts: new Map(),
   /** @type {Set<string>} node signatures of the previous render */ prevSigs: new Set(),
   /** @type {[number, number] | null} */ written: null,
+  /** @type {{ text: () => string, type: string | null, error: boolean }[]} newest first */ log: [],
   seq: 0,
-  rng: 12345,
+  rand: xorshift32(12345), // the random bulk stores: deterministic per page load
 };
 
 const errBox = $('error');
+const PRESET_PARAM = 'preset';
+const LOG_LIMIT = 200;
+/** The form fields that hold numbers; a base switch rewrites them. */
+const NUMBER_FIELDS = ['st-first', 'st-last', 'er-index', 'al-size', 'al-min', 'al-max'];
+const BULK_APPEND = 40;
+const BULK_RANDOM = 20;
 
 function newTree() {
   const tree = new MapleTree({ backend: state.backend, allocRange: state.allocRange });
@@ -36,47 +46,45 @@ function newTree() {
   state.prevSigs = new Set();
   state.written = null;
   state.seq = 0;
-  $('log').replaceChildren();
+  state.log = [];
 }
 
 /** Indices near MAX_INDEX read better relative to it. */
-const MAXS = (n) => (n === MAX_INDEX ? 'MAX' : n > MAX_INDEX - 1e6 ? `MAX−${MAX_INDEX - n}` : String(n));
+const MAXS = (n) => (n === MAX_INDEX ? 'MAX' : n > MAX_INDEX - 1e6 ? `MAX−${num(MAX_INDEX - n)}` : num(n));
 const entryLabel = (v) => (v === ZERO_ENTRY ? 'ZERO' : v === undefined ? '∅' : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** The entry field: empty → an automatic name, "null" → null (erase), "ZERO" → ZERO_ENTRY. */
 function readEntry() {
   const raw = /** @type {HTMLInputElement} */ ($('st-entry')).value.trim();
-  if (raw === '') return `e${++state.seq}`;
+  if (raw === '') return undefined;
   if (raw === 'null') return null;
   if (raw === 'ZERO') return ZERO_ENTRY;
   return raw;
 }
 
+/** Logs a call; text is a function so that a base switch rewrites the numbers in it. */
 function log(text, type, error) {
-  const li = h('li', { class: error ? 'err' : '' }, h('span', {}, text), type ? h('span', { class: 'badge' }, type) : null);
-  const list = $('log');
-  list.prepend(li);
-  while (list.childElementCount > 200) list.lastElementChild?.remove();
+  state.log.unshift({ text, type, error });
+  state.log.length = Math.min(state.log.length, LOG_LIMIT);
 }
 
 /**
- * Runs one write through the tree, records its store type and re-renders. A MapleError (the
- * library refused the call) is shown to the user and leaves the tree unchanged.
+ * Runs one write through the tree and records its store type, without rendering (a preset
+ * or bulk action renders once at the end). A MapleError (the library refused the call) is
+ * shown to the user and leaves the tree unchanged.
  */
-function write(text, fn, range) {
-  clearError(errBox);
+function applyWrite(text, fn, range) {
   const tree = /** @type {MapleTree<unknown>} */ (state.tree);
   try {
     const result = fn(tree);
     const type = tree.lastStoreType ?? '—';
     state.counts.set(type, (state.counts.get(type) ?? 0) + 1);
     state.written = typeof range === 'function' ? range(result) : range;
-    log(result === undefined ? text : `${text} → ${result}`, type, false);
-    render();
+    log(result === undefined ? text : () => `${text()} → ${typeof result === 'number' ? num(result) : result}`, type, false);
     return true;
   } catch (err) {
     showError(errBox, err);
-    log(`${text} ✗ ${err && err.code ? err.code : 'error'}`, null, true);
+    log(() => `${text()} ✗ ${err && err.code ? err.code : 'error'}`, null, true);
     return false;
   }
 }
@@ -85,30 +93,60 @@ function quote(v) {
   return v === null ? 'null' : v === ZERO_ENTRY ? 'ZERO_ENTRY' : typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
+/** storeRange / insertRange; entry undefined: the next automatic name. */
+function storeOp(first, last, entry, insert = false) {
+  const e = entry === undefined ? `e${++state.seq}` : entry;
+  const name = insert ? 'insertRange' : 'storeRange';
+  return applyWrite(() => `${name}(${num(first)}, ${num(last)}, ${quote(e)})`, (t) => {
+    if (insert) t.insertRange(first, last, e);
+    else t.storeRange(first, last, e);
+    return undefined;
+  }, [first, last]);
+}
+
+function eraseOp(index) {
+  return applyWrite(() => `erase(${num(index)})`, (t) => quote(t.erase(index) ?? null), [index, index]);
+}
+
+function allocOp(size, min, max, rev = false) {
+  const entry = `a${++state.seq}`;
+  const name = rev ? 'allocRRange' : 'allocRange';
+  return applyWrite(() => `${name}(${num(size)}, ${quote(entry)}, ${num(min)}, ${num(max)})`,
+    (t) => (rev ? t.allocRRange(size, entry, min, max) : t.allocRange(size, entry, min, max)),
+    (start) => [start, start + /** @type {number} */ (size) - 1]);
+}
+
+/** Runs a preset's op (see maple-presets.js). */
+function runOp([kind, a, b, c]) {
+  if (kind === 'store') return storeOp(a, b, c);
+  if (kind === 'erase') return eraseOp(a);
+  return allocOp(a, b, c);
+}
+
+/** Runs writes until one fails, then renders once. */
+function batch(ops) {
+  clearError(errBox);
+  for (const op of ops) if (!op()) break;
+  render();
+}
+
 function doStore(insert) {
   const first = numOf('st-first');
   const last = numOf('st-last');
-  const entry = readEntry();
-  const name = insert ? 'insertRange' : 'storeRange';
-  const ok = write(`${name}(${first}, ${last}, ${quote(entry)})`, (t) => {
-    if (insert) t.insertRange(first, last, entry);
-    else t.storeRange(first, last, entry);
-    return undefined;
-  }, [first, last]);
-  if (ok) {
+  clearError(errBox);
+  const ok = storeOp(first, last, readEntry(), insert);
+  render();
+  if (ok && typeof first === 'number' && typeof last === 'number') {
     // Suggest the next range after this one, same width, with a gap.
-    if (typeof first === 'number' && typeof last === 'number') {
-      const w = last - first;
-      const step = Math.max(10, Math.ceil((w + 5) / 10) * 10);
-      /** @type {HTMLInputElement} */ ($('st-first')).value = String(first + step);
-      /** @type {HTMLInputElement} */ ($('st-last')).value = String(first + step + w);
-    }
+    const w = last - first;
+    const step = Math.max(10, Math.ceil((w + 5) / 10) * 10);
+    /** @type {HTMLInputElement} */ ($('st-first')).value = num(first + step);
+    /** @type {HTMLInputElement} */ ($('st-last')).value = num(first + step + w);
   }
 }
 
 function doErase() {
-  const index = numOf('er-index');
-  write(`erase(${index})`, (t) => quote(t.erase(index) ?? null), [index, index]);
+  batch([() => eraseOp(numOf('er-index'))]);
 }
 
 function doLoad() {
@@ -118,19 +156,14 @@ function doLoad() {
   try {
     const v = tree.load(index);
     const r = tree.find(index, index);
-    $('load-result').textContent = `load(${index}) → ${v === undefined ? 'undefined' : quote(v)}${r ? ` (range [${r.first}, ${MAXS(r.last)}])` : ''}`;
+    $('load-result').textContent = `load(${num(index)}) → ${v === undefined ? 'undefined' : quote(v)}${r ? ` (range [${MAXS(r.first)}, ${MAXS(r.last)}])` : ''}`;
   } catch (err) {
     showError(errBox, err);
   }
 }
 
 function doAlloc(rev) {
-  const size = numOf('al-size');
-  const min = numOf('al-min');
-  const max = numOf('al-max');
-  const entry = `a${++state.seq}`;
-  const name = rev ? 'allocRRange' : 'allocRange';
-  write(`${name}(${size}, ${quote(entry)}, ${min}, ${max})`, (t) => (rev ? t.allocRRange(size, entry, min, max) : t.allocRange(size, entry, min, max)), (start) => [start, start + /** @type {number} */ (size) - 1]);
+  batch([() => allocOp(numOf('al-size'), numOf('al-min'), numOf('al-max'), rev)]);
 }
 
 function lastEnd() {
@@ -142,47 +175,54 @@ function lastEnd() {
 
 function bulkAppend() {
   const base = Math.ceil((lastEnd() + 1) / 10) * 10;
-  for (let i = 0; i < 40; i++) {
-    const f = base + i * 10;
-    if (!write(`storeRange(${f}, ${f + 5}, "e${state.seq + 1}")`, (t) => t.storeRange(f, f + 5, `e${++state.seq}`), [f, f + 5])) break;
-  }
-}
-
-function rand(n) {
-  // xorshift32, deterministic per page load
-  let x = state.rng;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  state.rng = x >>> 0;
-  return state.rng % n;
+  const ops = [];
+  for (let i = 0; i < BULK_APPEND; i++) ops.push(() => storeOp(base + i * 10, base + i * 10 + 5));
+  batch(ops);
 }
 
 function bulkRandom() {
   const top = Math.max(400, lastEnd() + 40);
-  for (let i = 0; i < 20; i++) {
-    const f = rand(top);
-    const l = f + rand(30);
-    if (!write(`storeRange(${f}, ${l}, "r${state.seq + 1}")`, (t) => t.storeRange(f, l, `r${++state.seq}`), [f, l])) break;
+  const ops = [];
+  for (let i = 0; i < BULK_RANDOM; i++) {
+    const f = state.rand() % top;
+    const l = f + (state.rand() % 30);
+    ops.push(() => storeOp(f, l, `r${++state.seq}`));
   }
+  batch(ops);
 }
 
 function bulkErase() {
   const tree = /** @type {MapleTree<unknown>} */ (state.tree);
   const firsts = [];
   for (const [first] of tree.entries()) firsts.push(first);
-  for (let i = 0; i < firsts.length; i += 2) {
-    const f = firsts[i];
-    if (!write(`erase(${f})`, (t) => quote(t.erase(f) ?? null), [f, f])) break;
-  }
+  batch(firsts.filter((_, i) => i % 2 === 0).map((f) => () => eraseOp(f)));
 }
 
 function doDestroy() {
   clearError(errBox);
   state.tree?.destroy();
   state.written = null;
-  log('destroy()', null, false);
+  log(() => 'destroy()', null, false);
   render();
+}
+
+/** A fresh tree with the preset's writes; unknown ids load the default preset. */
+function loadPreset(id) {
+  const preset = MAPLE_PRESETS.find((p) => p.id === id) ?? MAPLE_PRESETS.find((p) => p.id === DEFAULT_MAPLE_PRESET);
+  if (!preset) return;
+  clearError(errBox);
+  state.allocRange = preset.allocRange;
+  /** @type {HTMLInputElement} */ ($('alloc-range')).checked = preset.allocRange;
+  /** @type {HTMLSelectElement} */ ($('preset')).value = preset.id;
+  $('preset-text').textContent = preset.text;
+  setQueryParam(PRESET_PARAM, preset.id);
+  try {
+    newTree();
+  } catch (err) {
+    showError(errBox, err);
+    return;
+  }
+  batch(preset.ops().map((op) => () => runOp(op)));
 }
 
 // ------------------------------------------------------------------ rendering
@@ -199,7 +239,8 @@ function levelsOf(root) {
 
 const sig = (n) => `${n.addr}:${n.min}:${n.max}:${n.pivots.join(',')}:${n.slots.join(',')}:${(n.gaps ?? []).join(',')}`;
 
-const NODE_CAP = 120;
+/** Nodes drawn per level; the view scrolls and zooms, so this only bounds the page's work. */
+const NODE_CAP = 500;
 
 function render() {
   const tree = /** @type {MapleTree<unknown>} */ (state.tree);
@@ -243,14 +284,57 @@ function render() {
     view.append(row);
   });
   state.prevSigs = sigs;
+  renderLog();
   if (/** @type {HTMLDetailsElement} */ ($('dump-box')).open) $('dump').textContent = tree.dump();
+}
+
+function renderLog() {
+  $('log').replaceChildren(...state.log.map((e) => h('li', { class: e.error ? 'err' : '' }, h('span', {}, e.text()), e.type ? h('span', { class: 'badge' }, e.type) : null)));
+}
+
+// ------------------------------------------------------------------ node view zoom
+
+const ZOOM_STEP = 1.25;
+const ZOOM_MIN = 0.1;
+const ZOOM_MAX = 2;
+let zoomLevel = 1;
+
+function setZoom(z) {
+  zoomLevel = Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, z));
+  $('tree-view').style.setProperty('--zoom', String(zoomLevel));
+  $('tree-zoom-level').textContent = `${Math.round(zoomLevel * 100)}%`;
+}
+
+/** The zoom at which the widest level fits the viewport (never above 100%). */
+function fitZoom() {
+  const viewport = $('tree-viewport');
+  const style = getComputedStyle(viewport);
+  const room = viewport.clientWidth - Number.parseFloat(style.paddingLeft) - Number.parseFloat(style.paddingRight);
+  setZoom(1);
+  const natural = $('tree-view').getBoundingClientRect().width;
+  // Rounded down to a whole percent, so rounding in the layout cannot overflow by a pixel.
+  setZoom(Math.min(1, Math.floor((room / Math.max(1, natural)) * 100) / 100));
+}
+
+function wireZoom() {
+  $('tree-zoom-in').addEventListener('click', () => setZoom(zoomLevel * ZOOM_STEP));
+  $('tree-zoom-out').addEventListener('click', () => setZoom(zoomLevel / ZOOM_STEP));
+  $('tree-zoom-fit').addEventListener('click', fitZoom);
+  $('tree-zoom-reset').addEventListener('click', () => setZoom(1));
+  // Ctrl / ⌘ + wheel zooms the node view (a plain wheel scrolls it).
+  $('tree-viewport').addEventListener('wheel', (e) => {
+    if (!e.ctrlKey && !e.metaKey) return;
+    e.preventDefault();
+    setZoom(e.deltaY < 0 ? zoomLevel * ZOOM_STEP : zoomLevel / ZOOM_STEP);
+  }, { passive: false });
+  setZoom(1);
 }
 
 function nodeCard(n, ids, tree, changed, wf, wl) {
   const id = ids.get(n.addr);
   const card = h('div', { class: `tnode ${n.type}${changed ? ' changed' : ''}`, id: `node-${id}`, 'data-type': n.type, 'data-end': n.end });
   card.append(
-    h('header', {}, h('span', {}, h('span', { class: 'ty' }, n.type), ` #${id}`), h('span', { title: 'node address in the backend memory' }, `@${n.addr.toString(16)}`)),
+    h('header', {}, h('span', {}, h('span', { class: 'ty' }, n.type), ` #${id}`), h('span', { title: 'node address in the backend memory' }, `@${num(n.addr)}`)),
     h('div', { class: 'span' }, `[${MAXS(n.min)}, ${MAXS(n.max)}] end=${n.end}`),
   );
   const table = h('table', {});
@@ -309,6 +393,7 @@ function wire() {
   $('bulk-destroy').addEventListener('click', doDestroy);
   const recreate = () => {
     clearError(errBox);
+    setQueryParam(PRESET_PARAM, null);
     try {
       newTree();
     } catch (err) {
@@ -333,6 +418,15 @@ function wire() {
       $('validate-status').textContent = err instanceof Error ? err.message : String(err);
     }
   });
+  const presetSel = /** @type {HTMLSelectElement} */ ($('preset'));
+  presetSel.append(...MAPLE_PRESETS.map((p) => h('option', { value: p.id }, p.title)));
+  $('preset-run').addEventListener('click', () => loadPreset(presetSel.value));
+  wireBaseToggle(() => {
+    reformatFields(NUMBER_FIELDS);
+    render();
+  });
+  reformatFields(NUMBER_FIELDS);
+  wireZoom();
   $('dump-box').addEventListener('toggle', () => {
     if (/** @type {HTMLDetailsElement} */ ($('dump-box')).open && state.tree) $('dump').textContent = state.tree.dump();
   });
@@ -344,13 +438,9 @@ async function main() {
   const b = queryParam('backend');
   state.backend = b === 'ts' || !ok ? 'ts' : 'wasm';
   /** @type {HTMLSelectElement} */ ($('backend')).value = state.backend;
-  try {
-    newTree();
-  } catch (err) {
-    showError(errBox, err);
-    return;
-  }
-  render();
+  // Land on a running example: the preset the URL names, else the default one.
+  loadPreset(queryParam(PRESET_PARAM) ?? DEFAULT_MAPLE_PRESET);
+  if (!state.tree) return;
   document.body.dataset.ready = 'true';
 }
 

@@ -149,7 +149,7 @@ export const KERNEL_CASES = [
   },
   {
     id: 'err-window', group: 'other', title: 'request outside the managed window',
-    text: 'The request ends past the VM window [0, 128): the library refuses it with EINVAL before any op.',
+    text: 'The request ends past the end of the VM window: the library refuses it with EINVAL before any op.',
     window: { start: 0, range: 128 },
     initial: [],
     request: { kind: 'map', addr: 120, range: 16, bo: 'A', offset: 0 },
@@ -157,6 +157,9 @@ export const KERNEL_CASES = [
 ];
 
 export const DEFAULT_WINDOW = { start: 0, range: 1 << 20 };
+
+/** The preset a visit without ?preset= lands on: a remap with both remnants, then the map. */
+export const DEFAULT_PRESET = 'case11';
 
 const TILE = 0x10000; // 64 KiB sparse tile
 const T = 0x1000000; // the texture's VA
@@ -170,15 +173,16 @@ export const SPARSE_TRACE = {
   title: 'Sparse texture rebind',
   window: { start: 0, range: 0x4000000 },
   tile: TILE,
+  // Each label is written with the page's number formatter, so it follows the page's base.
   steps: [
-    { label: 'Reserve the texture: NULL (sparse) binding over 16 tiles', request: { kind: 'map', addr: T, range: 16 * TILE, bo: null, offset: 0 } },
-    { label: 'Bind tiles 0–3 to heap0 @0', request: { kind: 'map', addr: T, range: 4 * TILE, bo: 'heap0', offset: 0 } },
-    { label: 'Bind tiles 4–7 to heap0 @0x40000 (contiguous)', request: { kind: 'map', addr: T + 4 * TILE, range: 4 * TILE, bo: 'heap0', offset: 4 * TILE } },
-    { label: 'Bind tiles 12–15 to heap1 @0', request: { kind: 'map', addr: T + 12 * TILE, range: 4 * TILE, bo: 'heap1', offset: 0 } },
-    { label: 'Rebind tiles 2–5 to heap1 @0x40000 (two remaps)', request: { kind: 'map', addr: T + 2 * TILE, range: 4 * TILE, bo: 'heap1', offset: 4 * TILE } },
-    { label: 'Rebind tiles 0–1 identically (unmap keep=true + map)', request: { kind: 'map', addr: T, range: 2 * TILE, bo: 'heap0', offset: 0 } },
-    { label: 'Make tiles 6–7 non-resident (NULL binding)', request: { kind: 'map', addr: T + 6 * TILE, range: 2 * TILE, bo: null, offset: 0 } },
-    { label: 'Evict heap1’s tiles 12–15 (unmap)', request: { kind: 'unmap', addr: T + 12 * TILE, range: 4 * TILE } },
-    { label: 'Free the texture: unmap all 16 tiles', request: { kind: 'unmap', addr: T, range: 16 * TILE } },
+    { label: () => 'Reserve the texture: NULL (sparse) binding over 16 tiles', request: { kind: 'map', addr: T, range: 16 * TILE, bo: null, offset: 0 } },
+    { label: (num) => `Bind tiles 0–3 to heap0 @${num(0)}`, request: { kind: 'map', addr: T, range: 4 * TILE, bo: 'heap0', offset: 0 } },
+    { label: (num) => `Bind tiles 4–7 to heap0 @${num(4 * TILE)} (contiguous)`, request: { kind: 'map', addr: T + 4 * TILE, range: 4 * TILE, bo: 'heap0', offset: 4 * TILE } },
+    { label: (num) => `Bind tiles 12–15 to heap1 @${num(0)}`, request: { kind: 'map', addr: T + 12 * TILE, range: 4 * TILE, bo: 'heap1', offset: 0 } },
+    { label: (num) => `Rebind tiles 2–5 to heap1 @${num(4 * TILE)} (two remaps)`, request: { kind: 'map', addr: T + 2 * TILE, range: 4 * TILE, bo: 'heap1', offset: 4 * TILE } },
+    { label: () => 'Rebind tiles 0–1 identically (unmap keep=true + map)', request: { kind: 'map', addr: T, range: 2 * TILE, bo: 'heap0', offset: 0 } },
+    { label: () => 'Make tiles 6–7 non-resident (NULL binding)', request: { kind: 'map', addr: T + 6 * TILE, range: 2 * TILE, bo: null, offset: 0 } },
+    { label: () => 'Evict heap1’s tiles 12–15 (unmap)', request: { kind: 'unmap', addr: T + 12 * TILE, range: 4 * TILE } },
+    { label: () => 'Free the texture: unmap all 16 tiles', request: { kind: 'unmap', addr: T, range: 16 * TILE } },
   ],
 };

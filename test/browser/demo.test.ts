@@ -2,17 +2,24 @@
 // Debian's Chromium (/usr/bin/chromium; `.ci/run` installs it when it is missing).
 // Every page is loaded, used through its controls, checked, and photographed into
 // screenshots/ (git-ignored). Any page error, console error or request leaving 127.0.0.1
-// fails the test. Needs `npm run build` first (the pages import the built package).
-import { existsSync, mkdirSync } from 'node:fs';
+// fails the test. The production build (`vite build`) is tested too, served by Vite's
+// preview and by demo/static-server.mjs. Needs `npm run build` first (the pages import the
+// built package).
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
+import { createStaticServer, ISOLATION_HEADERS } from '../../demo/static-server.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = `${ROOT}screenshots/`;
+const CONFIG = `${ROOT}demo/vite.config.mjs`;
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -33,6 +40,12 @@ interface Opened {
   context: BrowserContext;
   /** Page errors, console errors, failed and external requests, in order. */
   problems: string[];
+}
+
+/** The origin a server listens on, as a base URL ending in '/'. */
+function baseOf(address: string | AddressInfo | null | undefined, who: string): string {
+  if (!address || typeof address !== 'object') throw new Error(`browser tests: ${who} did not report its port`);
+  return `http://127.0.0.1:${address.port}/`;
 }
 
 beforeAll(async () => {
@@ -56,14 +69,12 @@ beforeAll(async () => {
   // The demo's own Vite config, on a free port, without file watching or HMR (a rebuild of
   // dist/ elsewhere must not reload a page under test).
   server = await createServer({
-    configFile: `${ROOT}demo/vite.config.mjs`,
+    configFile: CONFIG,
     logLevel: 'warn',
     server: { port: 0, strictPort: false, host: '127.0.0.1', hmr: false, watch: null },
   });
   await server.listen();
-  const address = server.httpServer?.address() as AddressInfo | null;
-  if (!address) throw new Error('browser tests: Vite did not report its port');
-  base = `http://127.0.0.1:${address.port}/`;
+  base = baseOf(server.httpServer?.address(), 'Vite');
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }, 60_000);
 
@@ -72,27 +83,39 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function open(path: string): Promise<Opened> {
+/** A fresh browser context (its own localStorage) that records problems and stays offline. */
+async function newContext(origin: string): Promise<{ context: BrowserContext; problems: string[] }> {
   if (!browser) throw new Error('browser tests: Chromium did not start');
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
   const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
   // Offline: nothing may be fetched from anywhere but the demo server.
   await context.route('**/*', async (route) => {
     const url = route.request().url();
-    if (url.startsWith(base) || url.startsWith('data:') || url.startsWith('blob:')) await route.continue();
+    if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) await route.continue();
     else {
       problems.push(`external request: ${url}`);
       await route.abort();
     }
   });
-  await page.goto(base + path);
+  return { context, problems };
+}
+
+/** Opens a page of the demo in the context and waits until it says it is ready. */
+async function openIn(context: BrowserContext, problems: string[], url: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
+  await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  return page;
+}
+
+async function open(path: string, origin = base): Promise<Opened> {
+  const { context, problems } = await newContext(origin);
+  const page = await openIn(context, problems, origin + path);
   return { page, context, problems };
 }
 
@@ -104,25 +127,82 @@ async function texts(page: Page, selector: string): Promise<string[]> {
   return page.locator(selector).allTextContents();
 }
 
+async function isolated(page: Page): Promise<boolean> {
+  return page.evaluate(() => globalThis.crossOriginIsolated);
+}
+
+/** The numbers in a text: 0x hex literals and decimal runs (digits inside names like heap0 are not numbers). */
+function numbersIn(text: string): string[] {
+  return text.match(/\b(0x[0-9a-f]+|\d+)\b/gi) ?? [];
+}
+
+/**
+ * The text of every place the GPU VA page shows addresses, sizes or offsets (the trace's labels
+ * also count tiles, which stay decimal; their offsets are checked on their own).
+ */
+async function gpuvmNumberTexts(page: Page): Promise<string> {
+  const parts = await Promise.all(['#va-table tbody', '#ops', '#addrbar', '#view-text', '#picture svg'].map(async (sel) => (await texts(page, sel)).join(' ')));
+  return parts.join(' ');
+}
+
+/** [BO name, swatch colour] of each row of the GPU VA page's mapping table. */
+async function boColours(page: Page): Promise<Map<string, string>> {
+  const rows = await page.$$eval('#va-table tbody tr', (trs) => trs.map((tr) => {
+    const cell = (tr as HTMLTableRowElement).cells[3];
+    const swatch = cell.querySelector('.swatch');
+    return [cell.textContent ?? '', swatch ? getComputedStyle(swatch).backgroundColor : ''] as [string, string];
+  }));
+  return new Map(rows);
+}
+
+/** The response headers of a page or asset, fetched from Node. */
+async function headersOf(url: string): Promise<Headers> {
+  const res = await fetch(url);
+  expect(res.status, url).toBe(200);
+  await res.arrayBuffer();
+  return res.headers;
+}
+
+function expectIsolationHeaders(headers: Headers, url: string): void {
+  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) expect(headers.get(name), `${name} of ${url}`).toBe(value);
+}
+
+const opTypes = (page: Page) => page.locator('#ops > li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')));
+
 describe('demo in Chromium', () => {
-  it('landing page loads the WebAssembly core from the package', async () => {
+  it('landing page loads the WebAssembly core from the package, cross-origin isolated', async () => {
     const { page, context, problems } = await open('index.html');
     await expect.poll(() => page.textContent('#core-status')).toMatch(/WebAssembly core ready/);
+    expect(await isolated(page)).toBe(true);
     await shot(page, 'index');
     expect(problems).toEqual([]);
     await context.close();
   });
 
-  it('GPU VA page: kernel case 11, step-through, undo, callbacks, errors, drag, trace', async () => {
+  it('dev server sends COOP / COEP on pages, modules and the .wasm', async () => {
+    for (const path of ['gpuvm.html', 'maple.html', 'bench.html', 'src/gpuvm.js', '@fs' + ROOT + 'dist/maple.wasm']) {
+      expectIsolationHeaders(await headersOf(base + path), path);
+    }
+  });
+
+  it('GPU VA page: lands on case 11; step-through, undo, callbacks, errors, drag, trace', async () => {
     const { page, context, problems } = await open('gpuvm.html');
     await expect.poll(() => page.textContent('#core-status')).toMatch(/WebAssembly core ready/);
+    expect(await isolated(page)).toBe(true);
 
-    // Kernel-doc case 11: request centred inside the old mapping, other BO.
+    // On arrival the default preset (kernel-doc case 11) has run: nothing to click first.
+    const ops = page.locator('#ops > li');
+    expect(await opTypes(page)).toEqual(['remap', 'map']);
+    expect(await page.inputValue('#preset')).toBe('case11');
+    expect(new URL(page.url()).searchParams.get('preset')).toBe('case11');
+    expect(await page.locator('#picture svg').count()).toBe(1);
+    await shot(page, 'gpuvm-landing');
+
+    // Kernel-doc case 11 again, through the controls: request centred inside the old mapping, other BO.
     await page.selectOption('#preset', 'case11');
     await page.click('#preset-run');
-    const ops = page.locator('#ops > li');
     await expect.poll(() => ops.count()).toBe(2);
-    expect(await ops.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')))).toEqual(['remap', 'map']);
+    expect(await opTypes(page)).toEqual(['remap', 'map']);
     const remap = ops.nth(0);
     expect(await remap.locator('[data-part="unmap"] .val').textContent()).toBe('[0, 48) A @1000');
     expect(await remap.locator('[data-part="prev"] .val').textContent()).toBe('[0, 16) A @1000');
@@ -180,7 +260,7 @@ describe('demo in Chromium', () => {
     await page.click('#req-submit');
     expect(await page.textContent('#error')).toBe('');
     // [16, 48) covers B and the A@1032 remnant exactly: two unmaps, then the map.
-    expect(await ops.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')))).toEqual(['unmap', 'unmap', 'map']);
+    expect(await opTypes(page)).toEqual(['unmap', 'unmap', 'map']);
 
     // The same case on the ts backend gives the same ops.
     await page.selectOption('#backend', 'ts');
@@ -198,21 +278,168 @@ describe('demo in Chromium', () => {
     expect(await page.textContent('#error')).toContain('MapleError EINVAL (-22)GpuVm.smMapOps: [120, 136) is outside the managed window [0, 128)');
     expect(await page.locator('#va-table tbody tr').count()).toBe(0);
 
-    // The sparse texture rebind trace: step 5 rebinds tiles 2-5 across two mappings.
+    // The sparse texture rebind trace, in hex: step 5 rebinds tiles 2-5 across two mappings.
+    await page.check('#base-hex');
     await page.click('#trace-start');
     for (let i = 0; i < 5; i++) await page.click('#trace-next');
-    expect(await ops.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')))).toEqual(['remap', 'remap', 'map']);
+    expect(await opTypes(page)).toEqual(['remap', 'remap', 'map']);
     expect(await ops.nth(0).locator('[data-part="prev"] .val').textContent()).toBe('[0x1000000, 0x1020000) heap0 @0x0');
     expect(await ops.nth(1).locator('[data-part="next"] .val').textContent()).toBe('[0x1060000, 0x1080000) heap0 @0x60000');
     expect(await ops.nth(2).locator('[data-part="map"]').textContent()).toBe('[0x1020000, 0x1060000) heap1 @0x40000');
+    expect(await texts(page, '#trace-list li')).toContain('Rebind tiles 2–5 to heap1 @0x40000 (two remaps)');
     await shot(page, 'gpuvm-trace');
+
+    // The same state in decimal: every number on the page switches, the trace labels too.
+    await page.check('#base-dec');
+    expect(await ops.nth(0).locator('[data-part="prev"] .val').textContent()).toBe('[16777216, 16908288) heap0 @0');
+    expect(await texts(page, '#trace-list li')).toContain('Rebind tiles 2–5 to heap1 @262144 (two remaps)');
+    expect(await page.inputValue('#vm-range')).toBe(String(0x4000000));
 
     expect(problems).toEqual([]);
     await context.close();
   });
 
-  it('maple tree page: 40 stores through the form build a two-level tree', async () => {
+  it('number base: one at a time on every number, kept in the URL and for the next page', async () => {
+    const { page, context, problems } = await open('gpuvm.html');
+    await page.click('#trace-start');
+    for (let i = 0; i < 5; i++) await page.click('#trace-next');
+    const decimal = numbersIn(await gpuvmNumberTexts(page));
+    expect(decimal.length).toBeGreaterThan(20);
+    expect(decimal.filter((n) => n.startsWith('0x'))).toEqual([]);
+
+    await page.check('#base-hex');
+    const hex = numbersIn(await gpuvmNumberTexts(page));
+    expect(hex.length).toBeGreaterThan(20);
+    expect(hex.filter((n) => !n.startsWith('0x'))).toEqual([]);
+    for (const id of ['#req-addr', '#req-range', '#req-offset', '#vm-start', '#vm-range']) expect(await page.inputValue(id)).toMatch(/^0x[0-9a-f]+$/);
+    expect(new URL(page.url()).searchParams.get('base')).toBe('hex');
+
+    // A reload (same URL) lands on the default preset, in hex.
+    await page.goto(base + 'gpuvm.html?base=hex');
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.isChecked('#base-hex')).toBe(true);
+    expect(await texts(page, '#va-table tbody tr')).toEqual(['0x00x100x10A0x3e8', '0x100x200x10B0x1388', '0x200x300x10A0x408']);
+
+    // Another page of the demo, without ?base=: the stored choice.
+    const maple = await openIn(context, problems, base + 'maple.html');
+    expect(await maple.isChecked('#base-hex')).toBe(true);
+    expect(await maple.locator('.tnode.leaf >> nth=0 >> tr >> nth=0').textContent()).toBe('00x0–0x5e1');
+    expect(await maple.locator('.tnode >> nth=0 >> header').textContent()).toMatch(/@0x[0-9a-f]+$/);
+    // Keys, ranges and gaps follow the base; slot numbers and end= (positions in a node) stay decimal.
+    const mapleHex = numbersIn((await texts(maple, '.tnode td.r, .tnode td.g, .tnode .span')).join(' ').replace(/end=\d+/g, ''));
+    expect(mapleHex.filter((n) => !n.startsWith('0x'))).toEqual([]);
+    await shot(maple, 'maple-hex');
+
+    // The URL wins over the stored choice.
+    const dec = await openIn(context, problems, base + 'gpuvm.html?base=dec');
+    expect(await dec.isChecked('#base-dec')).toBe(true);
+    expect(await texts(dec, '#va-table tbody tr')).toEqual(['01616A1000', '163216B5000', '324816A1032']);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('GPU VA page: a BO keeps its colour whatever the preset and the order it appears in', async () => {
+    // First load: case 11 on arrival (A, B), then the trace (heap0 before heap1).
+    const first = await open('gpuvm.html');
+    const seen = await boColours(first.page);
+    await first.page.click('#trace-start');
+    for (let i = 0; i < 4; i++) await first.page.click('#trace-next');
+    for (const [name, colour] of await boColours(first.page)) seen.set(name, colour);
+    for (const name of ['A', 'B', 'heap0', 'heap1']) expect(seen.get(name), name).toMatch(/^rgb/);
+    expect(new Set(['A', 'B', 'heap0', 'heap1'].map((n) => seen.get(n))).size).toBe(4);
+    await first.context.close();
+
+    // Second load: ?preset= runs that preset on arrival (case 7: A's front, then B), then
+    // heap1 is met before heap0.
+    const { page, context, problems } = await open('gpuvm.html?preset=case7');
+    expect(await page.inputValue('#preset')).toBe('case7');
+    expect(await texts(page, '#va-table tbody tr')).toEqual(['01616A1000', '163216B5000']);
+    const again = await boColours(page);
+    await page.click('#vm-reset');
+    for (const [addr, bo] of [['0', 'heap1'], ['16', 'heap0']]) {
+      await page.fill('#req-addr', addr);
+      await page.fill('#req-range', '16');
+      await page.fill('#req-bo', bo);
+      await page.click('#req-insert');
+    }
+    for (const [name, colour] of await boColours(page)) again.set(name, colour);
+    for (const name of ['A', 'B', 'heap0', 'heap1']) expect(again.get(name), name).toBe(seen.get(name));
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('maple tree page: lands on a three-level tree; the node view scrolls and zooms', async () => {
     const { page, context, problems } = await open('maple.html');
+    expect(await isolated(page)).toBe(true);
+    expect(await page.inputValue('#preset')).toBe('append200');
+    expect(Number(await page.textContent('#stat-entries'))).toBe(200);
+    expect(Number(await page.textContent('#stat-height'))).toBe(3);
+    expect(await page.locator('.tree-level').count()).toBe(3);
+    const leaves = await page.locator('.tnode.leaf').count();
+    expect(leaves).toBe(Number(await page.textContent('#stat-nodes')) - (await page.locator('.tnode.arange').count()));
+    await shot(page, 'maple-landing');
+
+    // At 100% the leaves are wider than the view: it scrolls, and the last leaf can be reached.
+    const viewport = page.locator('#tree-viewport');
+    const size = () => viewport.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    const at100 = await size();
+    expect(at100.scroll).toBeGreaterThan(at100.client * 2);
+    await viewport.evaluate((el) => {
+      el.scrollLeft = el.scrollWidth;
+    });
+    const view = await viewport.boundingBox();
+    const last = await page.locator('.tnode.leaf').last().boundingBox();
+    if (!view || !last) throw new Error('no node view');
+    expect(last.x).toBeGreaterThanOrEqual(view.x);
+    expect(last.x + last.width).toBeLessThanOrEqual(view.x + view.width + 1);
+
+    // Fit: every level fits the width, nothing is cut off.
+    await page.click('#tree-zoom-fit');
+    const fitted = await size();
+    expect(fitted.scroll).toBeLessThanOrEqual(fitted.client + 1);
+    const fitPercent = Number.parseInt((await page.textContent('#tree-zoom-level')) ?? '', 10);
+    expect(fitPercent).toBeGreaterThan(0);
+    expect(fitPercent).toBeLessThan(100);
+    for (const card of [page.locator('.tnode.leaf').first(), page.locator('.tnode.leaf').last()]) {
+      const b = await card.boundingBox();
+      const v = await viewport.boundingBox();
+      if (!b || !v) throw new Error('no node card');
+      expect(b.x).toBeGreaterThanOrEqual(v.x);
+      expect(b.x + b.width).toBeLessThanOrEqual(v.x + v.width + 1);
+    }
+    await shot(page, 'maple-fit');
+    await page.click('#tree-zoom-in');
+    expect(Number.parseInt((await page.textContent('#tree-zoom-level')) ?? '', 10)).toBeGreaterThan(fitPercent);
+    await page.click('#tree-zoom-reset');
+    expect(await page.textContent('#tree-zoom-level')).toBe('100%');
+    expect((await size()).scroll).toBe(at100.scroll);
+
+    // Every preset builds a valid tree without an error.
+    const presets = await page.locator('#preset option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(presets.length).toBeGreaterThanOrEqual(5);
+    for (const id of presets) {
+      await page.selectOption('#preset', id);
+      await page.click('#preset-run');
+      expect(await page.textContent('#error'), id).toBe('');
+      expect(new URL(page.url()).searchParams.get('preset')).toBe(id);
+      await page.click('#tree-validate');
+      expect(await page.textContent('#validate-status'), id).toContain('every invariant holds');
+    }
+    // The random preset exercises the store types beyond appends and splits.
+    await page.selectOption('#preset', 'random');
+    await page.click('#preset-run');
+    const seen = await page.locator('#store-types .st.seen').count();
+    expect(seen).toBeGreaterThanOrEqual(5);
+    await shot(page, 'maple-random');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('maple tree page: 40 stores through the form build a two-level tree', async () => {
+    const { page, context, problems } = await open('maple.html?preset=empty');
+    expect(await page.inputValue('#preset')).toBe('empty');
+    expect(Number(await page.textContent('#stat-entries'))).toBe(0);
+    expect(await page.textContent('#tree-view')).toContain('The tree is empty');
     for (let i = 0; i < 40; i++) {
       await page.fill('#st-first', String(i * 10));
       await page.fill('#st-last', String(i * 10 + 5));
@@ -274,6 +501,7 @@ describe('demo in Chromium', () => {
 
   it('benchmark page: runs W1/W2/W4 on both backends in a worker', async () => {
     const { page, context, problems } = await open('bench.html?quick=1');
+    expect(await isolated(page)).toBe(true);
     await page.click('#bench-run');
     await page.waitForSelector('#bench-status[data-state="done"]', { timeout: 30_000 });
     expect(await page.getAttribute('#bench-progress', 'value')).toBe(await page.getAttribute('#bench-progress', 'max'));
@@ -286,6 +514,90 @@ describe('demo in Chromium', () => {
     expect(await page.locator('#chart svg rect').count()).toBe(6);
     expect(await page.textContent('#results tr[data-workload="W2"]')).toContain('hits');
     await shot(page, 'bench');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+// The production build, as a deployment serves it: `vite build` into a temporary folder,
+// then served by demo/static-server.mjs and by `vite preview`.
+describe('demo from the static build', () => {
+  let outDir = '';
+  let files: Server | undefined;
+  let vitePreview: PreviewServer | undefined;
+  let staticBase = '';
+  let previewBase = '';
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'maple-gpuvm-demo-'));
+    await build({ configFile: CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    const listening = createStaticServer(outDir);
+    await new Promise<void>((done) => listening.listen(0, '127.0.0.1', done));
+    files = listening;
+    staticBase = baseOf(listening.address(), 'the static server');
+    vitePreview = await preview({ configFile: CONFIG, logLevel: 'warn', build: { outDir }, preview: { port: 0, strictPort: false, host: '127.0.0.1' } });
+    previewBase = baseOf(vitePreview.httpServer.address(), 'vite preview');
+  }, 120_000);
+
+  afterAll(async () => {
+    await vitePreview?.close();
+    if (files) await new Promise((done) => files?.close(done));
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('the build holds every page, its scripts and the .wasm', () => {
+    const names = readdirSync(outDir);
+    for (const page of ['index.html', 'gpuvm.html', 'maple.html', 'bench.html']) expect(names).toContain(page);
+    const assets = readdirSync(join(outDir, 'assets'));
+    expect(assets.filter((f) => f.endsWith('.wasm'))).toHaveLength(1);
+    expect(assets.some((f) => f.startsWith('bench-worker') && f.endsWith('.js'))).toBe(true);
+  });
+
+  it('the static server sends COOP / COEP everywhere and the .wasm as application/wasm', async () => {
+    const wasm = readdirSync(join(outDir, 'assets')).find((f) => f.endsWith('.wasm'));
+    for (const path of ['index.html', 'gpuvm.html', 'maple.html', 'bench.html', `assets/${wasm}`]) {
+      expectIsolationHeaders(await headersOf(staticBase + path), path);
+    }
+    expect((await headersOf(`${staticBase}assets/${wasm}`)).get('content-type')).toBe('application/wasm');
+    expect((await fetch(`${staticBase}missing.html`)).status).toBe(404);
+    expect((await fetch(`${staticBase}%2e%2e/package.json`)).status).toBe(404);
+  });
+
+  it('every page runs from the static server, cross-origin isolated, on the WebAssembly core', async () => {
+    const { context, problems } = await newContext(staticBase);
+    const index = await openIn(context, problems, staticBase + 'index.html');
+    await expect.poll(() => index.textContent('#core-status')).toMatch(/WebAssembly core ready/);
+    expect(await isolated(index)).toBe(true);
+
+    const gpuvm = await openIn(context, problems, staticBase + 'gpuvm.html');
+    expect(await isolated(gpuvm)).toBe(true);
+    expect(await gpuvm.textContent('#core-status')).toMatch(/WebAssembly core ready/);
+    expect(await opTypes(gpuvm)).toEqual(['remap', 'map']);
+    expect(await texts(gpuvm, '#va-table tbody tr')).toEqual(['01616A1000', '163216B5000', '324816A1032']);
+    await shot(gpuvm, 'static-gpuvm');
+
+    const maple = await openIn(context, problems, staticBase + 'maple.html');
+    expect(await isolated(maple)).toBe(true);
+    expect(await maple.textContent('#core-status')).toMatch(/WebAssembly core ready/);
+    expect(Number(await maple.textContent('#stat-entries'))).toBe(200);
+    expect(await maple.locator('.tree-level').count()).toBe(3);
+    await shot(maple, 'static-maple');
+
+    const bench = await openIn(context, problems, staticBase + 'bench.html?quick=1');
+    expect(await isolated(bench)).toBe(true);
+    await bench.click('#bench-run');
+    await bench.waitForSelector('#bench-status[data-state="done"]', { timeout: 30_000 });
+    for (const b of ['wasm', 'ts']) expect(Number(await bench.textContent(`#results tr[data-workload="W1"] td[data-backend="${b}"]`))).toBeGreaterThan(0);
+    await shot(bench, 'static-bench');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('vite preview serves the build cross-origin isolated', async () => {
+    for (const path of ['gpuvm.html', 'maple.html']) expectIsolationHeaders(await headersOf(previewBase + path), path);
+    const { page, context, problems } = await open('gpuvm.html', previewBase);
+    expect(await isolated(page)).toBe(true);
+    expect(await opTypes(page)).toEqual(['remap', 'map']);
     expect(problems).toEqual([]);
     await context.close();
   });
