@@ -1,0 +1,57 @@
+/**
+ * The undo journal of atomic sections (apply, applyRemap, atomic smMap/smUnmap): one inverse
+ * operation per change, O(1) to record, run newest first on rollback. Nothing is copied.
+ *
+ * Robust against failures anywhere, a stack overflow included:
+ * - callers record the inverse *before* they mutate, and every inverse checks what is really
+ *   there (undoing a change that never happened is a no-op);
+ * - rollback is a loop, never recursion, and a step leaves the journal only after it ran: if
+ *   one throws (a RangeError deep in a recursion), the rest stays for the enclosing section,
+ *   which rolls back from a shallower stack.
+ */
+
+export type Undo = () => void;
+
+export class Journal {
+  private readonly steps: Undo[] = [];
+  private depth = 0;
+  private replaying = false;
+
+  /** Whether an atomic section is open (changes must be recorded). */
+  get open(): boolean {
+    return this.depth > 0 && !this.replaying;
+  }
+
+  /** Opens a (possibly nested) section; returns its mark for rollback. */
+  begin(): number {
+    this.depth++;
+    return this.steps.length;
+  }
+
+  record(undo: Undo): void {
+    if (this.open) this.steps.push(undo);
+  }
+
+  /** Closes a section that succeeded: its steps join the enclosing one, or are dropped. */
+  commit(): void {
+    this.end();
+  }
+
+  /** Undoes the section's steps, newest first, then closes it. */
+  rollback(mark: number): void {
+    this.replaying = true;
+    try {
+      while (this.steps.length > mark) {
+        this.steps[this.steps.length - 1]();
+        this.steps.pop();
+      }
+    } finally {
+      this.replaying = false;
+      this.end();
+    }
+  }
+
+  private end(): void {
+    if (--this.depth === 0) this.steps.length = 0;
+  }
+}
