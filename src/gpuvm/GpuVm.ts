@@ -13,28 +13,30 @@
  * throws ENOLCK otherwise; lookups and iteration do not.
  */
 
-import type { CoreBackend } from '../tree/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
 import { MAX_INDEX, MapleTree } from '../tree/MapleTree.js';
 import {
   checkBound,
   checkCallbacks,
-  checkFlags,
   checkIndex,
   checkInterval,
   checkObject,
-  checkOffset,
   checkOpType,
+  checkOwnBo,
   checkRemap,
+  checkRemovable,
   checkRequest,
+  checkReusable,
   checkSpan,
+  checkVa,
   checkWindow,
   mapRequest,
+  newVa,
   requestProblem,
-  span,
+  vaFromPiece,
 } from './checks.js';
 import { gpuvmError, withContext } from './errors.js';
-import { GpuVa, vaLast } from './GpuVa.js';
+import { GpuVa } from './GpuVa.js';
 import { INSPECT, inspectView } from './inspect.js';
 import { Journal } from './journal.js';
 import {
@@ -43,70 +45,21 @@ import {
   type GpuVaOpPrefetch,
   type GpuVaOpRemap,
   type GpuVaOpUnmap,
-  type OpMap,
   prefetchOp,
   unmapOp,
 } from './ops.js';
 import { BoRegistry } from './registry.js';
-import { CallbackSink, ListSink, type StepCallbacks, TouchedSink } from './sinks.js';
+import type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, SmOptions } from './options.js';
+import { CallbackSink, ListSink, TouchedSink } from './sinks.js';
 import { type StepSink, splitMergeMap, splitMergeUnmap } from './splitMerge.js';
 import { advanceTicket, checkTicket, Generations, liveTickets, type OpTicket, stampOp } from './tickets.js';
-import { VaTree } from './vaTree.js';
+import { treeOptions, VaTree } from './vaTree.js';
 import { VmBo } from './VmBo.js';
 
 /** Symbol.dispose where the runtime has it (Node >= 20), else the name Node registers for it. */
 const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
 
-/** Driver callbacks (drm_gpuvm_ops). */
-export interface GpuVmOps<O = unknown, C = unknown> extends StepCallbacks<O, C> {
-  /** Called by GpuVm.validate for every evicted VmBo; expected to call evict(vmBo, false). */
-  vmBoValidate?(vmBo: VmBo<O>, ctx: C): void;
-}
-
-export interface GpuVmOptions<O = unknown, C = unknown> {
-  /** Managed window [start, start + range); its end may be at most MAX_INDEX + 1. */
-  start: number;
-  range: number;
-  /** Kernel-reserved VA [reserveOffset, reserveOffset + reserveRange), inserted if reserveRange > 0. */
-  reserveOffset?: number;
-  reserveRange?: number;
-  /** Tree backend, passed to MapleTree (default: MapleTree's default). */
-  backend?: 'wasm' | 'ts';
-  /** The driver's lock, asserted on every mutation and op generation. */
-  lock?: ExternalLock;
-  /** Driver callbacks: smStepMap/Remap/Unmap for smMap/smUnmap, vmBoValidate for validate. */
-  ops?: GpuVmOps<O, C>;
-  /** A label for messages and dumps (not used otherwise). */
-  name?: string;
-  /** Cap on tree nodes, passed to MapleTree; beyond it inserts throw ENOMEM. */
-  maxNodes?: number;
-  /**
-   * Whether obj is an external object (its reservation differs from the VM's; the kernel's
-   * drm_gpuvm_is_extobj). Default: no object is external.
-   */
-  isExtObj?: (obj: O) => boolean;
-  /** @internal Passed through to MapleTree's internal `_core` option (test cores). */
-  _core?: CoreBackend;
-}
-
-/** A map request (drm_gpuvm_map_req); obj defaults to null and offset to 0. */
-export interface GpuVmMapRequest<O = unknown> {
-  addr: number;
-  range: number;
-  obj?: O | null;
-  offset?: number;
-}
-
-/** What GpuVm.insert creates a VA from. */
-export interface GpuVaInit<O = unknown> extends GpuVmMapRequest<O> {
-  flags?: number;
-}
-
-/** Options of smMap / smUnmap. */
-export interface SmOptions {
-  /** Roll the VM back to its state before the request if a callback throws. */
-  atomic?: boolean;
-}
+export type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, SmOptions } from './options.js';
 
 export class GpuVm<O = unknown, C = unknown> {
   /** First address of the managed window. */
@@ -122,7 +75,7 @@ export class GpuVm<O = unknown, C = unknown> {
   readonly #extObjTest: ((obj: O) => boolean) | null;
   /** Changes of the VA tree; op tickets are checked against the current one. */
   readonly #gens = new Generations();
-  readonly #journal = new Journal();
+  readonly #journal: Journal = new Journal(this.#gens, () => this.#vas.releaseReserve());
   readonly #vas: VaTree<O>;
   readonly #bos: BoRegistry<O>;
   #freed = false;
@@ -147,7 +100,14 @@ export class GpuVm<O = unknown, C = unknown> {
     const capped = options.maxNodes !== undefined;
     this.#vas = new VaTree<O>(tree, this, this.#journal, this.#gens, capped, this.#lock);
     this.#bos = new BoRegistry<O>(this, this.#journal);
-    this.reserved = this.insertReserved(options.reserveOffset ?? 0, options.reserveRange ?? 0);
+    const reserveOffset = options.reserveOffset ?? 0;
+    const reserveRange = options.reserveRange ?? 0;
+    checkIndex('constructor', 'reserveOffset', reserveOffset);
+    if (reserveRange !== 0) {
+      checkSpan('constructor', reserveOffset, reserveRange);
+      this.assertHeld('constructor');
+    }
+    this.reserved = reserveRange === 0 ? null : this.#vas.insertReserved(reserveOffset, reserveRange);
   }
 
   /** Exclusive end of the managed window. */
@@ -254,7 +214,9 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   insert(init: GpuVaInit<O> | GpuVa<O>): GpuVa<O> {
     this.assertHeld('insert');
-    const va = init instanceof GpuVa ? this.reusable(init) : this.newVa('insert', init);
+    let va: GpuVa<O>;
+    if (init instanceof GpuVa) checkReusable((va = init));
+    else va = newVa('insert', this, init);
     checkRequest('insert', this, va.addr, va.range);
     this.#vas.insert('insert', va);
     return va;
@@ -267,7 +229,7 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   remove(va: GpuVa<O>): void {
     this.assertHeld('remove');
-    this.checkRemovable('remove', va);
+    checkRemovable('remove', this, va);
     this.#vas.erase('remove', va);
   }
 
@@ -373,7 +335,7 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   boUnmapOps(vmBo: VmBo<O>): GpuVaOpUnmap<O>[] {
     this.assertHeld('boUnmapOps');
-    this.checkOwnBo('boUnmapOps', vmBo);
+    checkOwnBo('boUnmapOps', this, vmBo);
     const ticket = this.ticket();
     return vmBo.vas.map((va) => {
       const op = unmapOp(va, false);
@@ -414,7 +376,7 @@ export class GpuVm<O = unknown, C = unknown> {
   applyMap(op: GpuVaOpMap<O>): GpuVa<O> {
     this.assertHeld('applyMap');
     this.checkOp('applyMap', op, 'map');
-    const va = this.vaFromPiece('applyMap', op);
+    const va = vaFromPiece('applyMap', this, op);
     this.#vas.insert('applyMap', va);
     advanceTicket(op, this.#gens.current);
     return va;
@@ -433,11 +395,11 @@ export class GpuVm<O = unknown, C = unknown> {
     this.checkOp('applyRemap', op, 'remap');
     checkObject('applyRemap', op.unmap, 'malformed remap: unmap must be { va, keep }');
     const old = op.unmap.va;
-    this.checkRemovable('applyRemap', old);
-    const prev = op.prev ? this.vaFromPiece('applyRemap', op.prev) : undefined;
-    const next = op.next ? this.vaFromPiece('applyRemap', op.next) : undefined;
+    checkRemovable('applyRemap', this, old);
+    const prev = op.prev ? vaFromPiece('applyRemap', this, op.prev) : undefined;
+    const next = op.next ? vaFromPiece('applyRemap', this, op.next) : undefined;
     checkRemap('applyRemap', op);
-    this.atomically(() => {
+    this.#journal.atomically(() => {
       this.#vas.erase('applyRemap', old);
       if (prev) this.#vas.insert('applyRemap', prev);
       if (next) this.#vas.insert('applyRemap', next);
@@ -454,7 +416,7 @@ export class GpuVm<O = unknown, C = unknown> {
   applyUnmap(op: GpuVaOpUnmap<O>): void {
     this.assertHeld('applyUnmap');
     this.checkOp('applyUnmap', op, 'unmap');
-    this.checkRemovable('applyUnmap', op.va);
+    checkRemovable('applyUnmap', this, op.va);
     this.#vas.erase('applyUnmap', op.va);
     advanceTicket(op, this.#gens.current);
   }
@@ -475,7 +437,7 @@ export class GpuVm<O = unknown, C = unknown> {
     }
     const live = liveTickets(ops, this, this.#gens.current);
     try {
-      this.atomically(() => {
+      this.#journal.atomically(() => {
         for (let i = 0; i < ops.length; i++) this.applyAt(ops[i], i);
       });
     } catch (err) {
@@ -515,7 +477,7 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   putBo(vmBo: VmBo<O>): boolean {
     this.assertHeld('putBo');
-    this.checkOwnBo('putBo', vmBo);
+    checkOwnBo('putBo', this, vmBo);
     return this.#bos.put('putBo', vmBo);
   }
 
@@ -527,9 +489,9 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   link(va: GpuVa<O>, vmBo: VmBo<O>): void {
     this.assertHeld('link');
-    if (!(va instanceof GpuVa)) throw gpuvmError('EINVAL', 'link', 'not a GpuVa');
+    checkVa('link', va);
     if (va.obj === null) return;
-    this.checkOwnBo('link', vmBo);
+    checkOwnBo('link', this, vmBo);
     if (va.obj !== vmBo.obj) throw gpuvmError('EINVAL', 'link', "the VA's object is not the VmBo's");
     if (va._vmBo !== null) throw gpuvmError('EINVAL', 'link', 'the VA is already linked');
     this.#bos.link(va, vmBo);
@@ -542,7 +504,7 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   unlink(va: GpuVa<O>): void {
     this.assertHeld('unlink');
-    if (!(va instanceof GpuVa)) throw gpuvmError('EINVAL', 'unlink', 'not a GpuVa');
+    checkVa('unlink', va);
     const vmBo = va._vmBo;
     if (va.obj === null || vmBo === null) return;
     if (vmBo.vm !== this) throw gpuvmError('EINVAL', 'unlink', 'the VA is linked in another VM');
@@ -561,7 +523,7 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   extobjAdd(vmBo: VmBo<O>): void {
     this.assertHeld('extobjAdd');
-    this.checkOwnBo('extobjAdd', vmBo);
+    checkOwnBo('extobjAdd', this, vmBo);
     if (this.isExtObj(vmBo.obj)) this.#bos.extAdd(vmBo);
   }
 
@@ -572,7 +534,7 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   evict(vmBo: VmBo<O>, evict: boolean): void {
     this.assertHeld('evict');
-    this.checkOwnBo('evict', vmBo);
+    checkOwnBo('evict', this, vmBo);
     this.#bos.evict(vmBo, evict);
   }
 
@@ -647,48 +609,8 @@ export class GpuVm<O = unknown, C = unknown> {
     return this.#vas.tree.find(addr, addr + range - 1)?.entry;
   }
 
-  private insertReserved(addr: number, range: number): GpuVa<O> | null {
-    checkIndex('constructor', 'reserveOffset', addr);
-    if (range === 0) return null;
-    checkSpan('constructor', addr, range);
-    this.assertHeld('constructor');
-    const va = new GpuVa<O>(addr, range, null, 0, 0);
-    this.#vas.tree.insertRange(addr, vaLast(va), va);
-    va._vm = this;
-    return va;
-  }
-
-  /**
-   * Runs fn; if it throws, undoes every change it made in place (newest first), returns to
-   * the generation it started at, and rethrows. Nests: an inner section's steps join the outer
-   * one on success.
-   */
-  private atomically<T>(fn: () => T): T {
-    const mark = this.#journal.begin();
-    const gen = this.#gens.current;
-    let result: T;
-    try {
-      result = fn();
-    } catch (err) {
-      try {
-        this.#journal.rollback(mark);
-        this.#gens.current = gen;
-      } finally {
-        this.endSection();
-      }
-      throw err;
-    }
-    this.#journal.commit();
-    this.endSection();
-    return result;
-  }
-
-  private endSection(): void {
-    if (!this.#journal.open) this.#vas.releaseReserve();
-  }
-
   private maybeAtomic(options: SmOptions, fn: () => void): void {
-    if (options?.atomic) this.atomically(fn);
+    if (options?.atomic) this.#journal.atomically(fn);
     else fn();
   }
 
@@ -740,51 +662,8 @@ export class GpuVm<O = unknown, C = unknown> {
     }
   }
 
-  private newVa(method: string, init: GpuVaInit<O>): GpuVa<O> {
-    const req = mapRequest(method, this, init);
-    const flags = init.flags ?? 0;
-    checkFlags(method, flags);
-    return new GpuVa<O>(req.addr, req.range, req.obj, req.offset, flags);
-  }
-
-  private reusable(va: GpuVa<O>): GpuVa<O> {
-    if (va._vm !== null) throw gpuvmError('EINVAL', 'insert', 'the VA is already in a VM');
-    checkOffset('insert', va.offset, va.range);
-    return va;
-  }
-
-  private vaFromPiece(method: string, piece: OpMap<O>): GpuVa<O> {
-    checkObject(method, piece, 'malformed op: a mapping must be { addr, range, obj, offset }');
-    const req = mapRequest(method, this, piece);
-    return new GpuVa<O>(req.addr, req.range, req.obj, req.offset, 0);
-  }
-
   private checkOp(method: string, op: GpuVaOp<O>, type: GpuVaOp['type']): void {
     checkOpType(method, op, type);
     checkTicket(method, op, this, this.#gens.current);
   }
-
-  private checkRemovable(method: string, va: GpuVa<O> | undefined): asserts va is GpuVa<O> {
-    if (!(va instanceof GpuVa)) throw gpuvmError('EINVAL', method, 'not a GpuVa');
-    if (va === this.reserved) {
-      throw gpuvmError('EINVAL', method, 'the kernel-reserved VA cannot be removed');
-    }
-    if (va._vm !== this) throw gpuvmError('EINVAL', method, `the VA ${span(va.addr, va.range)} is not in this VM`);
-  }
-
-  private checkOwnBo(method: string, vmBo: VmBo<O>): void {
-    if (!(vmBo instanceof VmBo) || vmBo.vm !== this) {
-      throw gpuvmError('EINVAL', method, 'the VmBo belongs to another VM');
-    }
-    if (vmBo._refs <= 0) throw gpuvmError('EINVAL', method, 'the VmBo was already destroyed');
-  }
-}
-
-function treeOptions<O, C>(options: GpuVmOptions<O, C>): ConstructorParameters<typeof MapleTree>[0] {
-  const opts: Record<string, unknown> = {};
-  if (options.backend !== undefined) opts.backend = options.backend;
-  if (options.lock !== undefined) opts.lock = options.lock;
-  if (options.maxNodes !== undefined) opts.maxNodes = options.maxNodes;
-  if (options._core !== undefined) opts._core = options._core;
-  return opts as ConstructorParameters<typeof MapleTree>[0];
 }

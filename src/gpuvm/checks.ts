@@ -6,10 +6,11 @@
 
 import { MAX_INDEX } from '../tree/MapleTree.js';
 import { gpuvmError } from './errors.js';
-import type { GpuVa } from './GpuVa.js';
+import { GpuVa } from './GpuVa.js';
 import type { GpuVaOp, GpuVaOpRemap, OpMap } from './ops.js';
 import type { StepCallbacks } from './sinks.js';
 import type { MapRequest } from './splitMerge.js';
+import { VmBo } from './VmBo.js';
 
 /** The largest flags value: GPUVA_* bits and driver bits fit a non-negative 31-bit integer. */
 const MAX_FLAGS = 0x7fffffff;
@@ -188,4 +189,50 @@ export function checkCallbacks<O, C>(
   if (missing.length > 0) {
     throw gpuvmError('EINVAL', method, `missing driver callback(s): ops.${missing.join(', ops.')}`);
   }
+}
+
+// ---------------------------------------------------------------- VAs and VmBos of a VM
+
+/** A new VA (flags 0 unless given) from a validated map request or insert argument. */
+export function newVa<O>(method: string, win: VmWindow, init: Partial<MapRequest<O>> & { flags?: number }): GpuVa<O> {
+  const req = mapRequest(method, win, init);
+  const flags = init.flags ?? 0;
+  checkFlags(method, flags);
+  return new GpuVa<O>(req.addr, req.range, req.obj, req.offset, flags);
+}
+
+/** A removed VA passed back to insert. */
+export function checkReusable<O>(va: GpuVa<O>): void {
+  if (va._vm !== null) throw gpuvmError('EINVAL', 'insert', 'the VA is already in a VM');
+  checkOffset('insert', va.offset, va.range);
+}
+
+/** A VA in vm that may be removed: not the kernel-reserved one. */
+export function checkRemovable<O>(
+  method: string,
+  vm: VmWindow & { reserved: GpuVa<O> | null },
+  va: GpuVa<O> | undefined,
+): asserts va is GpuVa<O> {
+  if (!(va instanceof GpuVa)) throw gpuvmError('EINVAL', method, 'not a GpuVa');
+  if (va === vm.reserved) throw gpuvmError('EINVAL', method, 'the kernel-reserved VA cannot be removed');
+  if (va._vm !== vm) throw gpuvmError('EINVAL', method, `the VA ${span(va.addr, va.range)} is not in this VM`);
+}
+
+/** A live VmBo of vm. */
+export function checkOwnBo<O>(method: string, vm: object, vmBo: VmBo<O>): void {
+  if (!(vmBo instanceof VmBo) || vmBo.vm !== vm) {
+    throw gpuvmError('EINVAL', method, 'the VmBo belongs to another VM');
+  }
+  if (vmBo._refs <= 0) throw gpuvmError('EINVAL', method, 'the VmBo was already destroyed');
+}
+
+export function checkVa(method: string, va: unknown): asserts va is GpuVa {
+  if (!(va instanceof GpuVa)) throw gpuvmError('EINVAL', method, 'not a GpuVa');
+}
+
+/** A new VA (flags 0: ops carry none) from the mapping of a MAP op or a REMAP remnant. */
+export function vaFromPiece<O>(method: string, win: VmWindow, piece: OpMap<O>): GpuVa<O> {
+  checkObject(method, piece, 'malformed op: a mapping must be { addr, range, obj, offset }');
+  const req = mapRequest(method, win, piece);
+  return new GpuVa<O>(req.addr, req.range, req.obj, req.offset, 0);
 }

@@ -10,6 +10,8 @@
  *   which rolls back from a shallower stack.
  */
 
+import type { Generations } from './tickets.js';
+
 export type Undo = () => void;
 
 export class Journal {
@@ -17,13 +19,48 @@ export class Journal {
   private depth = 0;
   private replaying = false;
 
+  /** onClose runs whenever the outermost section has ended. */
+  constructor(
+    private readonly gens: Generations,
+    private readonly onClose: () => void,
+  ) {}
+
+  /**
+   * Runs fn as an atomic section; if it throws, undoes every change it made in place (newest
+   * first), returns to the generation it started at, and rethrows. Nests: an inner section's
+   * steps join the outer one on success.
+   */
+  atomically<T>(fn: () => T): T {
+    const mark = this.begin();
+    const gen = this.gens.current;
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      try {
+        this.rollback(mark);
+        this.gens.current = gen;
+      } finally {
+        this.closed();
+      }
+      throw err;
+    }
+    this.commit();
+    this.closed();
+    return result;
+  }
+
   /** Whether an atomic section is open (changes must be recorded). */
   get open(): boolean {
     return this.depth > 0 && !this.replaying;
   }
 
+  private closed(): void {
+    if (this.depth === 0) this.onClose();
+  }
+
   /** Opens a (possibly nested) section; returns its mark for rollback. */
-  begin(): number {
+  private begin(): number {
     this.depth++;
     return this.steps.length;
   }
@@ -33,12 +70,12 @@ export class Journal {
   }
 
   /** Closes a section that succeeded: its steps join the enclosing one, or are dropped. */
-  commit(): void {
+  private commit(): void {
     this.end();
   }
 
   /** Undoes the section's steps, newest first, then closes it. */
-  rollback(mark: number): void {
+  private rollback(mark: number): void {
     this.replaying = true;
     try {
       while (this.steps.length > mark) {

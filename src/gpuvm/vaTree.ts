@@ -15,10 +15,11 @@
  * reserved 2 * 1 + 1 = 3 itself: three more of those cover it.
  */
 
+import type { CoreBackend } from '../tree/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
 import { MAX_INDEX, type MapleTree } from '../tree/MapleTree.js';
 import { gpuvmError, isMapleError } from './errors.js';
-import { type GpuVa, vaLast } from './GpuVa.js';
+import { GpuVa, vaLast } from './GpuVa.js';
 import type { Journal } from './journal.js';
 import type { VaWalk } from './splitMerge.js';
 import type { Generations } from './tickets.js';
@@ -61,6 +62,14 @@ export class VaTree<O> {
     }
     va._vm = null;
     this.gens.bump();
+  }
+
+  /** The kernel-reserved VA (never journaled: it exists from construction on). */
+  insertReserved(addr: number, range: number): GpuVa<O> {
+    const va = new GpuVa<O>(addr, range, null, 0, 0);
+    this.tree.insertRange(addr, vaLast(va), va);
+    va._vm = this.owner as GpuVa<O>['_vm'];
+    return va;
   }
 
   /** Drops every reservation taken for undoing (the outermost atomic section ended). */
@@ -122,4 +131,21 @@ const LEAF_UNDO_RESERVATIONS = 3;
 
 function nodesError(err: unknown, method: string): unknown {
   return isMapleError(err, 'ENOMEM') ? gpuvmError('ENOMEM', method, 'out of tree nodes') : err;
+}
+
+/** The MapleTree options a VM passes through to its tree. */
+export function treeOptions(options: TreePassThrough): ConstructorParameters<typeof MapleTree>[0] {
+  const opts: Record<string, unknown> = {};
+  if (options.backend !== undefined) opts.backend = options.backend;
+  if (options.lock !== undefined) opts.lock = options.lock;
+  if (options.maxNodes !== undefined) opts.maxNodes = options.maxNodes;
+  if (options._core !== undefined) opts._core = options._core;
+  return opts as ConstructorParameters<typeof MapleTree>[0];
+}
+
+interface TreePassThrough {
+  backend?: 'wasm' | 'ts';
+  lock?: ExternalLock;
+  maxNodes?: number;
+  _core?: CoreBackend;
 }
