@@ -610,7 +610,7 @@ export class GpuVm<O = unknown, C = unknown> {
   }
 
   private maybeAtomic(options: SmOptions, fn: () => void): void {
-    if (options?.atomic) this.#journal.atomically(fn);
+    if (options?.atomic) this.#journal.atomically(fn, true);
     else fn();
   }
 

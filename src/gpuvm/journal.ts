@@ -7,17 +7,38 @@
  *   there (undoing a change that never happened is a no-op);
  * - rollback is a loop, never recursion, and a step leaves the journal only after it ran: if
  *   one throws (a RangeError deep in a recursion), the rest stays for the enclosing section,
- *   which rolls back from a shallower stack.
+ *   which rolls back from a shallower stack;
+ * - a tree write interrupted by a stack overflow would be left half done, so no undo step, and
+ *   no write inside a section that runs driver callbacks (which may recurse), starts without
+ *   stack headroom for it (ensureStack; a few microseconds, so apply() does without).
  */
 
 import type { Generations } from './tickets.js';
 
 export type Undo = () => void;
 
+/**
+ * Frames ensureStack() recurses through: comfortably more stack than the deepest tree write
+ * (about a dozen core frames for a spanning store in the tallest tree) takes.
+ */
+const STACK_PROBE_FRAMES = 1024;
+
+/** A frame with a few arguments, to take about as much stack per call as the core's. */
+function probe(frames: number, a: number, b: number, c: number, d: number): number {
+  return frames === 0 ? a + b + c + d : probe(frames - 1, a, b, c, d) + 1;
+}
+
+/** Throws RangeError now, before a tree write starts, if the stack is nearly exhausted. */
+export function ensureStack(): void {
+  probe(STACK_PROBE_FRAMES, 0, 1, 2, 3);
+}
+
 export class Journal {
   private readonly steps: Undo[] = [];
   private depth = 0;
   private replaying = false;
+  /** Open sections that run driver callbacks. */
+  private guarded = 0;
 
   /** onClose runs whenever the outermost section has ended. */
   constructor(
@@ -30,7 +51,21 @@ export class Journal {
    * first), returns to the generation it started at, and rethrows. Nests: an inner section's
    * steps join the outer one on success.
    */
-  atomically<T>(fn: () => T): T {
+  atomically<T>(fn: () => T, runsCallbacks = false): T {
+    if (runsCallbacks) this.guarded++;
+    try {
+      return this.section(fn);
+    } finally {
+      if (runsCallbacks) this.guarded--;
+    }
+  }
+
+  /** Whether a write about to start must first check for stack headroom. */
+  get needsStackCheck(): boolean {
+    return this.guarded > 0 && !this.replaying;
+  }
+
+  private section<T>(fn: () => T): T {
     const mark = this.begin();
     const gen = this.gens.current;
     let result: T;
@@ -79,6 +114,7 @@ export class Journal {
     this.replaying = true;
     try {
       while (this.steps.length > mark) {
+        ensureStack();
         this.steps[this.steps.length - 1]();
         this.steps.pop();
       }

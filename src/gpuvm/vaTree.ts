@@ -20,7 +20,7 @@ import type { ExternalLock } from '../tree/lock.js';
 import { MAX_INDEX, type MapleTree } from '../tree/MapleTree.js';
 import { gpuvmError, isMapleError } from './errors.js';
 import { GpuVa, vaLast } from './GpuVa.js';
-import type { Journal } from './journal.js';
+import { ensureStack, type Journal } from './journal.js';
 import type { VaWalk } from './splitMerge.js';
 import type { Generations } from './tickets.js';
 
@@ -36,7 +36,7 @@ export class VaTree<O> {
 
   /** Stores va; EEXIST if its range is occupied, ENOMEM out of nodes (nothing changed). */
   insert(method: string, va: GpuVa<O>): void {
-    if (this.capped && this.journal.open) this.reserveChange(method, va, va);
+    this.prepareChange(method, va, va);
     this.journal.record(() => this.undoInsert(va));
     try {
       this.tree.insertRange(va.addr, vaLast(va), va);
@@ -52,7 +52,7 @@ export class VaTree<O> {
 
   /** Removes va (which must be in this tree). */
   erase(method: string, va: GpuVa<O>): void {
-    if (this.capped && this.journal.open) this.reserveChange(method, va, null);
+    this.prepareChange(method, va, null);
     this.journal.record(() => this.undoErase(va));
     try {
       this.tree.erase(va.addr);
@@ -103,6 +103,12 @@ export class VaTree<O> {
   private undoErase(va: GpuVa<O>): void {
     if (this.tree.load(va.addr) !== va) this.tree.insertRange(va.addr, vaLast(va), va);
     va._vm = this.owner as GpuVa<O>['_vm'];
+  }
+
+  /** Inside an atomic section: stack headroom for the write if needed, its nodes under a budget. */
+  private prepareChange(method: string, va: GpuVa<O>, entry: GpuVa<O> | null): void {
+    if (this.journal.needsStackCheck) ensureStack();
+    if (this.capped && this.journal.open) this.reserveChange(method, va, entry);
   }
 
   /** Reserves the worst case of storing entry (null: erasing) over va's range, and of undoing it. */
