@@ -318,7 +318,7 @@ describe.each(GPUVM_BACKENDS)('arguments checked at the call (%s)', (backend) =>
     expect(() => vm.apply(holey)).toThrow(einval(/^GpuVm\.apply: op 1: the array has a hole here/));
     const edits: [string, (op: GpuVaOp<string>) => void][] = [
       ['map addr', (op) => void ((op as { addr: number }).addr += 1)],
-      ['remap next offset', (op) => void ((op as GpuVaOpRemap<string>).next!.offset += 1)],
+      ['remap next start', (op) => void ((op as GpuVaOpRemap<string>).next!.addr += 1)],
       ['remap keep', (op) => void ((op as GpuVaOpRemap<string>).unmap.keep = true)],
     ];
     for (const [what, edit] of edits) {

@@ -1,7 +1,7 @@
 /**
  * Op tickets: where an op was computed. Every op a GpuVm hands out is stamped with a ticket
  * (kept in a WeakMap, invisible to equality checks) recording the VM and the VM generation the
- * op was computed against, and with a seal of its fields. The apply helpers refuse an op whose
+ * op was computed against, and with a seal of the fields that decide what applying it does. The apply helpers refuse an op whose
  * ticket no longer matches the VM, and a stamped op whose fields were edited since. All ops of
  * one list share one ticket, which each apply moves forward, so a list applies in order while
  * any other change to the VM makes the rest of it stale.
@@ -12,7 +12,7 @@
  */
 
 import { gpuvmError } from './errors.js';
-import type { GpuVaOp, OpMap } from './ops.js';
+import type { GpuVaOp, GpuVaOpRemap } from './ops.js';
 
 /** Where an op was computed: the VM and the generation it must still be at. */
 export interface OpTicket {
@@ -20,38 +20,66 @@ export interface OpTicket {
   gen: number;
 }
 
-interface Stamp {
-  ticket: OpTicket;
-  seal: unknown[];
+/**
+ * A ticket and the op's seal: the four values that decide what applying it does. A REMAP's
+ * remnants are otherwise pinned by checkRemap (prev starts and next ends with the VA, offsets
+ * and object follow from it), so its seal is the VA, keep, prev's length and next's start.
+ */
+class Stamp {
+  constructor(
+    readonly ticket: OpTicket,
+    readonly s0: unknown,
+    readonly s1: unknown,
+    readonly s2: unknown,
+    readonly s3: unknown,
+  ) {}
+
+  /** Whether op still has the sealed values. */
+  holds<O>(op: GpuVaOp<O>): boolean {
+    switch (op.type) {
+      case 'map':
+        return this.s0 === op.addr && this.s1 === op.range && this.s2 === op.obj && this.s3 === op.offset;
+      case 'remap':
+        return (
+          this.s0 === op.unmap?.va && this.s1 === op.unmap?.keep && this.s2 === prevRange(op) && this.s3 === nextAddr(op)
+        );
+      case 'unmap':
+        return this.s0 === op.va && this.s1 === op.keep;
+      default:
+        return this.s0 === op.va;
+    }
+  }
+}
+
+/** No remnant on that side. */
+const NONE = -1;
+
+function prevRange<O>(op: GpuVaOpRemap<O>): number {
+  return op.prev ? op.prev.range : NONE;
+}
+
+function nextAddr<O>(op: GpuVaOpRemap<O>): number {
+  return op.next ? op.next.addr : NONE;
+}
+
+function stampOf<O>(op: GpuVaOp<O>, ticket: OpTicket): Stamp {
+  switch (op.type) {
+    case 'map':
+      return new Stamp(ticket, op.addr, op.range, op.obj, op.offset);
+    case 'remap':
+      return new Stamp(ticket, op.unmap.va, op.unmap.keep, prevRange(op), nextAddr(op));
+    case 'unmap':
+      return new Stamp(ticket, op.va, op.keep, null, null);
+    default:
+      return new Stamp(ticket, op.va, null, null, null);
+  }
 }
 
 const stamps = new WeakMap<object, Stamp>();
 
-function pieceSeal<O>(piece: OpMap<O> | null): unknown[] {
-  return piece ? [piece, piece.addr, piece.range, piece.obj, piece.offset] : [null];
-}
-
-/** The op's fields, nested objects included, in a fixed order. */
-function sealOf<O>(op: GpuVaOp<O>): unknown[] {
-  switch (op.type) {
-    case 'map':
-      return ['map', ...pieceSeal(op)];
-    case 'remap':
-      return ['remap', op.unmap, op.unmap?.va, op.unmap?.keep, ...pieceSeal(op.prev), ...pieceSeal(op.next)];
-    case 'unmap':
-      return ['unmap', op.va, op.keep];
-    default:
-      return [op.type, op.va];
-  }
-}
-
-function sameSeal(a: unknown[], b: unknown[]): boolean {
-  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
-}
-
 /** Attaches ticket to op and seals its fields as they are now. */
 export function stampOp<O>(op: GpuVaOp<O>, ticket: OpTicket): void {
-  stamps.set(op, { ticket, seal: sealOf(op) });
+  stamps.set(op, stampOf(op, ticket));
 }
 
 /** The ticket of op, or undefined for an op built by hand. */
@@ -82,7 +110,7 @@ export function checkTicket<O>(method: string, op: GpuVaOp<O>, vm: object, gen: 
         `since (generation ${gen}); compute the ops again`,
     );
   }
-  if (!sameSeal(stamp.seal, sealOf(op))) {
+  if (!stamp.holds(op)) {
     throw gpuvmError('EINVAL', method, 'the op was edited after the VM computed it; compute the ops again');
   }
 }
