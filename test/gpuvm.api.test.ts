@@ -20,7 +20,7 @@ describe.each(GPUVM_BACKENDS)('GpuVm lookups and VAs (%s)', (backend) => {
     const a = vm.insert({ addr: 0, range: 16, obj: 'A', offset: 5 });
     const b = vm.insert({ addr: 16, range: 16, obj: 'B' });
     const c = vm.insert({ addr: 64, range: 16 });
-    expect(a).toEqual({ addr: 0, range: 16, obj: 'A', offset: 5, flags: 0 });
+    expect(a.toJSON()).toEqual({ addr: 0, range: 16, obj: 'A', offset: 5, flags: 0 });
     expect(c.obj).toBeNull();
     expect(vm.find(16, 16)).toBe(b);
     expect(vm.find(16, 8)).toBeUndefined();

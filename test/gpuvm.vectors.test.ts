@@ -10,6 +10,7 @@ import type { GpuVa } from '../src/gpuvm/GpuVa.js';
 import type { GpuVm } from '../src/gpuvm/GpuVm.js';
 import { type GpuVaOp, remapToUnmapRange } from '../src/gpuvm/ops.js';
 import { GPUVM_BACKENDS, makeVm, prepareBackend } from './support/gpuvmBackends.js';
+import { treeFailure } from './support/treeFailure.js';
 
 interface VecMapping {
   id?: string;
@@ -76,6 +77,15 @@ function vectorOp(op: GpuVaOp<string>, names: Map<GpuVa<string>, string>): unkno
   }
 }
 
+/** toEqual, with the VM's tree dump in the message when it fails. */
+function expectVm(vm: GpuVm<string>, got: unknown, want: unknown, context: string): void {
+  try {
+    expect(got).toEqual(want);
+  } catch (err) {
+    throw treeFailure(`${context}\n${(err as Error).message}`, { 'VA tree': vm._tree });
+  }
+}
+
 function finalVas(vm: GpuVm<string>) {
   return [...vm.vas()].filter((va) => va !== vm.reserved).map((va) => piece(va));
 }
@@ -99,9 +109,9 @@ describe.each(GPUVM_BACKENDS)('gpuvm.json vectors (%s)', (backend) => {
         return;
       }
       const ops = request(vm, v);
-      expect(ops.map((op) => vectorOp(op, names))).toEqual(v.expected_ops);
+      expectVm(vm, ops.map((op) => vectorOp(op, names)), v.expected_ops, `${v.id}: ops`);
       vm.apply(ops);
-      expect(finalVas(vm)).toEqual(v.expected_final);
+      expectVm(vm, finalVas(vm), v.expected_final, `${v.id}: VAs after apply`);
       vm._tree.validate();
     });
   });
@@ -134,8 +144,8 @@ describe.each(GPUVM_BACKENDS)('gpuvm.json vectors (%s)', (backend) => {
         return;
       }
       run();
-      expect(seen).toEqual(v.expected_ops);
-      expect(finalVas(vm)).toEqual(v.expected_final);
+      expectVm(vm, seen, v.expected_ops, `${v.id}: callback steps`);
+      expectVm(vm, finalVas(vm), v.expected_final, `${v.id}: VAs after the callbacks`);
       vm._tree.validate();
     });
   });

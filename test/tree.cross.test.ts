@@ -15,6 +15,7 @@ import { MAX_INDEX, MapleTree } from '../src/tree/MapleTree.js';
 import type { NodeView } from '../src/tree/backend.js';
 import { RangeModel, snapshotOf } from './support/model.js';
 import { Rng, seedFromEnv } from './support/rng.js';
+import { treeFailure } from './support/treeFailure.js';
 
 const SEED = seedFromEnv(0x63726f73);
 const OPS = Number(process.env.MAPLE_FUZZ_OPS ?? 100_000);
@@ -59,7 +60,8 @@ class Cross {
   }
 
   private fail(what: string, detail: string): never {
-    throw new Error(`seed ${this.seed} op ${this.op} ${what}: ${detail} (reproduce: MAPLE_SEED=${this.seed})`);
+    const context = `seed ${this.seed} op ${this.op} ${what}: ${detail} (reproduce: MAPLE_SEED=${this.seed})`;
+    throw treeFailure(context, { 'wasm tree': this.wasm, 'ts tree': this.ts });
   }
 
   /** Runs the same call on both trees and the model; all three must agree. */

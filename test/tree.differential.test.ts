@@ -10,6 +10,7 @@ import { MAX_INDEX, MapleTree, type Range } from '../src/tree/MapleTree.js';
 import { backends } from './support/backends.js';
 import { RangeModel, snapshotOf, type ModelRange } from './support/model.js';
 import { Rng, seedFromEnv } from './support/rng.js';
+import { expectTree, treeFailure } from './support/treeFailure.js';
 
 const SEED = seedFromEnv(0x6d61706c);
 const VALIDATE_EVERY = 400;
@@ -42,13 +43,16 @@ class Differential {
   }
 
   private fail(what: string, got: unknown, want: unknown): never {
-    throw new Error(
-      `seed ${this.seed} op ${this.op} ${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)} (MAPLE_SEED=${this.seed})`,
-    );
+    throw treeFailure(this.context(what, got, want), { tree: this.tree });
+  }
+
+  private context(what: string, got: unknown, want: unknown): string {
+    return `seed ${this.seed} op ${this.op} ${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)} (MAPLE_SEED=${this.seed})`;
   }
 
   private same(what: string, got: unknown, want: unknown): void {
-    if (JSON.stringify(got) !== JSON.stringify(want)) this.fail(what, got, want);
+    const agree = JSON.stringify(got) === JSON.stringify(want);
+    expectTree(this.tree, agree, agree ? '' : this.context(what, got, want));
   }
 
   private checkWhole(): void {

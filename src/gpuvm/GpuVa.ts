@@ -3,11 +3,13 @@
  *
  * A VA covers [addr, addr + range) and is stored in its VM's maple tree under the closed key
  * [addr, addr + range - 1]; the object itself is the tree entry, so its identity is the VA's
- * identity. The links to the VM and to the VmBo are kept off the enumerable fields so a VA
- * compares equal to the plain { addr, range, obj, offset, flags } it describes.
+ * identity. What the VM relies on (addr, range, obj, offset, and the links to the VM and the
+ * VmBo) lives in private fields behind getters, so it cannot be changed behind the VM's back;
+ * flags and any driver data the caller adds stay writable.
  */
 
 import type { GpuVm } from './GpuVm.js';
+import { INSPECT, inspectView } from './inspect.js';
 import type { VmBo } from './VmBo.js';
 
 /** DRM_GPUVA_INVALIDATED: the backing object was evicted or invalidated. */
@@ -18,21 +20,46 @@ export const GPUVA_SPARSE = 1 << 1;
 export const GPUVA_USERBITS = 1 << 2;
 
 export class GpuVa<O = unknown> {
-  /** First address of the mapping. */
-  readonly addr: number;
-  /** Length of the mapping (>= 1); the mapping ends before addr + range. */
-  readonly range: number;
-  /** Backing object, or null for a sparse / NULL mapping. */
-  readonly obj: O | null;
-  /** Offset of addr inside obj. */
-  readonly offset: number;
   /** GPUVA_* bits plus driver bits from GPUVA_USERBITS up. */
   flags: number;
-  // Links kept in private fields behind prototype accessors: they are no own enumerable
-  // properties (equality with plain objects holds), and unlike Object.defineProperty per
-  // instance they keep VA creation on V8's fast path (about 9% of the W7 trace).
+  // Private fields behind prototype accessors: read-only to everyone but this class, no own
+  // enumerable properties besides flags, and unlike Object.defineProperty per instance they
+  // keep VA creation on V8's fast path (about 9% of the W7 trace).
+  readonly #addr: number;
+  readonly #range: number;
+  readonly #obj: O | null;
+  readonly #offset: number;
   #vm: GpuVm<O> | null = null;
   #vmBo: VmBo<O> | null = null;
+
+  /** @internal Created by GpuVm.insert and the apply helpers. */
+  constructor(addr: number, range: number, obj: O | null, offset: number, flags: number) {
+    this.#addr = addr;
+    this.#range = range;
+    this.#obj = obj;
+    this.#offset = offset;
+    this.flags = flags;
+  }
+
+  /** First address of the mapping. */
+  get addr(): number {
+    return this.#addr;
+  }
+
+  /** Length of the mapping (>= 1); the mapping ends before addr + range. */
+  get range(): number {
+    return this.#range;
+  }
+
+  /** Backing object, or null for a sparse / NULL mapping. */
+  get obj(): O | null {
+    return this.#obj;
+  }
+
+  /** Offset of addr inside obj. */
+  get offset(): number {
+    return this.#offset;
+  }
 
   /** @internal The VM holding this VA in its tree, or null. */
   get _vm(): GpuVm<O> | null {
@@ -50,13 +77,18 @@ export class GpuVa<O = unknown> {
     this.#vmBo = vmBo;
   }
 
-  /** @internal Created by GpuVm.insert and the apply helpers. */
-  constructor(addr: number, range: number, obj: O | null, offset: number, flags: number) {
-    this.addr = addr;
-    this.range = range;
-    this.obj = obj;
-    this.offset = offset;
-    this.flags = flags;
+  /** The plain { addr, range, obj, offset, flags } this VA describes. */
+  toJSON(): { addr: number; range: number; obj: O | null; offset: number; flags: number } {
+    return { addr: this.#addr, range: this.#range, obj: this.#obj, offset: this.#offset, flags: this.flags };
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'GpuVa';
+  }
+
+  /** util.inspect: the mapping, not the links. */
+  [INSPECT](): object {
+    return inspectView('GpuVa', this.toJSON());
   }
 
   /** The VM whose tree holds this VA, or null once removed. */

@@ -1,13 +1,12 @@
 /**
  * Operations produced by the split/merge generator (the kernel's struct drm_gpuva_op).
  *
- * Ops are plain objects exactly as API.md shows them. Every op a GpuVm hands out is stamped
- * with a ticket (kept in a WeakMap, invisible to equality checks) recording the VM and the VM
- * generation the op was computed against; the apply helpers refuse an op whose ticket no longer
- * matches the VM. All ops of one list share one ticket, which each apply moves forward, so a
- * list applies in order while any other change to the VM makes the rest of it stale.
+ * Ops are plain objects exactly as API.md shows them; tickets.ts stamps the ones a GpuVm hands
+ * out.
  */
 
+import { remapProblem } from './checks.js';
+import { MapleError } from '../tree/errors.js';
 import type { GpuVa } from './GpuVa.js';
 
 /** A mapping to create: drm_gpuva_op_map (addr, range, obj, offset; never flags). */
@@ -51,24 +50,6 @@ export type GpuVaOp<O = unknown> =
   | GpuVaOpUnmap<O>
   | GpuVaOpPrefetch<O>;
 
-/** @internal Where an op was computed: the VM and the generation it must still be at. */
-export interface OpTicket {
-  vm: object;
-  gen: number;
-}
-
-const tickets = new WeakMap<object, OpTicket>();
-
-/** @internal Attaches ticket to op. */
-export function stampOp(op: object, ticket: OpTicket): void {
-  tickets.set(op, ticket);
-}
-
-/** @internal The ticket of op, or undefined for an op built by hand. */
-export function opTicket(op: object): OpTicket | undefined {
-  return tickets.get(op);
-}
-
 export function mapPiece<O>(addr: number, range: number, obj: O | null, offset: number): OpMap<O> {
   return { addr, range, obj, offset };
 }
@@ -99,10 +80,12 @@ export function prefetchOp<O>(va: GpuVa<O>): GpuVaOpPrefetch<O> {
  * (or the old VA's start) to the start of next (or the old VA's end). Using the old VA's whole
  * range instead is the bug behind CVE-2024-36018.
  */
-export function remapToUnmapRange(op: Pick<GpuVaOpRemap, 'unmap' | 'prev' | 'next'>): {
+export function remapToUnmapRange<O>(op: Pick<GpuVaOpRemap<O>, 'unmap' | 'prev' | 'next'>): {
   addr: number;
   range: number;
 } {
+  const problem = remapProblem(op);
+  if (problem) throw new MapleError('EINVAL', `remapToUnmapRange: malformed remap: ${problem}`);
   const va = op.unmap.va;
   const start = op.prev ? op.prev.addr + op.prev.range : va.addr;
   const end = op.next ? op.next.addr : va.addr + va.range;

@@ -134,7 +134,7 @@ function stepBeforeStart<O>(
     if (madvise) sink.map(mapOp<O>(req.addr, end - req.addr, null, 0));
     return true;
   }
-  const next = mapPiece(reqEnd, end - reqEnd, va.obj, va.offset + lsRange + req.range);
+  const next = mapPiece(reqEnd, end - reqEnd, va.obj, va.offset + (reqEnd - va.addr));
   sink.remap(remapOp(va, keep, prev, next));
   if (madvise) setFinal(requestMap(req));
   return false;
@@ -156,7 +156,8 @@ function stepAfterStart<O>(
     if (!madvise) sink.unmap(unmapOp(va, keep));
     return end < reqEnd;
   }
-  const next = mapPiece(reqEnd, end - reqEnd, va.obj, va.offset + reqEnd - va.addr);
+  // Parenthesised: va.offset + reqEnd can pass 2^53 and round; their difference cannot.
+  const next = mapPiece(reqEnd, end - reqEnd, va.obj, va.offset + (reqEnd - va.addr));
   sink.remap(remapOp(va, keep, null, next));
   if (madvise) {
     // The kernel returns right here: this MAP replaces the final one.

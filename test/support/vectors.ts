@@ -12,6 +12,7 @@ import { ZERO_ENTRY } from '../../src/tree/entries.js';
 import { MapleError } from '../../src/tree/errors.js';
 import { MAX_INDEX, MapleTree, type MapleTreeOptions } from '../../src/tree/MapleTree.js';
 import type { MaState, MaStatus } from '../../src/tree/MaState.js';
+import { treeFailure } from './treeFailure.js';
 
 const ULONG_MAX = '18446744073709551615';
 
@@ -164,8 +165,10 @@ export class VectorReplay {
     return this.failures;
   }
 
+  /** Records a mismatch; the first one carries the tree's dump as it is at that op. */
   private fail(message: string): void {
-    this.failures.push(`${this.vector.id} op ${this.at} (${this.vector.ops[this.at]?.op}): ${message}`);
+    const context = `${this.vector.id} op ${this.at} (${this.vector.ops[this.at]?.op}): ${message}`;
+    this.failures.push(this.failures.length === 0 ? treeFailure(context, { tree: this.tree }).message : context);
   }
 
   private check(what: string, actual: unknown, expected: unknown): void {

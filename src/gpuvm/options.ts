@@ -1,0 +1,57 @@
+/** The options, requests and driver callbacks of GpuVm. */
+
+import type { CoreBackend } from '../tree/backend.js';
+import type { ExternalLock } from '../tree/lock.js';
+import type { StepCallbacks } from './sinks.js';
+import type { VmBo } from './VmBo.js';
+
+/** Driver callbacks (drm_gpuvm_ops). */
+export interface GpuVmOps<O = unknown, C = unknown> extends StepCallbacks<O, C> {
+  /** Called by GpuVm.validate for every evicted VmBo; expected to call evict(vmBo, false). */
+  vmBoValidate?(vmBo: VmBo<O>, ctx: C): void;
+}
+
+export interface GpuVmOptions<O = unknown, C = unknown> {
+  /** Managed window [start, start + range); its end may be at most MAX_INDEX + 1. */
+  start: number;
+  range: number;
+  /** Kernel-reserved VA [reserveOffset, reserveOffset + reserveRange), inserted if reserveRange > 0. */
+  reserveOffset?: number;
+  reserveRange?: number;
+  /** Tree backend, passed to MapleTree (default: MapleTree's default). */
+  backend?: 'wasm' | 'ts';
+  /** The driver's lock, asserted on every mutation and op generation. */
+  lock?: ExternalLock;
+  /** Driver callbacks: smStepMap/Remap/Unmap for smMap/smUnmap, vmBoValidate for validate. */
+  ops?: GpuVmOps<O, C>;
+  /** A label for messages and dumps (not used otherwise). */
+  name?: string;
+  /** Cap on tree nodes, passed to MapleTree; beyond it inserts throw ENOMEM. */
+  maxNodes?: number;
+  /**
+   * Whether obj is an external object (its reservation differs from the VM's; the kernel's
+   * drm_gpuvm_is_extobj). Default: no object is external.
+   */
+  isExtObj?: (obj: O) => boolean;
+  /** @internal Passed through to MapleTree's internal `_core` option (test cores). */
+  _core?: CoreBackend;
+}
+
+/** A map request (drm_gpuvm_map_req); obj defaults to null and offset to 0. */
+export interface GpuVmMapRequest<O = unknown> {
+  addr: number;
+  range: number;
+  obj?: O | null;
+  offset?: number;
+}
+
+/** What GpuVm.insert creates a VA from. */
+export interface GpuVaInit<O = unknown> extends GpuVmMapRequest<O> {
+  flags?: number;
+}
+
+/** Options of smMap / smUnmap. */
+export interface SmOptions {
+  /** Roll the VM back to its state before the request if a callback throws. */
+  atomic?: boolean;
+}

@@ -1,0 +1,138 @@
+/**
+ * Op tickets: where an op was computed. Every op a GpuVm hands out is stamped with a ticket
+ * (kept in a WeakMap, invisible to equality checks) recording the VM and the VM generation the
+ * op was computed against, and with a seal of the fields that decide what applying it does. The apply helpers refuse an op whose
+ * ticket no longer matches the VM, and a stamped op whose fields were edited since. All ops of
+ * one list share one ticket, which each apply moves forward, so a list applies in order while
+ * any other change to the VM makes the rest of it stale.
+ *
+ * Generations are never reused within a VM: a rollback returns to the generation the VM had
+ * (lists computed before stay valid), and the next change takes a number nothing was stamped
+ * with, so ops computed in the abandoned state stay stale.
+ */
+
+import { gpuvmError } from './errors.js';
+import type { GpuVaOp, GpuVaOpRemap } from './ops.js';
+
+/** Where an op was computed: the VM and the generation it must still be at. */
+export interface OpTicket {
+  vm: object;
+  gen: number;
+}
+
+/**
+ * A ticket and the op's seal: the four values that decide what applying it does. A REMAP's
+ * remnants are otherwise pinned by checkRemap (prev starts and next ends with the VA, offsets
+ * and object follow from it), so its seal is the VA, keep, prev's length and next's start.
+ */
+class Stamp {
+  constructor(
+    readonly ticket: OpTicket,
+    readonly s0: unknown,
+    readonly s1: unknown,
+    readonly s2: unknown,
+    readonly s3: unknown,
+  ) {}
+
+  /** Whether op still has the sealed values. */
+  holds<O>(op: GpuVaOp<O>): boolean {
+    switch (op.type) {
+      case 'map':
+        return this.s0 === op.addr && this.s1 === op.range && this.s2 === op.obj && this.s3 === op.offset;
+      case 'remap':
+        return (
+          this.s0 === op.unmap?.va && this.s1 === op.unmap?.keep && this.s2 === prevRange(op) && this.s3 === nextAddr(op)
+        );
+      case 'unmap':
+        return this.s0 === op.va && this.s1 === op.keep;
+      default:
+        return this.s0 === op.va;
+    }
+  }
+}
+
+/** No remnant on that side. */
+const NONE = -1;
+
+function prevRange<O>(op: GpuVaOpRemap<O>): number {
+  return op.prev ? op.prev.range : NONE;
+}
+
+function nextAddr<O>(op: GpuVaOpRemap<O>): number {
+  return op.next ? op.next.addr : NONE;
+}
+
+function stampOf<O>(op: GpuVaOp<O>, ticket: OpTicket): Stamp {
+  switch (op.type) {
+    case 'map':
+      return new Stamp(ticket, op.addr, op.range, op.obj, op.offset);
+    case 'remap':
+      return new Stamp(ticket, op.unmap.va, op.unmap.keep, prevRange(op), nextAddr(op));
+    case 'unmap':
+      return new Stamp(ticket, op.va, op.keep, null, null);
+    default:
+      return new Stamp(ticket, op.va, null, null, null);
+  }
+}
+
+const stamps = new WeakMap<object, Stamp>();
+
+/** Attaches ticket to op and seals its fields as they are now. */
+export function stampOp<O>(op: GpuVaOp<O>, ticket: OpTicket): void {
+  stamps.set(op, stampOf(op, ticket));
+}
+
+/** The ticket of op, or undefined for an op built by hand. */
+export function opTicket(op: object): OpTicket | undefined {
+  return stamps.get(op)?.ticket;
+}
+
+/** Moves op's ticket (and so its whole list's) to generation gen. */
+export function advanceTicket(op: object, gen: number): void {
+  const t = opTicket(op);
+  if (t) t.gen = gen;
+}
+
+/**
+ * Refuses an op stamped by another VM, stamped at another generation, or edited since it was
+ * stamped. Ops built by hand carry no stamp and pass.
+ */
+export function checkTicket<O>(method: string, op: GpuVaOp<O>, vm: object, gen: number): void {
+  const stamp = stamps.get(op);
+  if (!stamp) return;
+  const t = stamp.ticket;
+  if (t.vm !== vm) throw gpuvmError('EINVAL', method, 'the op was computed by another GpuVm');
+  if (t.gen !== gen) {
+    throw gpuvmError(
+      'EINVAL',
+      method,
+      `stale op: it was computed against VM generation ${t.gen}, but the VM has changed ` +
+        `since (generation ${gen}); compute the ops again`,
+    );
+  }
+  if (!stamp.holds(op)) {
+    throw gpuvmError('EINVAL', method, 'the op was edited after the VM computed it; compute the ops again');
+  }
+}
+
+/** The distinct tickets of ops that are current for (vm, gen). */
+export function liveTickets(ops: readonly unknown[], vm: object, gen: number): Set<OpTicket> {
+  const live = new Set<OpTicket>();
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const t = op !== null && typeof op === 'object' ? opTicket(op) : undefined;
+    if (t && t.vm === vm && t.gen === gen) live.add(t);
+  }
+  return live;
+}
+
+/** A VM's generation: the current one and a source of numbers never used before. */
+export class Generations {
+  private last = 0;
+  current = 0;
+
+  /** A change happened: move to a fresh generation. */
+  bump(): void {
+    this.current = ++this.last;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The VA tree of one VM: a MapleTree keyed by [addr, addr + range - 1] whose entries are the
+ * GpuVa objects, with the changes an atomic section can undo in place.
+ *
+ * Every insert and erase records its inverse (erase / re-insert the same VA) before it runs.
+ * The tree object itself never changes, so walks running over it (vas() loops, smMap walks)
+ * carry on across a rollback. Under a node budget (maxNodes) an inverse could need nodes the
+ * budget no longer has, so inside an atomic section each change first reserves its own worst
+ * case (so it cannot eat reservations made before it) plus a bound on its inverse's, and fails
+ * with ENOMEM, nothing changed, if it cannot. The reservations are dropped when the outermost
+ * section ends. A store needs at most 3 * height + 1 nodes (a spanning store), and a change
+ * grows the height by one at most, so its inverse needs at most 3 * (h + 1) + 1 <= 2 * (3h + 1)
+ * nodes for h >= 2: two worst-case reservations. In a one-leaf tree (h <= 1) the inverse needs
+ * nodes only if the change split the leaf (at most 3 * 2 + 1 = 7), and the change then
+ * reserved 2 * 1 + 1 = 3 itself: three more of those cover it.
+ */
+
+import type { CoreBackend } from '../tree/backend.js';
+import type { ExternalLock } from '../tree/lock.js';
+import { MAX_INDEX, type MapleTree } from '../tree/MapleTree.js';
+import { gpuvmError, isMapleError } from './errors.js';
+import { GpuVa, vaLast } from './GpuVa.js';
+import { ensureStack, type Journal } from './journal.js';
+import type { VaWalk } from './splitMerge.js';
+import type { Generations } from './tickets.js';
+
+export class VaTree<O> {
+  constructor(
+    readonly tree: MapleTree<GpuVa<O>>,
+    private readonly owner: object,
+    private readonly journal: Journal,
+    private readonly gens: Generations,
+    private readonly capped: boolean,
+    private readonly lock: ExternalLock | null,
+  ) {}
+
+  /** Stores va; EEXIST if its range is occupied, ENOMEM out of nodes (nothing changed). */
+  insert(method: string, va: GpuVa<O>): void {
+    this.prepareChange(method, va, va);
+    this.journal.record(() => this.undoInsert(va));
+    try {
+      this.tree.insertRange(va.addr, vaLast(va), va);
+    } catch (err) {
+      if (isMapleError(err, 'EEXIST')) {
+        throw gpuvmError('EEXIST', method, `[${va.addr}, ${va.end}) overlaps an existing VA`);
+      }
+      throw nodesError(err, method);
+    }
+    va._vm = this.owner as GpuVa<O>['_vm'];
+    this.gens.bump();
+  }
+
+  /** Removes va (which must be in this tree). */
+  erase(method: string, va: GpuVa<O>): void {
+    this.prepareChange(method, va, null);
+    this.journal.record(() => this.undoErase(va));
+    try {
+      this.tree.erase(va.addr);
+    } catch (err) {
+      // Erasing can need nodes too (rebalancing); the tree is unchanged when it throws.
+      throw nodesError(err, method);
+    }
+    va._vm = null;
+    this.gens.bump();
+  }
+
+  /** The kernel-reserved VA (never journaled: it exists from construction on). */
+  insertReserved(addr: number, range: number): GpuVa<O> {
+    const va = new GpuVa<O>(addr, range, null, 0, 0);
+    this.tree.insertRange(addr, vaLast(va), va);
+    va._vm = this.owner as GpuVa<O>['_vm'];
+    return va;
+  }
+
+  /** Drops every reservation taken for undoing (the outermost atomic section ended). */
+  releaseReserve(): void {
+    if (this.capped) this.tree.state(0).destroy();
+  }
+
+  /**
+   * Visits the VAs intersecting [first, last] with an advanced-API cursor. The cursor is
+   * paused before each visit so the visitor may change the tree; the next find() re-walks
+   * from just after the visited VA. A VA that then starts before the end of the one just
+   * visited was inserted by the visitor behind the walk and is skipped, as the kernel's
+   * prefetched-successor walk would.
+   */
+  readonly walk: VaWalk<O> = (first, last, visit) => {
+    const mas = this.tree.state(first);
+    let resume = -1;
+    for (let va = mas.find(last); va !== undefined; va = mas.find(last)) {
+      mas.pause();
+      if (va.addr < resume) continue;
+      resume = va.addr + va.range;
+      if (!visit(va)) return;
+    }
+  };
+
+  private undoInsert(va: GpuVa<O>): void {
+    if (this.tree.load(va.addr) === va) this.tree.erase(va.addr);
+    va._vm = null;
+  }
+
+  private undoErase(va: GpuVa<O>): void {
+    if (this.tree.load(va.addr) !== va) this.tree.insertRange(va.addr, vaLast(va), va);
+    va._vm = this.owner as GpuVa<O>['_vm'];
+  }
+
+  /** Inside an atomic section: stack headroom for the write if needed, its nodes under a budget. */
+  private prepareChange(method: string, va: GpuVa<O>, entry: GpuVa<O> | null): void {
+    if (this.journal.needsStackCheck) ensureStack();
+    if (this.capped && this.journal.open) this.reserveChange(method, va, entry);
+  }
+
+  /** Reserves the worst case of storing entry (null: erasing) over va's range, and of undoing it. */
+  private reserveChange(method: string, va: GpuVa<O>, entry: GpuVa<O> | null): void {
+    const oneLeaf = this.tree.height <= 1;
+    // The advanced API wants the write lock: the driver's, or else the tree's own.
+    const own = this.lock === null;
+    if (own) this.tree.lock();
+    try {
+      const change = this.tree.state(va.addr, vaLast(va));
+      change.preallocate(entry);
+      if (oneLeaf) for (let i = 0; i < LEAF_UNDO_RESERVATIONS; i++) change.preallocate(entry);
+      else for (let i = 0; i < UNDO_RESERVATIONS; i++) this.tree.state(0, MAX_INDEX).preallocate(va);
+    } catch (err) {
+      throw nodesError(err, method);
+    } finally {
+      if (own) this.tree.unlock();
+    }
+  }
+}
+
+/** Spanning-store reservations (3h + 1 each) that bound an inverse when h >= 2 (see the header). */
+const UNDO_RESERVATIONS = 2;
+/** Reservations of the change itself that bound its inverse in a one-leaf tree. */
+const LEAF_UNDO_RESERVATIONS = 3;
+
+function nodesError(err: unknown, method: string): unknown {
+  return isMapleError(err, 'ENOMEM') ? gpuvmError('ENOMEM', method, 'out of tree nodes') : err;
+}
+
+/** The MapleTree options a VM passes through to its tree. */
+export function treeOptions(options: TreePassThrough): ConstructorParameters<typeof MapleTree>[0] {
+  const opts: Record<string, unknown> = {};
+  if (options.backend !== undefined) opts.backend = options.backend;
+  if (options.lock !== undefined) opts.lock = options.lock;
+  if (options.maxNodes !== undefined) opts.maxNodes = options.maxNodes;
+  if (options._core !== undefined) opts._core = options._core;
+  return opts as ConstructorParameters<typeof MapleTree>[0];
+}
+
+interface TreePassThrough {
+  backend?: 'wasm' | 'ts';
+  lock?: ExternalLock;
+  maxNodes?: number;
+  _core?: CoreBackend;
+}
