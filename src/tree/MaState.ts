@@ -9,10 +9,12 @@
  * a one-slot leaf, so the cursor reports 'active' where the kernel says 'root'.
  */
 
+import { checkIndex, checkRange, checkWindow, describeArg, MAX_INDEX } from './args.js';
 import type { CoreBackend } from './backend.js';
+import type { TreeContext } from './context.js';
 import { MapleError } from './errors.js';
 import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST, RES_LAST } from './layout.js';
-import { checkIndex, checkWindow, describeArg, MAX_INDEX, type MapleTree } from './MapleTree.js';
+import type { ZeroEntry } from './zeroEntry.js';
 
 export type MaStatus = 'start' | 'active' | 'root' | 'none' | 'pause' | 'overflow' | 'underflow' | 'error';
 
@@ -20,8 +22,20 @@ const STATUSES: readonly MaStatus[] = ['start', 'active', 'root', 'none', 'pause
 
 /** Returned by the *Setup helpers when the walk must go on to the next/previous slot. */
 const PROCEED = Symbol('proceed');
-type Setup<V> = V | undefined | typeof PROCEED;
+type Setup<V> = V | ZeroEntry | undefined | typeof PROCEED;
 
+/**
+ * The kernel's `struct ma_state`: a position in one tree (`index`/`last`, `status`) and the
+ * `mas_*` calls that read and write from it. Readers return ZERO_ENTRY where it is stored.
+ *
+ * @example
+ * ```ts
+ * const mas = tree.state(0);
+ * for (let e = mas.find(MAX_INDEX); e !== undefined; e = mas.find(MAX_INDEX)) {
+ *   console.log(mas.index, mas.last, e);
+ * }
+ * ```
+ */
 export class MaState<V = unknown> {
   private _index: number;
   private _last: number;
@@ -40,11 +54,11 @@ export class MaState<V = unknown> {
    * saw the old one turns polymorphic (W6, a fresh state per gap search: ~86 ns per search
    * before a full GC, 170–220 ns after it, without this anchor).
    */
-  static readonly #shapeAnchor: MaState = new MaState(null as unknown as MapleTree<unknown>, 0, 0);
+  static readonly #shapeAnchor: MaState = new MaState(null as unknown as TreeContext, 0, 0);
 
-  /** Use `tree.state(index, last)`. */
+  /** @internal Use `tree.state(index, last)`. */
   constructor(
-    readonly tree: MapleTree<V>,
+    private readonly ctx: TreeContext,
     index: number,
     last: number,
   ) {
@@ -91,7 +105,8 @@ export class MaState<V = unknown> {
    * included, and sets index/last to that range ('none' and [0, MAX_INDEX] on an empty tree).
    * Locking: none (reader).
    */
-  walk(): V | undefined {
+  walk(): V | ZeroEntry | undefined {
+    this.ctx.assertLive('MaState.walk');
     return this.value(this.walkTo(this._index));
   }
 
@@ -100,8 +115,8 @@ export class MaState<V = unknown> {
    * calls the next entry. Hides overflow: the status stays 'active' at the end.
    * Locking: none (reader).
    */
-  find(max: number = MAX_INDEX): V | undefined {
-    const m = checkIndex('MaState.find', 'max', max);
+  find(max: number = MAX_INDEX): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.find', 'max', max);
     const setup = this.findSetup(m);
     if (setup !== PROCEED) return setup;
     const entry = this.nextSlot(m, false);
@@ -110,8 +125,8 @@ export class MaState<V = unknown> {
   }
 
   /** `mas_find_range`: mas_find that also stops on NULL ranges and reports overflow. Locking: none. */
-  findRange(max: number = MAX_INDEX): V | undefined {
-    const m = checkIndex('MaState.findRange', 'max', max);
+  findRange(max: number = MAX_INDEX): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.findRange', 'max', max);
     const setup = this.findSetup(m);
     if (setup !== PROCEED) return setup;
     return this.nextSlot(m, true);
@@ -121,16 +136,16 @@ export class MaState<V = unknown> {
    * `mas_find_rev`: the first call returns the entry at or below `index` (its end >= min);
    * later calls the previous entry. Locking: none (reader).
    */
-  findRev(min = 0): V | undefined {
-    const m = checkIndex('MaState.findRev', 'min', min);
+  findRev(min = 0): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.findRev', 'min', min);
     const setup = this.findRevSetup(m);
     if (setup !== PROCEED) return setup;
     return this.prevSlot(m, false);
   }
 
   /** `mas_find_range_rev`: mas_find_rev that also stops on NULL ranges. Locking: none. */
-  findRangeRev(min = 0): V | undefined {
-    const m = checkIndex('MaState.findRangeRev', 'min', min);
+  findRangeRev(min = 0): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.findRangeRev', 'min', min);
     const setup = this.findRevSetup(m);
     if (setup !== PROCEED) return setup;
     return this.prevSlot(m, true);
@@ -140,16 +155,16 @@ export class MaState<V = unknown> {
    * `mas_next`: the next non-NULL entry after the current range whose start is <= max;
    * 'overflow' when there is none. Locking: none (reader).
    */
-  next(max: number = MAX_INDEX): V | undefined {
-    const m = checkIndex('MaState.next', 'max', max);
+  next(max: number = MAX_INDEX): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.next', 'max', max);
     const setup = this.nextSetup(m);
     if (setup !== PROCEED) return setup;
     return this.nextSlot(m, false);
   }
 
   /** `mas_next_range`: the immediately following range, even if NULL. Locking: none. */
-  nextRange(max: number = MAX_INDEX): V | undefined {
-    const m = checkIndex('MaState.nextRange', 'max', max);
+  nextRange(max: number = MAX_INDEX): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.nextRange', 'max', max);
     const setup = this.nextSetup(m);
     if (setup !== PROCEED) return setup;
     return this.nextSlot(m, true);
@@ -159,16 +174,16 @@ export class MaState<V = unknown> {
    * `mas_prev`: the previous non-NULL entry before the current range whose end is >= min;
    * 'underflow' when there is none. Locking: none (reader).
    */
-  prev(min = 0): V | undefined {
-    const m = checkIndex('MaState.prev', 'min', min);
+  prev(min = 0): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.prev', 'min', min);
     const setup = this.prevSetup(m);
     if (setup !== PROCEED) return setup;
     return this.prevSlot(m, false);
   }
 
   /** `mas_prev_range`: the immediately preceding range, even if NULL. Locking: none. */
-  prevRange(min = 0): V | undefined {
-    const m = checkIndex('MaState.prevRange', 'min', min);
+  prevRange(min = 0): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.prevRange', 'min', min);
     const setup = this.prevSetup(m);
     if (setup !== PROCEED) return setup;
     return this.prevSlot(m, true);
@@ -216,9 +231,7 @@ export class MaState<V = unknown> {
 
   /** `mas_set_range`: index/last = [first, last], then reset. */
   setRange(first: number, last: number): void {
-    const f = checkIndex('MaState.setRange', 'first', first);
-    const l = checkIndex('MaState.setRange', 'last', last);
-    if (f > l) throw new MapleError('EINVAL', `MaState.setRange: first (${f}) > last (${l})`);
+    const [f, l] = checkRange('MaState.setRange', first, last);
     this._index = f;
     this._last = l;
     this._status = 'start';
@@ -232,7 +245,7 @@ export class MaState<V = unknown> {
    * status is 'active' ('start' when the tree is left empty).
    * Locking: the write lock must be held (ENOLCK).
    */
-  store(entry: V | null | undefined): V | undefined {
+  store(entry: V | ZeroEntry | null | undefined): V | ZeroEntry | undefined {
     return this.storeEntry('MaState.store', entry);
   }
 
@@ -240,14 +253,16 @@ export class MaState<V = unknown> {
    * `mas_erase`: erases the whole range containing `index` and returns its entry; index/last
    * become the (coalesced) NULL range. Locking: the write lock must be held (ENOLCK).
    */
-  erase(): V | undefined {
+  erase(): V | ZeroEntry | undefined {
     const method = 'MaState.erase';
-    this.tree._lock.assertHeldForState(method);
-    if (this.core.isEmpty(this.tree._id)) {
+    this.assertWritable(method);
+    const handle = this.core.walk(this.ctx.id, this._index);
+    if (this.walkedEmptyTree(handle)) {
       this._status = 'none';
       return undefined;
     }
-    const handle = this.walkTo(this._index);
+    this.takeRange();
+    this._status = 'active';
     if (handle === ENTRY_NULL) return undefined;
     const entry = this.value(handle);
     this.commit(method, this._index, this._last, ENTRY_NULL);
@@ -259,12 +274,12 @@ export class MaState<V = unknown> {
    * [index, last] may need, so that storePrealloc() cannot fail. ENOMEM here instead.
    * Locking: the write lock must be held (ENOLCK).
    */
-  preallocate(entry: V | null | undefined): void {
+  preallocate(entry: V | ZeroEntry | null | undefined): void {
     const method = 'MaState.preallocate';
-    this.tree._lock.assertHeldForState(method);
+    this.assertWritable(method);
     this.checkOrder(method);
     const isNull = entry === null || entry === undefined;
-    const status = this.core.preallocate(this.tree._id, this._index, this._last, isNull ? ENTRY_NULL : ENTRY_ZERO);
+    const status = this.core.preallocate(this.ctx.id, this._index, this._last, isNull ? ENTRY_NULL : ENTRY_ZERO);
     if (status < 0) {
       this._status = 'start';
       throw MapleError.fromErrno(status, `${method}: [${this._index}, ${this._last}] node budget exhausted`);
@@ -276,9 +291,9 @@ export class MaState<V = unknown> {
    * `mas_store_prealloc`: the store prepared by preallocate() (same range, same NULL-ness),
    * then drops what is left of the reservation. Locking: the write lock must be held (ENOLCK).
    */
-  storePrealloc(entry: V | null | undefined): void {
+  storePrealloc(entry: V | ZeroEntry | null | undefined): void {
     const method = 'MaState.storePrealloc';
-    this.tree._lock.assertHeldForState(method);
+    this.assertWritable(method);
     const isNull = entry === null || entry === undefined;
     if (this.preallocNull !== null && this.preallocNull !== isNull) {
       throw new MapleError('EINVAL', `${method}: the entry's NULL-ness differs from the one preallocated for`);
@@ -292,18 +307,40 @@ export class MaState<V = unknown> {
 
   /** `mas_destroy`: drops an unused reservation. Locking: none. */
   destroy(): void {
-    this.core.unreserve(this.tree._id);
+    this.ctx.assertLive('MaState.destroy');
+    this.core.unreserve(this.ctx.id);
     this.preallocNull = null;
   }
 
   // ---------------------------------------------------------------- internals
 
   private get core(): CoreBackend {
-    return this.tree._core;
+    return this.ctx.core;
   }
 
-  private value(handle: number): V | undefined {
-    return handle === ENTRY_NULL ? undefined : (this.core.entries.get(handle) as V);
+  private value(handle: number): V | ZeroEntry | undefined {
+    return this.ctx.storedValue(handle) as V | ZeroEntry | undefined;
+  }
+
+  /** A limit argument of a reader, on a tree that was not freed. */
+  private limit(method: string, name: string, value: number): number {
+    this.ctx.assertLive(method);
+    return checkIndex(method, name, value);
+  }
+
+  /** Writers: the tree was not freed and the caller holds the write lock. */
+  private assertWritable(method: string): void {
+    this.ctx.assertLive(method);
+    this.ctx.lock.assertHeldForState(method);
+  }
+
+  /**
+   * Whether a walk (or a store, for the range it wrote) found the tree empty: only an empty
+   * tree has one NULL range over the whole key space. Saves a core call per step.
+   */
+  private walkedEmptyTree(handle: number): boolean {
+    const res = this.core.res;
+    return handle === ENTRY_NULL && res[RES_FIRST] === 0 && res[RES_LAST] === MAX_INDEX;
   }
 
   /** The status as it is now (helpers below change it behind the type checker's back). */
@@ -326,20 +363,20 @@ export class MaState<V = unknown> {
 
   /** mas_walk to `index`: 'active' on the range there, or 'none' with [0, MAX] if empty. */
   private walkTo(index: number): number {
-    const handle = this.core.walk(this.tree._id, index);
+    const handle = this.core.walk(this.ctx.id, index);
     this.takeRange();
-    this._status = this.core.isEmpty(this.tree._id) ? 'none' : 'active';
+    this._status = this.walkedEmptyTree(handle) ? 'none' : 'active';
     return handle;
   }
 
   /** mas_next_slot: steps forward from the slot; `empty` returns NULL ranges too. */
-  private nextSlot(max: number, empty: boolean): V | undefined {
+  private nextSlot(max: number, empty: boolean): V | ZeroEntry | undefined {
     if (this.slotLast >= max) {
       this._status = 'overflow';
       return undefined;
     }
     for (;;) {
-      const handle = this.core.walk(this.tree._id, this.slotLast + 1);
+      const handle = this.core.walk(this.ctx.id, this.slotLast + 1);
       this.takeRange();
       this._status = 'active';
       if (handle !== ENTRY_NULL) return this.value(handle);
@@ -352,13 +389,13 @@ export class MaState<V = unknown> {
   }
 
   /** mas_prev_slot: steps backward from the slot; `empty` returns NULL ranges too. */
-  private prevSlot(min: number, empty: boolean): V | undefined {
+  private prevSlot(min: number, empty: boolean): V | ZeroEntry | undefined {
     if (this.slotFirst <= min) {
       this._status = 'underflow';
       return undefined;
     }
     for (;;) {
-      const handle = this.core.walk(this.tree._id, this.slotFirst - 1);
+      const handle = this.core.walk(this.ctx.id, this.slotFirst - 1);
       this.takeRange();
       this._status = 'active';
       if (handle !== ENTRY_NULL) return this.value(handle);
@@ -508,14 +545,11 @@ export class MaState<V = unknown> {
     return this._index < min ? undefined : PROCEED;
   }
 
-  private storeEntry(method: string, entry: V | null | undefined): V | undefined {
-    this.tree._lock.assertHeldForState(method);
+  private storeEntry(method: string, entry: V | ZeroEntry | null | undefined): V | ZeroEntry | undefined {
+    this.assertWritable(method);
     this.checkOrder(method);
-    const core = this.core;
-    const previous = this.value(core.walk(this.tree._id, this._index));
-    const isNull = entry === null || entry === undefined;
-    const handle = isNull ? ENTRY_NULL : core.entries.alloc(entry);
-    this.commit(method, this._index, this._last, handle);
+    const previous = this.value(this.core.walk(this.ctx.id, this._index));
+    this.commit(method, this._index, this._last, this.ctx.handleFor(entry));
     return previous;
   }
 
@@ -526,13 +560,13 @@ export class MaState<V = unknown> {
    */
   private commit(method: string, first: number, last: number, handle: number): void {
     try {
-      this.tree._store(method, first, last, handle, MODE_OVERWRITE);
+      this.ctx.store(method, first, last, handle, MODE_OVERWRITE);
     } catch (err) {
       this._status = 'error';
       if (err instanceof MapleError) this.errorCode = err.code;
       throw err;
     }
-    if (this.core.isEmpty(this.tree._id)) {
+    if (this.walkedEmptyTree(handle)) {
       this._index = this.slotFirst = first;
       this._last = this.slotLast = last;
       this._status = 'start';
@@ -543,12 +577,13 @@ export class MaState<V = unknown> {
   }
 
   private gapSearch(method: string, min: number, max: number, size: number, rev: boolean): void {
+    this.ctx.assertLive(method);
     const [s, lo, hi] = checkWindow(method, size, min, max);
     if (this._status === 'error') {
       throw new MapleError(this.errorCode, `${method}: the state holds an error; reset() it first`);
     }
     const core = this.core;
-    const id = this.tree._id;
+    const id = this.ctx.id;
     if (core.isEmpty(id)) {
       this._index = rev ? hi - s + 1 : lo;
       this._last = rev ? hi : lo + s - 1;
@@ -593,7 +628,7 @@ export class MaState<V = unknown> {
     if (this.slotFirst === 0) return null;
     const twoBack = this.rangeStartBefore(this.slotFirst, 2);
     if (twoBack === null) return MAX_INDEX;
-    this.core.walk(this.tree._id, twoBack);
+    this.core.walk(this.ctx.id, twoBack);
     return this.core.res[RES_LAST];
   }
 
@@ -602,7 +637,7 @@ export class MaState<V = unknown> {
     let at = first;
     for (let i = 0; i < count; i++) {
       if (at === 0) return null;
-      this.core.walk(this.tree._id, at - 1);
+      this.core.walk(this.ctx.id, at - 1);
       at = this.core.res[RES_FIRST];
     }
     return at;
