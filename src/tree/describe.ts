@@ -90,8 +90,9 @@ export function inspectTree(
 ): string {
   const title = `MapleTree(${ctx.core.kind})`;
   if (ctx.isFreed) return `${title} <freed>`;
-  if (size === 0) return `${title} 0 entries {}`;
-  if (depth < 0) return `${title} ${size} entries { … }`;
+  const counted = `${title} ${size} ${size === 1 ? 'entry' : 'entries'}`;
+  if (size === 0) return `${counted} {}`;
+  if (depth < 0) return `${counted} { … }`;
   const limit = options.maxArrayLength ?? INSPECT_DEFAULT_ROWS;
   const nested = { ...options, depth: options.depth == null ? options.depth : options.depth - 1 };
   const shown: string[] = [];
@@ -100,5 +101,5 @@ export function inspectTree(
     shown.push(`[${first}, ${last}] => ${inspect ? inspect(entry, nested) : describeEntry(entry)}`);
   }
   if (size > shown.length) shown.push(`… ${size - shown.length} more`);
-  return `${title} ${size} ${size === 1 ? 'entry' : 'entries'} { ${shown.join(', ')} }`;
+  return `${counted} { ${shown.join(', ')} }`;
 }
