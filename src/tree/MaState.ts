@@ -1,8 +1,7 @@
 /**
  * MaState: the kernel's advanced-API cursor (struct ma_state and the mas_* functions).
  *
- * The backend is stateless, so where the kernel keeps a node and an offset this cursor keeps
- * the bounds of the range it is on (`slotFirst`/`slotLast`) and re-walks from them. `index`
+ * The position and status machine are MaCursor's (cursor.ts). `index`
  * and `last` are the caller-visible range, as in the kernel: after a gap search they are a
  * sub-range of the slot, and a caller may assign them without resetting the state
  * (`__mas_set_range`). There is no single-root-entry optimisation: a lone [0, 0] entry lives in
@@ -10,39 +9,28 @@
  */
 
 import { checkIndex, checkRange, checkWindow, describeArg, MAX_INDEX } from './args.js';
-import type { CoreBackend } from './backend.js';
 import type { TreeContext } from './context.js';
 import { MapleError } from './errors.js';
-import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST, RES_LAST } from './layout.js';
+import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST } from './layout.js';
 import type { ZeroEntry } from './zeroEntry.js';
+import { MaCursor, PROCEED, type MaStatus } from './cursor.js';
+import { fwdResumeBound, revResumeBound } from './gapResume.js';
 
-export type MaStatus = 'start' | 'active' | 'root' | 'none' | 'pause' | 'overflow' | 'underflow' | 'error';
+export type { MaStatus } from './cursor.js';
 
 const STATUSES: readonly MaStatus[] = ['start', 'active', 'root', 'none', 'pause', 'overflow', 'underflow', 'error'];
-
-/** Returned by the *Setup helpers when the walk must go on to the next/previous slot. */
-const PROCEED = Symbol('proceed');
-type Setup<V> = V | ZeroEntry | undefined | typeof PROCEED;
 
 /**
  * The kernel's `struct ma_state`: a position in one tree (`index`/`last`, `status`) and the
  * `mas_*` calls that read and write from it. Readers return ZERO_ENTRY where it is stored.
  *
  * @example
- * ```ts
  * const mas = tree.state(0);
  * for (let e = mas.find(MAX_INDEX); e !== undefined; e = mas.find(MAX_INDEX)) {
  *   console.log(mas.index, mas.last, e);
  * }
- * ```
  */
-export class MaState<V = unknown> {
-  private _index: number;
-  private _last: number;
-  private _status: MaStatus = 'start';
-  /** The range the kernel's node/offset would denote. */
-  private slotFirst: number;
-  private slotLast: number;
+export class MaState<V = unknown> extends MaCursor<V> {
   /** The error the state holds in 'error' status. */
   private errorCode: MapleError['code'] = 'EBUSY';
   /** NULL-ness of the entry given to preallocate(), until the reservation is used or dropped. */
@@ -57,15 +45,8 @@ export class MaState<V = unknown> {
   static readonly #shapeAnchor: MaState = new MaState(null as unknown as TreeContext, 0, 0);
 
   /** @internal Use `tree.state(index, last)`. */
-  constructor(
-    private readonly ctx: TreeContext,
-    index: number,
-    last: number,
-  ) {
-    this._index = index;
-    this._last = last;
-    this.slotFirst = index;
-    this.slotLast = last;
+  constructor(ctx: TreeContext, index: number, last: number) {
+    super(ctx, index, last);
   }
 
   /** Start of the current range. Writable without resetting the state (`__mas_set_range`). */
@@ -104,6 +85,9 @@ export class MaState<V = unknown> {
    * `mas_walk`: always walks from the root; returns the entry covering `index`, NULL ranges
    * included, and sets index/last to that range ('none' and [0, MAX_INDEX] on an empty tree).
    * Locking: none (reader).
+   *
+   * @example
+   * tree.state(15).walk(); // the entry over 15, NULL ranges included; mas.index/last = its range
    */
   walk(): V | ZeroEntry | undefined {
     this.ctx.assertLive('MaState.walk');
@@ -114,6 +98,9 @@ export class MaState<V = unknown> {
    * `mas_find`: the first call returns the entry at or after `index` (its start <= max); later
    * calls the next entry. Hides overflow: the status stays 'active' at the end.
    * Locking: none (reader).
+   *
+   * @example
+   * for (let e = mas.find(99); e !== undefined; e = mas.find(99)) use(mas.index, mas.last, e);
    */
   find(max: number = MAX_INDEX): V | ZeroEntry | undefined {
     const m = this.limit('MaState.find', 'max', max);
@@ -154,6 +141,9 @@ export class MaState<V = unknown> {
   /**
    * `mas_next`: the next non-NULL entry after the current range whose start is <= max;
    * 'overflow' when there is none. Locking: none (reader).
+   *
+   * @example
+   * const mas = tree.state(10); mas.walk(); mas.next(); // the entry after [10, …]
    */
   next(max: number = MAX_INDEX): V | ZeroEntry | undefined {
     const m = this.limit('MaState.next', 'max', max);
@@ -173,6 +163,9 @@ export class MaState<V = unknown> {
   /**
    * `mas_prev`: the previous non-NULL entry before the current range whose end is >= min;
    * 'underflow' when there is none. Locking: none (reader).
+   *
+   * @example
+   * const mas = tree.state(MAX_INDEX); mas.prev(); // the last entry of the tree
    */
   prev(min = 0): V | ZeroEntry | undefined {
     const m = this.limit('MaState.prev', 'min', min);
@@ -196,6 +189,9 @@ export class MaState<V = unknown> {
    * than two precede it; the kernel's skip to the next node is modelled as a skip to the next
    * range. EINVAL for a bad window, EBUSY (status 'error') when nothing fits.
    * Locking: none (reader).
+   *
+   * @example
+   * mas.emptyArea(0, 0xffff, 16); // mas.index = lowest free start, mas.last = index + 15
    */
   emptyArea(min: number, max: number, size: number): void {
     this.gapSearch('MaState.emptyArea', min, max, size, false);
@@ -244,6 +240,9 @@ export class MaState<V = unknown> {
    * `index`. Afterwards index/last are the written range (widened by NULL coalescing) and the
    * status is 'active' ('start' when the tree is left empty).
    * Locking: the write lock must be held (ENOLCK).
+   *
+   * @example
+   * tree.lock(); const old = tree.state(10, 19).store('a'); tree.unlock();
    */
   store(entry: V | ZeroEntry | null | undefined): V | ZeroEntry | undefined {
     return this.storeEntry('MaState.store', entry);
@@ -252,12 +251,15 @@ export class MaState<V = unknown> {
   /**
    * `mas_erase`: erases the whole range containing `index` and returns its entry; index/last
    * become the (coalesced) NULL range. Locking: the write lock must be held (ENOLCK).
+   *
+   * @example
+   * tree.lock(); tree.state(12).erase(); tree.unlock(); // the whole range holding 12
    */
   erase(): V | ZeroEntry | undefined {
     const method = 'MaState.erase';
     this.assertWritable(method);
     const handle = this.core.walk(this.ctx.id, this._index);
-    if (this.walkedEmptyTree(handle)) {
+    if (this.ctx.walkedEmptyTree(handle)) {
       this._status = 'none';
       return undefined;
     }
@@ -273,6 +275,9 @@ export class MaState<V = unknown> {
    * `mas_preallocate`: reserves the nodes a store of an entry of this NULL-ness over
    * [index, last] may need, so that storePrealloc() cannot fail. ENOMEM here instead.
    * Locking: the write lock must be held (ENOLCK).
+   *
+   * @example
+   * mas.setRange(100, 199); mas.preallocate(entry); mas.storePrealloc(entry); // cannot fail
    */
   preallocate(entry: V | ZeroEntry | null | undefined): void {
     const method = 'MaState.preallocate';
@@ -314,235 +319,17 @@ export class MaState<V = unknown> {
 
   // ---------------------------------------------------------------- internals
 
-  private get core(): CoreBackend {
-    return this.ctx.core;
-  }
-
-  private value(handle: number): V | ZeroEntry | undefined {
-    return this.ctx.storedValue(handle) as V | ZeroEntry | undefined;
-  }
-
-  /** A limit argument of a reader, on a tree that was not freed. */
-  private limit(method: string, name: string, value: number): number {
-    this.ctx.assertLive(method);
-    return checkIndex(method, name, value);
-  }
-
   /** Writers: the tree was not freed and the caller holds the write lock. */
   private assertWritable(method: string): void {
     this.ctx.assertLive(method);
     this.ctx.lock.assertHeldForState(method);
   }
 
-  /**
-   * Whether a walk (or a store, for the range it wrote) found the tree empty: only an empty
-   * tree has one NULL range over the whole key space. Saves a core call per step.
-   */
-  private walkedEmptyTree(handle: number): boolean {
-    const res = this.core.res;
-    return handle === ENTRY_NULL && res[RES_FIRST] === 0 && res[RES_LAST] === MAX_INDEX;
-  }
-
-  /** The status as it is now (helpers below change it behind the type checker's back). */
-  private currentStatus(): MaStatus {
-    return this._status;
-  }
 
   private checkOrder(method: string): void {
     if (this._index > this._last) {
       throw new MapleError('EINVAL', `${method}: index (${this._index}) > last (${this._last})`);
     }
-  }
-
-  /** Sets index/last and the slot to the range the backend reported in res. */
-  private takeRange(): void {
-    const res = this.core.res;
-    this._index = this.slotFirst = res[RES_FIRST];
-    this._last = this.slotLast = res[RES_LAST];
-  }
-
-  /** mas_walk to `index`: 'active' on the range there, or 'none' with [0, MAX] if empty. */
-  private walkTo(index: number): number {
-    const handle = this.core.walk(this.ctx.id, index);
-    this.takeRange();
-    this._status = this.walkedEmptyTree(handle) ? 'none' : 'active';
-    return handle;
-  }
-
-  /** mas_next_slot: steps forward from the slot; `empty` returns NULL ranges too. */
-  private nextSlot(max: number, empty: boolean): V | ZeroEntry | undefined {
-    if (this.slotLast >= max) {
-      this._status = 'overflow';
-      return undefined;
-    }
-    for (;;) {
-      const handle = this.core.walk(this.ctx.id, this.slotLast + 1);
-      this.takeRange();
-      this._status = 'active';
-      if (handle !== ENTRY_NULL) return this.value(handle);
-      if (empty) return undefined;
-      if (this.slotLast >= max) {
-        this._status = 'overflow';
-        return undefined;
-      }
-    }
-  }
-
-  /** mas_prev_slot: steps backward from the slot; `empty` returns NULL ranges too. */
-  private prevSlot(min: number, empty: boolean): V | ZeroEntry | undefined {
-    if (this.slotFirst <= min) {
-      this._status = 'underflow';
-      return undefined;
-    }
-    for (;;) {
-      const handle = this.core.walk(this.ctx.id, this.slotFirst - 1);
-      this.takeRange();
-      this._status = 'active';
-      if (handle !== ENTRY_NULL) return this.value(handle);
-      if (empty) return undefined;
-      if (this.slotFirst <= min) {
-        this._status = 'underflow';
-        return undefined;
-      }
-    }
-  }
-
-  /** mas_next_setup. */
-  private nextSetup(max: number): Setup<V> {
-    if (this._last >= max) {
-      this._status = 'overflow';
-      return undefined;
-    }
-    switch (this._status) {
-      case 'active':
-        return PROCEED;
-      case 'overflow':
-        // Overflowed before, but the limit moved: continue from where it stopped.
-        this._status = 'active';
-        return PROCEED;
-      case 'underflow': {
-        // The caller expects the state one before where it is.
-        const handle = this.walkTo(this._index);
-        if (handle !== ENTRY_NULL) return this.value(handle);
-        break;
-      }
-      case 'error':
-        return undefined;
-      default:
-        this.walkTo(this._index);
-    }
-    return this.currentStatus() === 'active' ? PROCEED : undefined;
-  }
-
-  /** mas_prev_setup. */
-  private prevSetup(min: number): Setup<V> {
-    if (this._index <= min) {
-      this._status = 'underflow';
-      return undefined;
-    }
-    switch (this._status) {
-      case 'active':
-        return PROCEED;
-      case 'underflow':
-        this._status = 'active';
-        return PROCEED;
-      case 'overflow': {
-        // The caller expects the state one after where it is.
-        const handle = this.walkTo(this._index);
-        if (handle !== ENTRY_NULL) return this.value(handle);
-        break;
-      }
-      case 'error':
-        return undefined;
-      default:
-        this.walkTo(this._index);
-    }
-    return this.currentStatus() === 'active' ? PROCEED : undefined;
-  }
-
-  /** mas_find_setup. */
-  private findSetup(max: number): Setup<V> {
-    switch (this._status) {
-      case 'active':
-        return this._last < max ? PROCEED : undefined;
-      case 'pause':
-        if (this._last >= max) return undefined;
-        this._index = ++this._last;
-        this._status = 'start';
-        break;
-      case 'none':
-        if (this._last >= max) return undefined;
-        this._index = this._last;
-        this._status = 'start';
-        break;
-      case 'underflow':
-      case 'overflow': {
-        const stuck = this._status === 'underflow' ? this._index >= max : this._last >= max;
-        if (stuck) {
-          if (this._status === 'underflow') this._status = 'overflow';
-          return undefined;
-        }
-        const handle = this.walkTo(this._index);
-        if (handle !== ENTRY_NULL) return this.value(handle);
-        break;
-      }
-      case 'error':
-        return undefined;
-      default:
-        this._status = 'start';
-    }
-    if (this._status === 'start') {
-      if (this._index > max) return undefined;
-      const handle = this.walkTo(this._index);
-      if (handle !== ENTRY_NULL) return this.value(handle);
-    }
-    if (this.currentStatus() === 'none') return undefined;
-    if (this._index === max) return undefined;
-    return PROCEED;
-  }
-
-  /** mas_find_rev_setup. */
-  private findRevSetup(min: number): Setup<V> {
-    switch (this._status) {
-      case 'active':
-        return this._index < min ? undefined : PROCEED;
-      case 'pause':
-        if (this._index <= min) {
-          this._status = 'underflow';
-          return undefined;
-        }
-        this._last = --this._index;
-        this._status = 'start';
-        break;
-      case 'none':
-        if (this._index <= min) return undefined;
-        this._last = this._index;
-        this._status = 'start';
-        break;
-      case 'overflow':
-      case 'underflow':
-        if (this._index <= min) {
-          this._status = 'underflow';
-          return undefined;
-        }
-        this._status = 'active';
-        break;
-      case 'error':
-        return undefined;
-      default:
-        this._status = 'start';
-    }
-    if (this._status === 'start') {
-      if (this._index < min) return undefined;
-      const handle = this.walkTo(this._index);
-      if (handle !== ENTRY_NULL) return this.value(handle);
-    }
-    if (this.currentStatus() === 'none') {
-      // An empty tree: the kernel reports the position below as [0, 0].
-      this._index = this._last = 0;
-      return undefined;
-    }
-    return this._index < min ? undefined : PROCEED;
   }
 
   private storeEntry(method: string, entry: V | ZeroEntry | null | undefined): V | ZeroEntry | undefined {
@@ -566,7 +353,7 @@ export class MaState<V = unknown> {
       if (err instanceof MapleError) this.errorCode = err.code;
       throw err;
     }
-    if (this.walkedEmptyTree(handle)) {
+    if (this.ctx.walkedEmptyTree(handle)) {
       this._index = this.slotFirst = first;
       this._last = this.slotLast = last;
       this._status = 'start';
@@ -596,7 +383,7 @@ export class MaState<V = unknown> {
     let to = hi;
     const resume = this._status === 'active' || this._status === 'overflow' || this._status === 'underflow';
     if (resume) {
-      const bound = rev ? this.revResumeBound() : this.fwdResumeBound();
+      const bound = rev ? revResumeBound(this.ctx, this.slotFirst) : fwdResumeBound(this.ctx, this.slotFirst, this.slotLast);
       if (bound === null) throw new MapleError('EBUSY', `${method}: nothing left to search from the current position`);
       if (rev) to = Math.min(hi, bound);
       else from = Math.max(lo, bound);
@@ -614,32 +401,5 @@ export class MaState<V = unknown> {
     this._index = start;
     this._last = start + s - 1;
     this._status = 'active';
-  }
-
-  /** Start of the range two before the slot, else the start of the next range; null at the end. */
-  private fwdResumeBound(): number | null {
-    const twoBack = this.rangeStartBefore(this.slotFirst, 2);
-    if (twoBack !== null) return twoBack;
-    return this.slotLast >= MAX_INDEX ? null : this.slotLast + 1;
-  }
-
-  /** End of the range two before the slot; one before restarts from the top; none: null. */
-  private revResumeBound(): number | null {
-    if (this.slotFirst === 0) return null;
-    const twoBack = this.rangeStartBefore(this.slotFirst, 2);
-    if (twoBack === null) return MAX_INDEX;
-    this.core.walk(this.ctx.id, twoBack);
-    return this.core.res[RES_LAST];
-  }
-
-  /** The start of the range `count` ranges before the one starting at `first`, if any. */
-  private rangeStartBefore(first: number, count: number): number | null {
-    let at = first;
-    for (let i = 0; i < count; i++) {
-      if (at === 0) return null;
-      this.core.walk(this.ctx.id, at - 1);
-      at = this.core.res[RES_FIRST];
-    }
-    return at;
   }
 }

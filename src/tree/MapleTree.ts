@@ -15,7 +15,7 @@ import { TreeContext } from './context.js';
 import { prepareCore, selectCore } from './cores.js';
 import { dumpTree, inspectTree, NOT_CLONEABLE, type InspectFn, type InspectOptions } from './describe.js';
 import { MapleError } from './errors.js';
-import { countEntries, firstEntryRange, forEachEntry, walkEntries, type Range } from './iterate.js';
+import { countEntries, entryRangeAfter, entryRangeBefore, firstEntryRange, forEachEntry, walkEntries, type Range } from './iterate.js';
 import { ENTRY_NULL, ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from './layout.js';
 import { isExternalLock, TreeLock } from './lock.js';
 import { MaState } from './MaState.js';
@@ -48,12 +48,10 @@ const DISPOSE: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('Symbol.dis
  * as empty).
  *
  * @example
- * ```ts
  * await init();
  * const tree = new MapleTree<string>();
  * tree.storeRange(10, 19, 'a');
  * tree.load(15); // 'a'
- * ```
  */
 export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
   /**
@@ -69,9 +67,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * Locking: none (the tree is new).
    *
    * @example
-   * ```ts
    * const ids = new MapleTree<object>({ backend: 'ts', allocRange: true });
-   * ```
    */
   constructor(options: MapleTreeOptions = {}) {
     checkTreeOptions(options);
@@ -90,9 +86,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * Locking: none.
    *
    * @example
-   * ```ts
    * const tree = await MapleTree.create<string>();
-   * ```
    */
   static async create<V = unknown>(options: MapleTreeOptions = {}): Promise<MapleTree<V>> {
     await prepareCore(options.backend, options._core);
@@ -148,11 +142,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * iteration, one core call per 256 ranges: O(n). Locking: none (reader).
    *
    * @example
-   * ```ts
    * tree.storeRange(0, 9, 'a');
    * tree.store(20, 'b');
    * tree.size; // 2
-   * ```
    */
   get size(): number {
     return countEntries(this.#live('MapleTree.size'));
@@ -174,11 +166,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * Locking: none (reader).
    *
    * @example
-   * ```ts
    * tree.storeRange(10, 19, 'a');
    * tree.load(12); // 'a'
    * tree.load(20); // undefined
-   * ```
    */
   load(index: number): V | undefined {
     const ctx = this.#live('MapleTree.load');
@@ -191,11 +181,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * Locking: none (reader).
    *
    * @example
-   * ```ts
    * tree.store(5, 'x');
    * tree.has(5); // true
    * tree.has(6); // false
-   * ```
    */
   has(index: number): boolean {
     const ctx = this.#live('MapleTree.has');
@@ -207,9 +195,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * `mtree_store`: storeRange(index, index, entry). Locking: takes the tree lock.
    *
    * @example
-   * ```ts
    * tree.store(7, 'seven');
-   * ```
    */
   store(index: number, entry: V | ZeroEntry | null | undefined): void {
     const ctx = this.#live('MapleTree.store');
@@ -222,10 +208,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * entry; null/undefined erases. Locking: takes the tree lock.
    *
    * @example
-   * ```ts
    * tree.storeRange(10, 19, 'a');
    * tree.storeRange(15, 15, 'b'); // [10,14]→a [15,15]→b [16,19]→a
-   * ```
    */
   storeRange(first: number, last: number, entry: V | ZeroEntry | null | undefined): void {
     const ctx = this.#live('MapleTree.storeRange');
@@ -237,9 +221,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * `mtree_insert`: stores only into an empty index, else EEXIST. Locking: takes the tree lock.
    *
    * @example
-   * ```ts
    * tree.insert(3, 'c'); // EEXIST if 3 is taken
-   * ```
    */
   insert(index: number, entry: V | ZeroEntry): void {
     const ctx = this.#live('MapleTree.insert');
@@ -253,9 +235,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * counts as used), else EEXIST. Locking: takes the tree lock.
    *
    * @example
-   * ```ts
    * tree.insertRange(100, 199, 'block');
-   * ```
    */
   insertRange(first: number, last: number, entry: V | ZeroEntry): void {
     const ctx = this.#live('MapleTree.insertRange');
@@ -269,10 +249,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * (ZERO_ENTRY for a zero range). Locking: takes the tree lock.
    *
    * @example
-   * ```ts
    * tree.storeRange(10, 19, 'a');
    * tree.erase(12); // 'a'; [10, 19] is empty now
-   * ```
    */
   erase(index: number): V | ZeroEntry | undefined {
     const method = 'MapleTree.erase';
@@ -296,10 +274,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * undefined if none or index > max. Locking: none (reader).
    *
    * @example
-   * ```ts
    * tree.storeRange(10, 19, 'a');
    * tree.find(0); // { first: 10, last: 19, entry: 'a' }
-   * ```
    */
   find(index: number, max: number = MAX_INDEX): Range<V> | undefined {
     const ctx = this.#live('MapleTree.find');
@@ -313,20 +289,14 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * (ZERO_ENTRY skipped). Locking: none (reader).
    *
    * @example
-   * ```ts
    * tree.store(1, 'a'); tree.store(5, 'b');
    * tree.next(1); // { first: 5, last: 5, entry: 'b' }
-   * ```
    */
   next(index: number, max: number = MAX_INDEX): Range<V> | undefined {
     const ctx = this.#live('MapleTree.next');
     const i = checkIndex('MapleTree.next', 'index', index);
     const m = checkIndex('MapleTree.next', 'max', max);
-    if (i >= m) return undefined;
-    ctx.core.walk(ctx.id, i);
-    const end = ctx.core.res[RES_LAST];
-    if (end >= m) return undefined;
-    return firstEntryRange<V>(ctx, 'MapleTree.next', end + 1, m);
+    return entryRangeAfter<V>(ctx, 'MapleTree.next', i, m);
   }
 
   /**
@@ -334,28 +304,14 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * (ZERO_ENTRY skipped). Locking: none (reader).
    *
    * @example
-   * ```ts
    * tree.store(1, 'a'); tree.store(5, 'b');
    * tree.prev(5); // { first: 1, last: 1, entry: 'a' }
-   * ```
    */
   prev(index: number, min = 0): Range<V> | undefined {
     const ctx = this.#live('MapleTree.prev');
     const i = checkIndex('MapleTree.prev', 'index', index);
     const m = checkIndex('MapleTree.prev', 'min', min);
-    if (i <= m) return undefined;
-    const core = ctx.core;
-    core.walk(ctx.id, i);
-    let start = core.res[RES_FIRST];
-    while (start > m) {
-      const handle = core.walk(ctx.id, start - 1);
-      const first = core.res[RES_FIRST];
-      if (handle > ENTRY_ZERO) {
-        return { first, last: core.res[RES_LAST], entry: core.entries.get(handle) as V };
-      }
-      start = first;
-    }
-    return undefined;
+    return entryRangeBefore<V>(ctx, i, m);
   }
 
   /**
@@ -365,9 +321,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * returned, as the tree is then. Locking: none (reader).
    *
    * @example
-   * ```ts
    * for (const [first, last, entry] of tree.entries(0, 99)) console.log(first, last, entry);
-   * ```
    */
   entries(first = 0, last: number = MAX_INDEX): IterableIterator<[number, number, V]> {
     return this.#walk<[number, number, V]>('MapleTree.entries', first, last, 'tuple');
@@ -377,9 +331,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * The ranges of entries() without their entries, as [first, last]. Locking: none (reader).
    *
    * @example
-   * ```ts
    * [...tree.keys()]; // [[10, 14], [15, 15]]
-   * ```
    */
   keys(first = 0, last: number = MAX_INDEX): IterableIterator<[number, number]> {
     return this.#walk<[number, number]>('MapleTree.keys', first, last, 'key');
@@ -389,9 +341,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * The entries of entries() without their ranges. Locking: none (reader).
    *
    * @example
-   * ```ts
    * [...tree.values()]; // ['a', 'b']
-   * ```
    */
   values(first = 0, last: number = MAX_INDEX): IterableIterator<V> {
     return this.#walk<V>('MapleTree.values', first, last, 'value');
@@ -407,10 +357,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * Locking: none (reader).
    *
    * @example
-   * ```ts
    * let total = 0;
    * tree.forEach((entry, first, last) => { total += last - first + 1; });
-   * ```
    */
   forEach(fn: (entry: V, first: number, last: number) => void | false, first = 0, last: number = MAX_INDEX): void {
     const method = 'MapleTree.forEach';
@@ -426,10 +374,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * [min, max] and empty; returns s. EBUSY if none fits. Locking: takes the tree lock.
    *
    * @example
-   * ```ts
    * const ids = new MapleTree<object>({ allocRange: true });
    * ids.allocRange(4096, {}, 0, MAX_INDEX); // 0
-   * ```
    */
   allocRange(size: number, entry: V, min = 0, max: number = MAX_INDEX): number {
     return allocateRange(this.#ctx, 'MapleTree.allocRange', size, entry, min, max, false);
@@ -439,9 +385,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * `mtree_alloc_rrange`: as allocRange, the highest fit. Locking: takes the tree lock.
    *
    * @example
-   * ```ts
    * ids.allocRRange(16, {}); // MAX_INDEX - 15 on an empty tree
-   * ```
    */
   allocRRange(size: number, entry: V, min = 0, max: number = MAX_INDEX): number {
     return allocateRange(this.#ctx, 'MapleTree.allocRRange', size, entry, min, max, true);
@@ -454,11 +398,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * Locking: takes the tree lock.
    *
    * @example
-   * ```ts
    * let next = 0;
    * const { start, next: after } = ids.allocCyclic({}, 1, 1000, next); // start 1
    * next = after;
-   * ```
    */
   allocCyclic(entry: V, lo: number, hi: number, next: number): CyclicAllocation {
     return allocateCyclic(this.#ctx, 'MapleTree.allocCyclic', entry, lo, hi, next);
@@ -469,10 +411,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * not cloned). Locking: takes the tree lock (EDEADLK if held), as mtree_dup locks the source.
    *
    * @example
-   * ```ts
    * const copy = tree.dup();
    * copy.store(0, 'only in the copy');
-   * ```
    */
   dup(): MapleTree<V> {
     const method = 'MapleTree.dup';
@@ -492,10 +432,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * wrap flag) are kept and the tree stays usable. Locking: takes the tree lock.
    *
    * @example
-   * ```ts
    * tree.destroy();
    * tree.isEmpty(); // true
-   * ```
    */
   destroy(): void {
     const ctx = this.#live('MapleTree.destroy');
@@ -513,11 +451,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * free() and [Symbol.dispose]() again do nothing. Locking: takes the tree lock, as destroy().
    *
    * @example
-   * ```ts
    * const scratch = new MapleTree<number>({ backend: 'ts' });
    * scratch.store(1, 1);
    * scratch.free();
-   * ```
    */
   free(): void {
     const ctx = this.#ctx;
@@ -535,12 +471,10 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * free() for `using`: the tree is released when the block ends.
    *
    * @example
-   * ```ts
    * {
    *   using tree = new MapleTree<string>({ backend: 'ts' });
    *   tree.store(1, 'a');
    * } // freed here
-   * ```
    */
   [DISPOSE](): void {
     this.free();
@@ -563,9 +497,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * `mt_dump`: a node-by-node picture of the tree. Locking: none.
    *
    * @example
-   * ```ts
    * console.log(tree.dump()); // maple_tree(wasm) flags 0x0 height 1 nodes 1 …
-   * ```
    */
   dump(): string {
     return dumpTree(this.#live('MapleTree.dump'));
@@ -576,10 +508,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * entries(), ZERO_ENTRY ranges are left out: the JSON form is what the normal API reads.
    *
    * @example
-   * ```ts
    * tree.storeRange(10, 19, 'a');
    * JSON.stringify(tree); // '[[10,19,"a"]]'
-   * ```
    */
   toJSON(): [number, number, V][] {
     return [...this.#walk<[number, number, V]>('MapleTree.toJSON', 0, MAX_INDEX, 'tuple')];
@@ -591,10 +521,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * external-lock tree.
    *
    * @example
-   * ```ts
    * tree.lock();
    * try { tree.state(5).store('x'); } finally { tree.unlock(); }
-   * ```
    */
   lock(): void {
     this.#live('MapleTree.lock').lock.acquire('MapleTree.lock');
@@ -618,10 +546,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * Locking: none to create; its writers need the write lock.
    *
    * @example
-   * ```ts
    * const mas = tree.state(0);
    * for (let e = mas.find(MAX_INDEX); e !== undefined; e = mas.find(MAX_INDEX)) console.log(mas.index, e);
-   * ```
    */
   state(index = 0, last: number = index): MaState<V> {
     this.#live('MapleTree.state');

@@ -4,9 +4,10 @@
  * context instead of reaching into MapleTree, so the two modules do not import each other.
  */
 
+import { MAX_INDEX } from './args.js';
 import type { CoreBackend } from './backend.js';
 import { MapleError } from './errors.js';
-import { EEXIST, ENTRY_NULL, ENTRY_ZERO, WR_INVALID } from './layout.js';
+import { EEXIST, ENTRY_NULL, ENTRY_ZERO, RES_FIRST, RES_LAST, WR_INVALID } from './layout.js';
 import type { TreeLock } from './lock.js';
 
 /** The id of a freed tree: no core returns it for a live tree (0 is "out of memory"). */
@@ -49,6 +50,15 @@ export class TreeContext {
   /** The value behind a handle as MaState reads it: only NULL is undefined. */
   storedValue(handle: number): unknown {
     return handle === ENTRY_NULL ? undefined : this.core.entries.get(handle);
+  }
+
+  /**
+   * Whether a walk (or a store, for the range it wrote) found the tree empty: only an empty
+   * tree has one NULL range over the whole key space. Saves a core call per cursor step.
+   */
+  walkedEmptyTree(handle: number): boolean {
+    const res = this.core.res;
+    return handle === ENTRY_NULL && res[RES_FIRST] === 0 && res[RES_LAST] === MAX_INDEX;
   }
 
   /** A handle for a value to store; null/undefined become NULL. */

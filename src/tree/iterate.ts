@@ -9,7 +9,7 @@
 
 import { MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
-import { ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS } from './layout.js';
+import { ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from './layout.js';
 
 /** Word offsets inside one page row. */
 const ROW_FIRST = 0;
@@ -97,6 +97,30 @@ export function firstEntryRange<V>(ctx: TreeContext, method: string, from: numbe
     if (cursor.handle !== ENTRY_ZERO) {
       return { first: cursor.first, last: cursor.last, entry: ctx.core.entries.get(cursor.handle) as V };
     }
+  }
+  return undefined;
+}
+
+/** mt_next: the first range holding an entry after the range containing `index`, starting <= max. */
+export function entryRangeAfter<V>(ctx: TreeContext, method: string, index: number, max: number): Range<V> | undefined {
+  if (index >= max) return undefined;
+  ctx.core.walk(ctx.id, index);
+  const end = ctx.core.res[RES_LAST];
+  if (end >= max) return undefined;
+  return firstEntryRange<V>(ctx, method, end + 1, max);
+}
+
+/** mt_prev: the last range holding an entry before the range containing `index`, ending >= min. */
+export function entryRangeBefore<V>(ctx: TreeContext, index: number, min: number): Range<V> | undefined {
+  if (index <= min) return undefined;
+  const core = ctx.core;
+  core.walk(ctx.id, index);
+  let start = core.res[RES_FIRST];
+  while (start > min) {
+    const handle = core.walk(ctx.id, start - 1);
+    const first = core.res[RES_FIRST];
+    if (handle > ENTRY_ZERO) return { first, last: core.res[RES_LAST], entry: core.entries.get(handle) as V };
+    start = first;
   }
   return undefined;
 }

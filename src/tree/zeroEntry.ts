@@ -19,10 +19,8 @@ export const ZERO_ENTRY = zeroEntryValue as ZeroEntry;
  * Narrows a MaState reader's result: `if (!isZeroEntry(e)) use(e)`.
  *
  * @example
- * ```ts
  * const e = tree.state(5).walk();
  * if (e !== undefined && !isZeroEntry(e)) console.log(e);
- * ```
  */
 export function isZeroEntry(value: unknown): value is ZeroEntry {
   return value === ZERO_ENTRY;
