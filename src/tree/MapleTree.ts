@@ -6,6 +6,13 @@
  * report errors before they change anything, so a call that throws leaves the tree as it was.
  * Arguments are checked in args.ts, iteration lives in iterate.ts, allocation in allocate.ts,
  * dump/inspect in describe.ts; what MaState shares with the tree is a TreeContext.
+ *
+ * The kernel builds its normal API on the advanced one. Here both write through one routine
+ * (TreeContext.store, under the lock each API requires), but the normal readers do not go
+ * through a MaState, because that costs: a MaState step re-walks from the root per range
+ * while find/entries/forEach read 256 ranges per core call (a MaState find loop is several
+ * times slower per entry than forEach), and load/erase through a fresh MaState pay an object
+ * and, for erase, the advanced API's lock protocol on every call.
  */
 
 import type { BackendKind, CoreBackend, NodeView } from './backend.js';

@@ -19,7 +19,7 @@ export type MaStatus = 'start' | 'active' | 'root' | 'none' | 'pause' | 'overflo
 export const PROCEED = Symbol('proceed');
 export type Setup<V> = V | ZeroEntry | undefined | typeof PROCEED;
 
-/** @internal The base of MaState. */
+/** The base of MaState: its position and the status machine; not constructed directly. */
 export class MaCursor<V> {
   protected _index: number;
   protected _last: number;
@@ -113,54 +113,34 @@ export class MaCursor<V> {
 
   /** mas_next_setup. */
   protected nextSetup(max: number): Setup<V> {
-    if (this._last >= max) {
-      this._status = 'overflow';
-      return undefined;
-    }
-    switch (this._status) {
-      case 'active':
-        return PROCEED;
-      case 'overflow':
-        // Overflowed before, but the limit moved: continue from where it stopped.
-        this._status = 'active';
-        return PROCEED;
-      case 'underflow': {
-        // The caller expects the state one before where it is.
-        const handle = this.walkTo(this._index);
-        if (handle !== ENTRY_NULL) return this.value(handle);
-        break;
-      }
-      case 'error':
-        return undefined;
-      default:
-        this.walkTo(this._index);
-    }
-    return this.currentStatus() === 'active' ? PROCEED : undefined;
+    return this.stepSetup(this._last >= max, 'overflow', 'underflow');
   }
 
   /** mas_prev_setup. */
   protected prevSetup(min: number): Setup<V> {
-    if (this._index <= min) {
-      this._status = 'underflow';
+    return this.stepSetup(this._index <= min, 'underflow', 'overflow');
+  }
+
+  /**
+   * The kernel's next and prev setups, which mirror each other: `limit` is the status this
+   * direction ends in (overflow going up), `opposite` the other direction's.
+   */
+  private stepSetup(atLimit: boolean, limit: MaStatus, opposite: MaStatus): Setup<V> {
+    if (atLimit) {
+      this._status = limit;
       return undefined;
     }
-    switch (this._status) {
-      case 'active':
-        return PROCEED;
-      case 'underflow':
-        this._status = 'active';
-        return PROCEED;
-      case 'overflow': {
-        // The caller expects the state one after where it is.
-        const handle = this.walkTo(this._index);
-        if (handle !== ENTRY_NULL) return this.value(handle);
-        break;
-      }
-      case 'error':
-        return undefined;
-      default:
-        this.walkTo(this._index);
+    const status = this._status;
+    if (status === 'active') return PROCEED;
+    if (status === limit) {
+      // Stopped at the limit before, but the limit moved: continue from where it stopped.
+      this._status = 'active';
+      return PROCEED;
     }
+    if (status === 'error') return undefined;
+    const handle = this.walkTo(this._index);
+    // Past the other end, the caller expects the state one step back: the range here.
+    if (status === opposite && handle !== ENTRY_NULL) return this.value(handle);
     return this.currentStatus() === 'active' ? PROCEED : undefined;
   }
 
