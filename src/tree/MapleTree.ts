@@ -83,7 +83,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     const id = options._tree ?? core.treeCreate(flags, options.maxNodes ?? 0);
     if (id <= 0) throw new MapleError('ENOMEM', 'new MapleTree: out of memory');
     const lock = new TreeLock(isExternalLock(options.lock) ? options.lock : null);
-    this.#ctx = new TreeContext(core, id, lock, (core.flags(id) & TREE_ALLOC_RANGE) !== 0);
+    this.#ctx = new TreeContext(core, id, lock, flags !== 0); // a dup has its source's options
     this.#options = { ...options, _tree: undefined };
     releaser?.register(this, { core, id }, this);
   }
