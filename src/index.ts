@@ -11,6 +11,7 @@ export { MaState } from './tree/MaState.js';
 export type { MaStatus } from './tree/MaState.js';
 export { MapleError } from './tree/errors.js';
 export type { MapleErrorCode } from './tree/errors.js';
-export { ZERO_ENTRY } from './tree/entries.js';
+export { ZERO_ENTRY, isZeroEntry } from './tree/zeroEntry.js';
+export type { ZeroEntry } from './tree/zeroEntry.js';
 export type { NodeView, BackendKind } from './tree/backend.js';
 export * from './gpuvm/index.js';

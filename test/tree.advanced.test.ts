@@ -209,7 +209,7 @@ describe.each(backends)('MaState ($name backend)', ({ options }) => {
       const mas = tree.state(0);
       const seen: number[] = [];
       for (let e = mas.find(); e !== undefined; e = mas.find()) {
-        seen.push(e);
+        seen.push(e as number);
         expect(mas.erase()).toBe(e);
       }
       tree.unlock();

@@ -103,3 +103,4 @@ export const RES_COUNT = 8;
 
 /** Rows per iteration page: [first, last, handle] each. */
 export const PAGE_ROWS = 256;
+export const PAGE_ROW_WORDS = 3;

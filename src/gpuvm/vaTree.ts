@@ -87,7 +87,8 @@ export class VaTree<O> {
   readonly walk: VaWalk<O> = (first, last, visit) => {
     const mas = this.tree.state(first);
     let resume = -1;
-    for (let va = mas.find(last); va !== undefined; va = mas.find(last)) {
+    // A GpuVm tree never holds ZERO_ENTRY.
+    for (let va = mas.find(last) as GpuVa<O> | undefined; va !== undefined; va = mas.find(last) as GpuVa<O> | undefined) {
       mas.pause();
       if (va.addr < resume) continue;
       resume = va.addr + va.range;

@@ -143,7 +143,7 @@ export class RangeModel<V> {
 export function snapshotOf<V>(tree: MapleTree<V>): [number, number, V][] {
   const out: [number, number, V][] = [];
   const mas = tree.state(0);
-  for (let e = mas.find(); e !== undefined; e = mas.find()) out.push([mas.index, mas.last, e]);
+  for (let e = mas.find(); e !== undefined; e = mas.find()) out.push([mas.index, mas.last, e as V]);
   return out;
 }
 

@@ -1,0 +1,84 @@
+/**
+ * TreeContext: what MapleTree and its MaState cursors share about one tree — the core, the
+ * tree's id in it, the lock, and the store helper both APIs write through. MaState holds a
+ * context instead of reaching into MapleTree, so the two modules do not import each other.
+ */
+
+import { MAX_INDEX } from './args.js';
+import type { CoreBackend } from './backend.js';
+import { MapleError } from './errors.js';
+import { EEXIST, ENTRY_NULL, ENTRY_ZERO, RES_FIRST, RES_LAST, WR_INVALID } from './layout.js';
+import type { TreeLock } from './lock.js';
+
+/** The id of a freed tree: no core returns it for a live tree (0 is "out of memory"). */
+const FREED = 0;
+
+export class TreeContext {
+  /** Raw store type (WR_*) of the last successful write. */
+  lastStoreType = WR_INVALID;
+
+  constructor(
+    readonly core: CoreBackend,
+    /** The tree in `core`; FREED after free(). */
+    public id: number,
+    readonly lock: TreeLock,
+    /** Created with gap tracking (the flag never changes, so it is read once). */
+    readonly gapTracking: boolean,
+  ) {}
+
+  get isFreed(): boolean {
+    return this.id === FREED;
+  }
+
+  /** Every public call starts here: a freed tree answers EINVAL. */
+  assertLive(method: string): void {
+    if (this.id === FREED) throw new MapleError('EINVAL', `${method}: the tree was freed`);
+  }
+
+  /** Returns the tree to its core now; later calls fail in assertLive(). */
+  release(): void {
+    if (this.id === FREED) return;
+    this.core.treeRelease(this.id);
+    this.id = FREED;
+  }
+
+  /** The value behind a handle as the normal API reads it: NULL and ZERO_ENTRY are undefined. */
+  userValue(handle: number): unknown {
+    return handle > ENTRY_ZERO ? this.core.entries.get(handle) : undefined;
+  }
+
+  /** The value behind a handle as MaState reads it: only NULL is undefined. */
+  storedValue(handle: number): unknown {
+    return handle === ENTRY_NULL ? undefined : this.core.entries.get(handle);
+  }
+
+  /**
+   * Whether a walk (or a store, for the range it wrote) found the tree empty: only an empty
+   * tree has one NULL range over the whole key space. Saves a core call per cursor step.
+   */
+  walkedEmptyTree(handle: number): boolean {
+    const res = this.core.res;
+    return handle === ENTRY_NULL && res[RES_FIRST] === 0 && res[RES_LAST] === MAX_INDEX;
+  }
+
+  /** A handle for a value to store; null/undefined become NULL. */
+  handleFor(entry: unknown): number {
+    return entry === null || entry === undefined ? ENTRY_NULL : this.core.entries.alloc(entry);
+  }
+
+  /**
+   * Runs one core store for a caller already holding the write lock. On failure the unused
+   * handle is dropped and MapleError thrown; the tree is unchanged. Returns the store type.
+   */
+  store(method: string, first: number, last: number, handle: number, mode: number): number {
+    const core = this.core;
+    const status = core.store(this.id, first, last, handle, mode);
+    core.entries.dropIfUnused(handle);
+    if (status < 0) {
+      const why = status === EEXIST ? 'overlaps an entry' : 'node budget exhausted';
+      throw MapleError.fromErrno(status, `${method}: [${first}, ${last}] ${why}`);
+    }
+    this.lastStoreType = status;
+    return status;
+  }
+}

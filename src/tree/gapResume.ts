@@ -1,0 +1,39 @@
+/**
+ * Where a repeated gap search resumes (mas_empty_area / mas_empty_area_rev on a state that is
+ * already on a range): the kernel steps back two slots (`offset -= 2`) before searching again.
+ * The cursor has no node, so "two slots back" is two ranges back from the current slot.
+ */
+
+import { MAX_INDEX } from './args.js';
+import type { TreeContext } from './context.js';
+import { RES_FIRST, RES_LAST } from './layout.js';
+
+/** How many ranges back the kernel's resumed search starts. */
+const RESUME_RANGES_BACK = 2;
+
+/** Forward: the start of the range two before the slot, else the next range's start; null at the end. */
+export function fwdResumeBound(ctx: TreeContext, slotFirst: number, slotLast: number): number | null {
+  const back = rangeStartBefore(ctx, slotFirst, RESUME_RANGES_BACK);
+  if (back !== null) return back;
+  return slotLast >= MAX_INDEX ? null : slotLast + 1;
+}
+
+/** Reverse: the end of the range two before the slot; fewer before restarts from the top; at 0: null. */
+export function revResumeBound(ctx: TreeContext, slotFirst: number): number | null {
+  if (slotFirst === 0) return null;
+  const back = rangeStartBefore(ctx, slotFirst, RESUME_RANGES_BACK);
+  if (back === null) return MAX_INDEX;
+  ctx.core.walk(ctx.id, back);
+  return ctx.core.res[RES_LAST];
+}
+
+/** The start of the range `count` ranges before the one starting at `first`, if any. */
+function rangeStartBefore(ctx: TreeContext, first: number, count: number): number | null {
+  let at = first;
+  for (let i = 0; i < count; i++) {
+    if (at === 0) return null;
+    ctx.core.walk(ctx.id, at - 1);
+    at = ctx.core.res[RES_FIRST];
+  }
+  return at;
+}

@@ -1,0 +1,198 @@
+/**
+ * Iteration over a tree's ranges, a page of PAGE_ROWS ranges per core call: the cursor behind
+ * find/entries/keys/values, the forEach loop, and counting.
+ *
+ * A page is a copy of [first, last, handle] rows. The tree may change while a walk is paused
+ * (a loop body that writes); the tree's generation counter shows it, and the walk then
+ * refetches from just after the last range it returned, as the tree is then.
+ */
+
+import { MAX_INDEX } from './args.js';
+import type { TreeContext } from './context.js';
+import { ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from './layout.js';
+
+/** Word offsets inside one page row. */
+const ROW_FIRST = 0;
+const ROW_LAST = 1;
+const ROW_HANDLE = 2;
+
+/** A stored range and its entry. */
+export interface Range<V> {
+  first: number;
+  last: number;
+  entry: V;
+}
+
+/** Walks the non-NULL ranges (ZERO_ENTRY included) intersecting [from, until]. */
+class RangeCursor {
+  first = 0;
+  last = 0;
+  handle = 0;
+  private rows = new Float64Array(0);
+  private count = 0;
+  private at = 0;
+  private gen = -1;
+  private resumeFrom: number;
+  private done: boolean;
+
+  constructor(
+    private readonly ctx: TreeContext,
+    private readonly method: string,
+    from: number,
+    private readonly until: number,
+  ) {
+    this.resumeFrom = from;
+    this.done = from > until;
+  }
+
+  /** Steps to the next range; false at the end. A tree freed mid-walk throws EINVAL. */
+  advance(): boolean {
+    while (!this.done) {
+      this.ctx.assertLive(this.method);
+      if (this.at < this.count && this.ctx.core.generation(this.ctx.id) === this.gen) {
+        const o = this.at++ * PAGE_ROW_WORDS;
+        this.first = this.rows[o + ROW_FIRST];
+        this.last = this.rows[o + ROW_LAST];
+        this.handle = this.rows[o + ROW_HANDLE];
+        return true;
+      }
+      this.fetch();
+    }
+    return false;
+  }
+
+  /** Marks the current range as returned: a refetch resumes after it. */
+  markReturned(): void {
+    this.resumeFrom = this.last >= MAX_INDEX ? -1 : this.last + 1;
+  }
+
+  private fetch(): void {
+    const core = this.ctx.core;
+    const tree = this.ctx.id;
+    if (this.gen !== -1 && core.generation(tree) === this.gen) {
+      // Page used up: it was the last page unless it was full.
+      if (this.count < PAGE_ROWS) return this.finish();
+      const lastOnPage = this.rows[(this.count - 1) * PAGE_ROW_WORDS + ROW_LAST];
+      if (lastOnPage >= this.until) return this.finish();
+      if (this.resumeFrom < lastOnPage + 1) this.resumeFrom = lastOnPage + 1;
+    }
+    if (this.resumeFrom < 0 || this.resumeFrom > this.until) return this.finish();
+    const n = core.page(tree, this.resumeFrom, this.until);
+    this.rows = core.pageBuf.slice(0, n * PAGE_ROW_WORDS);
+    this.count = n;
+    this.at = 0;
+    this.gen = core.generation(tree);
+    if (n === 0) this.finish();
+  }
+
+  private finish(): void {
+    this.done = true;
+  }
+}
+
+/** The first range holding an entry (ZERO_ENTRY skipped) that intersects [from, max]. */
+export function firstEntryRange<V>(ctx: TreeContext, method: string, from: number, max: number): Range<V> | undefined {
+  const cursor = new RangeCursor(ctx, method, from, max);
+  while (cursor.advance()) {
+    if (cursor.handle !== ENTRY_ZERO) {
+      return { first: cursor.first, last: cursor.last, entry: ctx.core.entries.get(cursor.handle) as V };
+    }
+  }
+  return undefined;
+}
+
+/** mt_next: the first range holding an entry after the range containing `index`, starting <= max. */
+export function entryRangeAfter<V>(ctx: TreeContext, method: string, index: number, max: number): Range<V> | undefined {
+  if (index >= max) return undefined;
+  ctx.core.walk(ctx.id, index);
+  const end = ctx.core.res[RES_LAST];
+  if (end >= max) return undefined;
+  return firstEntryRange<V>(ctx, method, end + 1, max);
+}
+
+/** mt_prev: the last range holding an entry before the range containing `index`, ending >= min. */
+export function entryRangeBefore<V>(ctx: TreeContext, index: number, min: number): Range<V> | undefined {
+  if (index <= min) return undefined;
+  const core = ctx.core;
+  core.walk(ctx.id, index);
+  let start = core.res[RES_FIRST];
+  while (start > min) {
+    const handle = core.walk(ctx.id, start - 1);
+    const first = core.res[RES_FIRST];
+    if (handle > ENTRY_ZERO) return { first, last: core.res[RES_LAST], entry: core.entries.get(handle) as V };
+    start = first;
+  }
+  return undefined;
+}
+
+/** What a walk yields per range: [first, last, entry], [first, last], or the entry. */
+export type Yield = 'tuple' | 'key' | 'value';
+
+/** The ranges holding an entry intersecting [first, last], ascending, shaped by `shape`. */
+export function* walkEntries<T>(ctx: TreeContext, method: string, first: number, last: number, shape: Yield): Generator<T, undefined, undefined> {
+  const cursor = new RangeCursor(ctx, method, first, last);
+  while (cursor.advance()) {
+    if (cursor.handle === ENTRY_ZERO) continue;
+    cursor.markReturned();
+    const entry = ctx.core.entries.get(cursor.handle);
+    if (shape === 'tuple') yield [cursor.first, cursor.last, entry] as T;
+    else if (shape === 'key') yield [cursor.first, cursor.last] as T;
+    else yield entry as T;
+  }
+  return undefined;
+}
+
+/**
+ * The forEach loop, reading pages directly rather than through RangeCursor (the hot loop of
+ * iteration): one core call per PAGE_ROWS ranges, one generation read per range to notice
+ * writes made by fn (then it refetches after the last range it returned).
+ */
+export function forEachEntry<V>(
+  ctx: TreeContext,
+  method: string,
+  fn: (entry: V, first: number, last: number) => void | false,
+  first: number,
+  last: number,
+): void {
+  const core = ctx.core;
+  const tree = ctx.id;
+  const entries = core.entries;
+  let from = first;
+  while (from <= last) {
+    ctx.assertLive(method); // fn may have freed the tree
+    const n = core.page(tree, from, last);
+    if (n === 0) return;
+    const rows = core.pageBuf.slice(0, n * PAGE_ROW_WORDS); // fn may iterate too, reusing the page buffer
+    const gen = core.generation(tree);
+    let changed = false;
+    for (let o = 0; o < n * PAGE_ROW_WORDS; o += PAGE_ROW_WORDS) {
+      const rangeLast = rows[o + ROW_LAST];
+      const handle = rows[o + ROW_HANDLE];
+      if (handle !== ENTRY_ZERO && fn(entries.get(handle) as V, rows[o + ROW_FIRST], rangeLast) === false) return;
+      if (rangeLast >= last) return;
+      from = rangeLast + 1;
+      if (ctx.isFreed || core.generation(tree) !== gen) {
+        changed = true;
+        break;
+      }
+    }
+    if (!changed && n < PAGE_ROWS) return;
+  }
+}
+
+/** Ranges holding an entry, ZERO_ENTRY ranges not counted: one core call per page. */
+export function countEntries(ctx: TreeContext): number {
+  const core = ctx.core;
+  const tree = ctx.id;
+  let count = 0;
+  let from = 0;
+  for (;;) {
+    const n = core.page(tree, from, MAX_INDEX);
+    const rows = core.pageBuf;
+    for (let o = ROW_HANDLE; o < n * PAGE_ROW_WORDS; o += PAGE_ROW_WORDS) if (rows[o] !== ENTRY_ZERO) count++;
+    if (n < PAGE_ROWS) return count;
+    const lastOnPage = rows[(n - 1) * PAGE_ROW_WORDS + ROW_LAST];
+    if (lastOnPage >= MAX_INDEX) return count;
+    from = lastOnPage + 1;
+  }
+}
