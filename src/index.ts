@@ -11,6 +11,6 @@ export { MaState } from './tree/MaState.js';
 export type { MaStatus } from './tree/MaState.js';
 export { MapleError } from './tree/errors.js';
 export type { MapleErrorCode } from './tree/errors.js';
-export { ZERO_ENTRY } from './tree/entries.js';
-export type { NodeView, BackendKind } from './tree/backend.js';
+export { ZERO_ENTRY, type ZeroEntry } from './backend/entries.js';
+export type { NodeView, BackendKind } from './backend/backend.js';
 export * from './gpuvm/index.js';

@@ -8,7 +8,7 @@
  * address-ordered pool is several times faster than over a recycled LIFO free list).
  */
 
-import { NODE_SIZE, NODE_SHIFT } from "../shared/layout";
+import { NODE_SIZE, NODE_SHIFT, MEMORY_MAX_BYTES } from "../shared/layout";
 import { ld32, st32, memZero, memBytes, memGrow, memFitsBelow, memAbort, ctz32 } from "./mem";
 import { BASE, BITMAP, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, POOL_START } from "./scratch";
 
@@ -41,7 +41,7 @@ export function poolEnsure(count: i32): bool {
   const want = missing << NODE_SHIFT;
   const size = memBytes();
   const grow = want > size ? want : size;
-  if (size + grow > 0x7fff0000 || !memGrow(grow)) {
+  if (size + grow > MEMORY_MAX_BYTES || !memGrow(grow)) {
     if (!memGrow(want)) return false;
   }
   st32(G_LIMIT, memBytes());

@@ -103,3 +103,6 @@ export const RES_COUNT = 8;
 
 /** Rows per iteration page: [first, last, handle] each. */
 export const PAGE_ROWS = 256;
+
+/** Largest linear memory either backend grows to (below 2 GiB, so i32 addresses stay positive). */
+export const MEMORY_MAX_BYTES = 0x7fff0000;

@@ -13,7 +13,7 @@
  * throws ENOLCK otherwise; lookups and iteration do not.
  */
 
-import type { CoreBackend } from '../tree/backend.js';
+import type { CoreBackend } from '../backend/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
 import { MAX_INDEX, MapleTree } from '../tree/MapleTree.js';
 import { gpuvmError, isMapleError, withContext } from './errors.js';

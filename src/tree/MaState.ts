@@ -9,9 +9,9 @@
  * a one-slot leaf, so the cursor reports 'active' where the kernel says 'root'.
  */
 
-import type { CoreBackend } from './backend.js';
+import type { CoreBackend } from '../backend/backend.js';
 import { MapleError } from './errors.js';
-import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST, RES_LAST } from './layout.js';
+import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST, RES_LAST } from '../backend/layout.js';
 import { checkIndex, checkWindow, describeArg, MAX_INDEX, type MapleTree } from './MapleTree.js';
 
 export type MaStatus = 'start' | 'active' | 'root' | 'none' | 'pause' | 'overflow' | 'underflow' | 'error';

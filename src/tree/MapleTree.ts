@@ -6,8 +6,8 @@
  * report errors before they change anything, so a call that throws leaves the tree as it was.
  */
 
-import type { BackendKind, CoreBackend, NodeView } from './backend.js';
-import { ZERO_ENTRY } from './entries.js';
+import type { BackendKind, CoreBackend, NodeView } from '../backend/backend.js';
+import { ZERO_ENTRY } from '../backend/entries.js';
 import { MapleError } from './errors.js';
 import {
   EBUSY,
@@ -20,7 +20,7 @@ import {
   RES_LAST,
   TREE_ALLOC_RANGE,
   TREE_ALLOC_WRAPPED,
-} from './layout.js';
+} from '../backend/layout.js';
 import { isExternalLock, TreeLock, type ExternalLock } from './lock.js';
 import { MaState } from './MaState.js';
 import { tsBackend } from '../ts/TsBackend.js';

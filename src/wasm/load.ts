@@ -7,9 +7,9 @@
  * small loader rather than @assemblyscript/loader, which is deprecated since AS 0.20.
  */
 
-import type { CoreBackend } from '../tree/backend.js';
-import { CoreAdapter, type RawCore } from '../tree/coreAdapter.js';
-import { EntryTable } from '../tree/entries.js';
+import type { CoreBackend } from '../backend/backend.js';
+import { CoreAdapter, type RawCore } from '../backend/adapter.js';
+import { EntryTable } from '../backend/entries.js';
 
 export type WasmSource =
   | WebAssembly.Module

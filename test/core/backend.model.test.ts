@@ -2,7 +2,7 @@
 // every index of a small key space is checked after every write, and validate() runs each time.
 import { describe, it, expect } from 'vitest';
 import { tsBackend } from '../../src/ts/TsBackend.js';
-import type { CoreBackend } from '../../src/tree/backend.js';
+import type { CoreBackend } from '../../src/backend/backend.js';
 import { coreBackends } from '../support/cores.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;

@@ -5,8 +5,8 @@
  * ranges counted) so that maxNodes and ENOMEM paths can be exercised.
  */
 
-import type { CoreBackend, NodeView } from '../../src/tree/backend.js';
-import { EntryTable } from '../../src/tree/entries.js';
+import type { CoreBackend, NodeView } from '../../src/backend/backend.js';
+import { EntryTable } from '../../src/backend/entries.js';
 import {
   EBUSY,
   EEXIST,
@@ -25,7 +25,7 @@ import {
   WR_NODE_STORE,
   WR_NOTHING,
   WR_STORE_ROOT,
-} from '../../src/tree/layout.js';
+} from '../../src/backend/layout.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const RANGES_PER_NODE = 8;

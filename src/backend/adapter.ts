@@ -7,36 +7,15 @@
 
 import type { BackendKind, CoreBackend, NodeView } from './backend.js';
 import type { EntryTable } from './entries.js';
-import { TREE_GENERATION, WR_NOTHING } from '../core/layout.js';
+import type * as CoreAbi from '../core/index.js';
+import { TREE_GENERATION, WR_NOTHING } from './layout.js';
 
-/** The raw core ABI (assembly/index.ts): keys as numbers, handles and pointers as i32. */
-export interface RawCore {
-  resAddr(): number;
-  pageAddr(): number;
-  /** Queue of released entry handles (see assembly/core/mem.ts hostRelease) and its count. */
-  releasesAddr(): number;
-  releasedCountAddr(): number;
-  poolLiveNodes(): number;
-  treeCreate(flags: number, maxNodes: number): number;
-  treeRelease(tree: number): void;
-  treeClear(tree: number): void;
-  treeFlags(tree: number): number;
-  setFlags(tree: number, flags: number): void;
-  height(tree: number): number;
-  nodeCount(tree: number): number;
-  reservedCount(tree: number): number;
-  rootNode(tree: number): number;
-  load(tree: number, index: number): number;
-  walk(tree: number, index: number): number;
-  store(tree: number, first: number, last: number, handle: number, mode: number): number;
-  preallocate(tree: number, first: number, last: number, handle: number): number;
-  unreserve(tree: number): void;
-  emptyArea(tree: number, min: number, max: number, size: number, rev: number): number;
-  page(tree: number, first: number, last: number): number;
-  dup(tree: number): number;
-  validate(tree: number): number;
-  nodeRead(node: number): void;
-}
+/**
+ * The raw core ABI: the exports of assembly/index.ts, which the WASM instance provides and
+ * scripts/gen-ts-core.mjs converts into src/core/index.ts for the TS core. Keys as numbers,
+ * handles and pointers as i32. coreStart is the TS core's deferred start function.
+ */
+export type RawCore = Omit<typeof CoreAbi, 'coreStart'>;
 
 const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
 
