@@ -8,7 +8,11 @@
 import type { BackendKind, CoreBackend, NodeView } from './backend.js';
 import type { EntryTable } from './entries.js';
 import type * as CoreAbi from '../core/index.js';
-import { TREE_GENERATION, WR_NOTHING } from './layout.js';
+import {
+  ENOMEM, NODE_READ_END, NODE_READ_GAPS, NODE_READ_PIVOTS, NODE_READ_SLOTS, NODE_READ_TYPE, PAGE_ROW_WORDS, PAGE_ROWS,
+  RES_BAD_NODE, RES_BAD_SLOT, RES_COUNT, TREE_GENERATION, WR_NOTHING,
+} from './layout.js';
+import { validateMessage } from './validate.js';
 
 /**
  * The raw core ABI: the exports of assembly/index.ts, which the WASM instance provides and
@@ -18,21 +22,6 @@ import { TREE_GENERATION, WR_NOTHING } from './layout.js';
 export type RawCore = Omit<typeof CoreAbi, 'coreStart'>;
 
 const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
-
-const VALIDATE_MESSAGES: Record<number, string> = {
-  1: 'pivots out of order or outside the node range',
-  2: 'last pivot of a non-full node is not the node max',
-  3: 'child parent pointer or parent slot mismatch',
-  4: 'leaf at the wrong depth',
-  5: 'two NULL ranges in a row',
-  6: 'non-rightmost leaf ends in NULL',
-  7: 'node below minimum occupancy',
-  8: 'stored gap differs from the computed gap',
-  9: 'stale data past the end of a node',
-  10: 'node count differs from the tree accounting',
-  11: 'wrong node type for its depth',
-  12: 'root is an internal node with one child, or an empty leaf',
-};
 
 export class CoreAdapter implements CoreBackend {
   res!: Float64Array;
@@ -63,8 +52,8 @@ export class CoreAdapter implements CoreBackend {
     if (f64 === this.f64) return;
     this.f64 = f64;
     this.i32 = new Int32Array(f64.buffer);
-    this.res = f64.subarray(this.resIndex, this.resIndex + 8);
-    this.pageBuf = f64.subarray(this.pageIndex, this.pageIndex + 768);
+    this.res = f64.subarray(this.resIndex, this.resIndex + RES_COUNT);
+    this.pageBuf = f64.subarray(this.pageIndex, this.pageIndex + PAGE_ROWS * PAGE_ROW_WORDS);
   }
 
   treeCreate(flags: number, maxNodes: number): number {
@@ -137,15 +126,15 @@ export class CoreAdapter implements CoreBackend {
   dup(tree: number): number {
     const copy = this.raw.dup(tree);
     this.refresh();
-    return copy === 0 ? -12 : copy;
+    return copy === 0 ? ENOMEM : copy;
   }
 
   validate(tree: number): string | null {
     const code = this.raw.validate(tree);
     if (code === 0) return null;
-    const node = this.res[0];
-    const slot = this.res[1];
-    return `maple tree invalid: ${VALIDATE_MESSAGES[code] ?? `code ${code}`} (node 0x${node.toString(16)}, slot ${slot})`;
+    const node = this.res[RES_BAD_NODE];
+    const slot = this.res[RES_BAD_SLOT];
+    return `maple tree invalid: ${validateMessage(code)} (node 0x${node.toString(16)}, slot ${slot})`;
   }
 
   nodes(tree: number): NodeView | null {
@@ -156,15 +145,15 @@ export class CoreAdapter implements CoreBackend {
   private nodeView(addr: number, min: number, max: number): NodeView {
     this.raw.nodeRead(addr);
     const page = this.pageBuf;
-    const type = NODE_TYPES[page[0]] as NodeView['type'];
-    const end = page[1];
+    const type = NODE_TYPES[page[NODE_READ_TYPE]] as NodeView['type'];
+    const end = page[NODE_READ_END];
     const pivots: number[] = [];
     const slots: number[] = [];
     const gaps: number[] = [];
     for (let i = 0; i <= end; i++) {
-      pivots.push(i < end ? page[3 + i] : max);
-      slots.push(page[19 + i]);
-      if (type === 'arange') gaps.push(page[35 + i]);
+      pivots.push(i < end ? page[NODE_READ_PIVOTS + i] : max);
+      slots.push(page[NODE_READ_SLOTS + i]);
+      if (type === 'arange') gaps.push(page[NODE_READ_GAPS + i]);
     }
     const view: NodeView = { addr, type, min, max, end, pivots, slots };
     if (type === 'arange') view.gaps = gaps;

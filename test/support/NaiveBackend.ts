@@ -19,7 +19,6 @@ import {
   RES_GAP_FIRST,
   RES_GAP_LAST,
   RES_LAST,
-  RES_OLD,
   WR_EXACT_FIT,
   WR_NEW_ROOT,
   WR_NODE_STORE,
@@ -312,7 +311,6 @@ export class NaiveBackend implements CoreBackend {
   private setResult(first: number, last: number, old: number): void {
     this.res[RES_FIRST] = first;
     this.res[RES_LAST] = last;
-    this.res[RES_OLD] = old;
   }
 
   /** A NULL write reports the whole coalesced NULL range around [first, last]. */
