@@ -243,8 +243,8 @@ export function storeCommit(tree: i32, type: i32): void {
     case WR_NEW_ROOT: storeNewRoot(tree); break;
     case WR_STORE_ROOT: storeRootLeaf(tree); break;
     case WR_EXACT_FIT: storeExactFit(tree); break;
-    case WR_APPEND: storeAppend(tree); break;
-    case WR_SLOT_STORE: storeSlotStore(tree); break;
+    case WR_APPEND: storeInPlace(tree); break;
+    case WR_SLOT_STORE: storeInPlace(tree); break;
     case WR_NODE_STORE: storeNodeStore(tree); break;
     case WR_SPLIT_STORE: storeRebuild(tree); break;
     case WR_REBALANCE: storeRebuild(tree); break;
@@ -292,14 +292,11 @@ function storeExactFit(tree: i32): void {
   pathKeep(tree); // nodes above the leaf did not change
 }
 
-/** The write starts in the leaf's last slot: its rows go at the end, nothing moves. */
-function storeAppend(tree: i32): void {
-  leafReleaseOverwritten();
-  leafWriteRows(tree);
-}
-
-/** The leaf keeps its slot count: the rows replace slots lo..hi in place. */
-function storeSlotStore(tree: i32): void {
+/**
+ * Append (the write starts in the leaf's last slot) and slot store (the leaf keeps its slot
+ * count): no slot after the write moves, so the rows go straight in at lo.
+ */
+function storeInPlace(tree: i32): void {
   leafReleaseOverwritten();
   leafWriteRows(tree);
 }
