@@ -103,14 +103,13 @@ export const WS_FIRST: i32 = 56;
 export const WS_LAST: i32 = 64;
 export const WS_LEAF_MIN: i32 = 72;
 export const WS_LEAF_MAX: i32 = 80;
-/** The range holding `first` (kernel r_min / r_max) and the last pivot the write reaches. */
+/** Where the range holding `first` starts (kernel r_min) and the last pivot the write reaches (end_piv). */
 export const WS_R_MIN: i32 = 88;
-export const WS_R_MAX: i32 = 96;
-export const WS_END_PIVOT: i32 = 104;
+export const WS_END_PIVOT: i32 = 96;
 /** The entry's range after NULL extension. */
-export const WS_MID_MIN: i32 = 112;
-export const WS_MID_MAX: i32 = 120;
-const WR_BYTES: i32 = 128;
+export const WS_MID_MIN: i32 = 104;
+export const WS_MID_MAX: i32 = 112;
+const WR_BYTES: i32 = 120;
 
 export const PAGE: i32 = WR + WR_BYTES;
 export const PAGE_BYTES: i32 = (PAGE_ROWS * PAGE_ROW_WORDS) << 3;

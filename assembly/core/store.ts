@@ -24,7 +24,7 @@ import { bigSet, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild
 import {
   RES, LPATH, RPATH, PATH_BYTES, BIG_A, KEY_MAX, G_STAMP, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
   WS_OLD, WS_END_SLOT, WS_LO, WS_HI, WS_NEW_END, WS_FLAGS, WS_ROWS, WS_RIGHT, WS_RIGHT_OFF, WS_FIRST, WS_LAST,
-  WS_LEAF_MIN, WS_LEAF_MAX, WS_R_MIN, WS_R_MAX, WS_END_PIVOT, WS_MID_MIN, WS_MID_MAX,
+  WS_LEAF_MIN, WS_LEAF_MAX, WS_R_MIN, WS_END_PIVOT, WS_MID_MIN, WS_MID_MAX,
 } from "./scratch";
 
 /** WS_FLAGS bits: which remnants of the overwritten ranges survive, and a write that empties the tree. */
@@ -53,7 +53,8 @@ function resRange(first: u64, last: u64): void {
 export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i32): i32 {
   const type = storeClassify(tree, first, last, entry, mode);
   if (type < 0 || type == WR_NOTHING) return type;
-  if (!treeCanAllocate(tree, storeNodesNeeded(type, treeHeight(tree)))) return ENOMEM;
+  const need = storeNodesNeeded(type, treeHeight(tree));
+  if (need > 0 && !treeCanAllocate(tree, need)) return ENOMEM;
   storeCommit(tree, type);
   return type;
 }
@@ -70,7 +71,8 @@ export function treePreallocate(tree: i32, first: u64, last: u64, entry: i32): i
  * Worst-case nodes a store type may allocate in a tree of this height (kernel
  * mas_prealloc_calc). A write that leaves the tree one NULL range only frees nodes.
  */
-export function storeNodesNeeded(type: i32, height: i32): i32 {
+// @ts-ignore: decorator
+@inline export function storeNodesNeeded(type: i32, height: i32): i32 {
   if ((ws(WS_FLAGS) & EMPTIES) != 0) return 0;
   if (type == WR_SPANNING_STORE) return 3 * height + 1;
   if (type == WR_SPLIT_STORE || type == WR_REBALANCE) return 2 * height + 1;
@@ -122,7 +124,6 @@ export function storeClassify(tree: i32, first: u64, last: u64, entry: i32, mode
   wsSetKey(WS_LEAF_MIN, leafMin);
   wsSetKey(WS_LEAF_MAX, leafMax);
   wsSetKey(WS_R_MIN, rMin);
-  wsSetKey(WS_R_MAX, rMax);
   // A NULL write may not end a non-rightmost leaf: it must merge with the next leaf.
   if (last > leafMax || (entry == 0 && last == leafMax && leafMax != KEY_MAX)) return classifySpanning(tree, bottom);
   return classifyInLeaf(height);
@@ -145,7 +146,8 @@ function classifyEmpty(first: u64, last: u64, entry: i32, mode: i32): i32 {
  * absorbing NULL neighbours, and the leaf ends at newEnd. Classified after NULL extension,
  * as the kernel does: a NULL write that absorbed a neighbour is no longer an exact fit.
  */
-function classifyInLeaf(height: i32): i32 {
+// @ts-ignore: decorator
+@inline function classifyInLeaf(height: i32): i32 {
   const leaf = ws(WS_LEAF);
   const end = ws(WS_END);
   const entry = ws(WS_ENTRY);
@@ -296,7 +298,8 @@ function storeExactFit(tree: i32): void {
  * Append (the write starts in the leaf's last slot) and slot store (the leaf keeps its slot
  * count): no slot after the write moves, so the rows go straight in at lo.
  */
-function storeInPlace(tree: i32): void {
+// @ts-ignore: decorator
+@inline function storeInPlace(tree: i32): void {
   leafReleaseOverwritten();
   leafWriteRows(tree);
 }
@@ -322,7 +325,8 @@ function storeNodeStore(tree: i32): void {
  * a range split in two is held once more (the entry's own reference is taken by the host,
  * saving a call out of WebAssembly per store).
  */
-function leafReleaseOverwritten(): void {
+// @ts-ignore: decorator
+@inline function leafReleaseOverwritten(): void {
   const leaf = ws(WS_LEAF);
   const offset = ws(WS_OFFSET);
   const offsetEnd = ws(WS_OFFSET_END);
