@@ -7,7 +7,7 @@
 import type { CoreBackend } from '../backend/backend.js';
 import { CoreAdapter } from '../backend/adapter.js';
 import { EntryTable } from '../backend/entries.js';
-import * as mem from './mem.js';
+import * as mem from '../core/mem.js';
 import * as core from '../core/index.js';
 
 /** A generated core's ABI module and its memory (a test build with another node geometry has the same shape). */

@@ -1,8 +1,9 @@
 /**
- * Memory primitives for the pure-TS build of the core: the generated src/core/*.ts (copied
- * from assembly/core by scripts/gen-ts-core.mjs) import these instead of assembly/core/mem.ts.
- * Memory is one ArrayBuffer with three views; u64 fields are stored as f64, which is exact for
- * every key below 2^53. Growing copies into a larger buffer, so addresses stay valid.
+ * Memory primitives for the pure-TS build of the core: scripts/gen-ts-core.mjs copies this
+ * file next to the generated core files (src/core/mem.ts, and a private copy in the tiny test
+ * core), which import it instead of assembly/core/mem.ts. Memory is one ArrayBuffer with three
+ * views; u64 fields are stored as f64, which is exact for every key below 2^53. Growing copies
+ * into a larger buffer, so addresses stay valid.
  */
 
 import { MEMORY_MAX_BYTES } from '../core/layout.js';
