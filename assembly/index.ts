@@ -12,7 +12,7 @@ import {
   treeRoot, treeUnreserve,
 } from "./core/tree";
 import { treeLoad, treeWalk, treePage } from "./core/walk";
-import { treeStore } from "./core/store";
+import { treeStore, treePreallocate } from "./core/store";
 import { treeEmptyArea } from "./core/gap";
 import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
 import { RES, PAGE, LPATH, RELEASES, G_RELEASED } from "./core/scratch";
@@ -38,11 +38,10 @@ export function rootNode(tree: i32): i32 { return treeRoot(tree); }
 export function load(tree: i32, index: f64): i32 { return treeLoad(tree, <u64>index); }
 export function walk(tree: i32, index: f64): i32 { return treeWalk(tree, <u64>index); }
 export function store(tree: i32, first: f64, last: f64, handle: i32, mode: i32): i32 {
-  return treeStore(tree, <u64>first, <u64>last, handle, mode, false);
+  return treeStore(tree, <u64>first, <u64>last, handle, mode);
 }
 export function preallocate(tree: i32, first: f64, last: f64, handle: i32): i32 {
-  const status = treeStore(tree, <u64>first, <u64>last, handle, 0, true);
-  return status < 0 ? status : 0;
+  return treePreallocate(tree, <u64>first, <u64>last, handle);
 }
 export function unreserve(tree: i32): void { treeUnreserve(tree); }
 export function emptyArea(tree: i32, min: f64, max: f64, size: f64, rev: i32): i32 {

@@ -13,5 +13,5 @@ export { MapleError } from './tree/errors.js';
 export type { MapleErrorCode } from './tree/errors.js';
 export { ZERO_ENTRY, isZeroEntry } from './tree/zeroEntry.js';
 export type { ZeroEntry } from './tree/zeroEntry.js';
-export type { NodeView, BackendKind } from './tree/backend.js';
+export type { NodeView, BackendKind } from './backend/backend.js';
 export * from './gpuvm/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ZERO_ENTRY } from '../src/tree/entries.js';
+import { ZERO_ENTRY } from '../src/backend/entries.js';
 import { MapleError } from '../src/tree/errors.js';
 import { MAX_INDEX, MapleTree, type MapleTreeOptions } from '../src/tree/MapleTree.js';
 import { backends } from './support/backends.js';

@@ -9,10 +9,10 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { ZERO_ENTRY } from '../src/tree/entries.js';
+import { ZERO_ENTRY } from '../src/backend/entries.js';
 import { MapleError } from '../src/tree/errors.js';
 import { MAX_INDEX, MapleTree } from '../src/tree/MapleTree.js';
-import type { NodeView } from '../src/tree/backend.js';
+import type { NodeView } from '../src/backend/backend.js';
 import { RangeModel, snapshotOf } from './support/model.js';
 import { Rng, seedFromEnv } from './support/rng.js';
 import { treeFailure } from './support/treeFailure.js';

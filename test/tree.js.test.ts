@@ -2,7 +2,7 @@
 // Symbol.toStringTag, free()/Symbol.dispose and what a freed tree answers — on every backend.
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { CoreAdapter } from '../src/tree/coreAdapter.js';
+import type { CoreAdapter } from '../src/backend/adapter.js';
 import { MAX_INDEX, MapleTree, type MapleTreeOptions } from '../src/tree/MapleTree.js';
 import { isZeroEntry, ZERO_ENTRY } from '../src/tree/zeroEntry.js';
 import { backends } from './support/backends.js';

@@ -2,7 +2,7 @@
 // every pool node and entry handle given back.
 import { describe, it, expect } from 'vitest';
 import { MapleTree } from '../src/tree/MapleTree.js';
-import type { CoreAdapter } from '../src/tree/coreAdapter.js';
+import type { CoreAdapter } from '../src/backend/adapter.js';
 
 const N = 1_000_000;
 

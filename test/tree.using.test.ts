@@ -1,6 +1,6 @@
 // `using` frees a tree at the end of its block (TypeScript downlevels the declaration).
 import { describe, expect, it } from 'vitest';
-import type { CoreAdapter } from '../src/tree/coreAdapter.js';
+import type { CoreAdapter } from '../src/backend/adapter.js';
 import { MapleTree } from '../src/tree/MapleTree.js';
 
 describe.each(['wasm', 'ts'] as const)('using (%s)', (backend) => {

@@ -7,7 +7,11 @@
  * count. It returns a V_* code and leaves the node and slot in RES for the message.
  */
 
-import { NODE_LEAF, NODE_ARANGE, NODE_TREE, OK } from "../shared/layout";
+import {
+  NODE_LEAF, NODE_ARANGE, NODE_TREE, OK, RES_BAD_NODE, RES_BAD_SLOT, NODE_READ_TYPE, NODE_READ_END, NODE_READ_GAP_OFFSET,
+  NODE_READ_WIDTH, NODE_READ_PIVOTS, NODE_READ_SLOTS, NODE_READ_GAPS, V_PIVOTS, V_LAST_PIVOT, V_PARENT, V_NULLS,
+  V_NULL_END, V_OCCUPANCY, V_GAP, V_STALE, V_COUNT, V_TYPE, V_ROOT,
+} from "../shared/layout";
 import { ld32, st32, stKeyF64 } from "./mem";
 import {
   nodeType, nodeEnd, nodeSlot, nodePivot, nodeGap, nodeGapOffset, nodeParent, nodeParentSlot,
@@ -16,22 +20,9 @@ import {
 import { treeRoot, treeHeight, treeNodes, treeInternalType } from "./tree";
 import { RES, PAGE, KEY_MAX, G_PREV_NULL, G_SEEN } from "./scratch";
 
-export const V_PIVOTS = 1;
-export const V_LAST_PIVOT = 2;
-export const V_PARENT = 3;
-export const V_DEPTH = 4;
-export const V_NULLS = 5;
-export const V_NULL_END = 6;
-export const V_OCCUPANCY = 7;
-export const V_GAP = 8;
-export const V_STALE = 9;
-export const V_COUNT = 10;
-export const V_TYPE = 11;
-export const V_ROOT = 12;
-
 function fail(code: i32, node: i32, slot: i32): i32 {
-  stKeyF64(RES, <u64>node);
-  stKeyF64(RES + 8, <u64>slot);
+  stKeyF64(RES + (RES_BAD_NODE << 3), <u64>node);
+  stKeyF64(RES + (RES_BAD_SLOT << 3), <u64>slot);
   return code;
 }
 
@@ -107,20 +98,17 @@ export function treeValidate(tree: i32): i32 {
   return OK;
 }
 
-/**
- * Copies one node into the page for dump(): [type, end, gapOffset, pivot × 16, slot × 16,
- * gap × 16] as f64 (missing pivots/gaps read 0).
- */
+/** Copies one node into the page for dump() (word layout: NODE_READ_* in shared/layout.ts). */
 export function nodeRead(node: i32): void {
   const type = nodeType(node);
   const end = nodeEnd(node);
-  stKeyF64(PAGE, <u64>type);
-  stKeyF64(PAGE + 8, <u64>end);
-  stKeyF64(PAGE + 16, <u64>nodeGapOffset(node));
-  for (let i = 0; i < 16; i++) {
+  stKeyF64(PAGE + (NODE_READ_TYPE << 3), <u64>type);
+  stKeyF64(PAGE + (NODE_READ_END << 3), <u64>end);
+  stKeyF64(PAGE + (NODE_READ_GAP_OFFSET << 3), <u64>nodeGapOffset(node));
+  for (let i = 0; i < NODE_READ_WIDTH; i++) {
     const inUse = i <= end;
-    stKeyF64(PAGE + 24 + (i << 3), inUse && i < typePivots(type) ? nodePivot(node, i) : 0);
-    stKeyF64(PAGE + 152 + (i << 3), inUse ? <u64>nodeSlot(node, type, i) : 0);
-    stKeyF64(PAGE + 280 + (i << 3), inUse && type == NODE_ARANGE ? nodeGap(node, i) : 0);
+    stKeyF64(PAGE + ((NODE_READ_PIVOTS + i) << 3), inUse && i < typePivots(type) ? nodePivot(node, i) : 0);
+    stKeyF64(PAGE + ((NODE_READ_SLOTS + i) << 3), inUse ? <u64>nodeSlot(node, type, i) : 0);
+    stKeyF64(PAGE + ((NODE_READ_GAPS + i) << 3), inUse && type == NODE_ARANGE ? nodeGap(node, i) : 0);
   }
 }

@@ -9,13 +9,10 @@
 
 import {
   OFF_PARENT, OFF_PARENT_SLOT, OFF_TYPE, OFF_END, OFF_GAP_OFFSET, OFF_PIVOTS, OFF_RANGE_SLOTS,
-  OFF_ARANGE_SLOTS, OFF_ARANGE_GAPS, NODE_LEAF, NODE_ARANGE, RANGE_SLOTS, ARANGE_SLOTS,
+  OFF_ARANGE_SLOTS, OFF_ARANGE_GAPS, OFF_STAMP, NODE_LEAF, NODE_ARANGE, RANGE_SLOTS, ARANGE_SLOTS,
   RANGE_PIVOTS, ARANGE_PIVOTS, RANGE_MIN_END, ARANGE_MIN_END,
 } from "../shared/layout";
 import { ld64, st64, ld32, st32, ld8, st8 } from "./mem";
-
-/** Byte 252: the id of the last write that consumed or rewrote this node (see treeRebuild). */
-const OFF_STAMP: i32 = 252;
 
 // @ts-ignore: decorator
 @inline export function nodeType(node: i32): i32 { return ld8(node + OFF_TYPE); }

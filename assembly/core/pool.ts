@@ -8,9 +8,9 @@
  * address-ordered pool is several times faster than over a recycled LIFO free list).
  */
 
-import { NODE_SIZE, NODE_SHIFT } from "../shared/layout";
+import { NODE_SIZE, NODE_SHIFT, MEMORY_MAX_BYTES } from "../shared/layout";
 import { ld32, st32, memZero, memBytes, memGrow, memFitsBelow, memAbort, ctz32 } from "./mem";
-import { BASE, BITMAP, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, POOL_START } from "./scratch";
+import { BASE, BITMAP, BITMAP_BYTES, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, POOL_START } from "./scratch";
 
 /** Sets up the pool globals once per memory. */
 export function poolInit(): void {
@@ -41,7 +41,7 @@ export function poolEnsure(count: i32): bool {
   const want = missing << NODE_SHIFT;
   const size = memBytes();
   const grow = want > size ? want : size;
-  if (size + grow > 0x7fff0000 || !memGrow(grow)) {
+  if (size + grow > MEMORY_MAX_BYTES || !memGrow(grow)) {
     if (!memGrow(want)) return false;
   }
   st32(G_LIMIT, memBytes());
@@ -57,6 +57,7 @@ export function poolAlloc(): i32 {
     let word = ld32(BITMAP + (at << 2));
     while (word == 0) {
       at++;
+      assert(at < (BITMAP_BYTES >> 2), "free count says a node is free but the bitmap has none");
       word = ld32(BITMAP + (at << 2));
     }
     st32(BITMAP + (at << 2), word & (word - 1));
@@ -81,6 +82,8 @@ export function poolAlloc(): i32 {
 export function poolFree(node: i32): void {
   const index = (node - POOL_START) >> NODE_SHIFT;
   const at = index >> 5;
+  assert(node >= POOL_START && node < ld32(G_BUMP) && (node & (NODE_SIZE - 1)) == (POOL_START & (NODE_SIZE - 1)), "freeing an address that is not a pool node");
+  assert((ld32(BITMAP + (at << 2)) & (1 << (index & 31))) == 0, "double free of a pool node");
   st32(BITMAP + (at << 2), ld32(BITMAP + (at << 2)) | (1 << (index & 31)));
   if (at < ld32(G_HINT)) st32(G_HINT, at);
   st32(G_FREE_COUNT, ld32(G_FREE_COUNT) + 1);
@@ -88,10 +91,12 @@ export function poolFree(node: i32): void {
 }
 
 export function poolReserve(count: i32): void {
+  assert(count >= 0, "negative reservation");
   st32(G_RESERVED, ld32(G_RESERVED) + count);
 }
 
 export function poolUnreserve(count: i32): void {
+  assert(count <= ld32(G_RESERVED), "unreserving more nodes than the pool has reserved");
   st32(G_RESERVED, ld32(G_RESERVED) - count);
 }
 

@@ -10,7 +10,7 @@
  * rewrites a single node in place, or at the root.
  */
 
-import { NODE_LEAF, NODE_ARANGE } from "../shared/layout";
+import { NODE_LEAF, NODE_ARANGE, NODE_SIZE, OFF_PIVOTS } from "../shared/layout";
 import { ld32, st32, ld64, st64, memZero, idiv } from "./mem";
 import {
   nodeType, nodeSetType, nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodeSetPivot,
@@ -21,10 +21,7 @@ import {
   treeDestroySubtree,
 } from "./tree";
 import { pathNode, pathOff, pathMin, pathMax, pathNextNode, pathPrevNode } from "./walk";
-import { LPATH, RPATH, BIG_A, BIG_B, BIG_SLOT, BIG_GAP, PIECES, G_STAMP, KEY_MAX } from "./scratch";
-
-/** Scratch word: the left-piece size a push to a sibling asks for. */
-const PUSH_CUT: i32 = PIECES + 16;
+import { LPATH, RPATH, BIG_A, BIG_B, BIG_CAP, BIG_SLOT, BIG_GAP, PIECES, PIECE_CAP, PUSH_CUT, G_STAMP, KEY_MAX } from "./scratch";
 
 ////////////////////////////////////////////////////////////////////////////////////////////
 // Big-node buffers: [pivot u64, slot i32, gap u64] rows, every pivot explicit.
@@ -39,6 +36,7 @@ const PUSH_CUT: i32 = PIECES + 16;
 @inline export function bigSetPivot(b: i32, i: i32, pivot: u64): void { st64(b + (i << 3), pivot); }
 
 export function bigSet(b: i32, i: i32, pivot: u64, slot: i32, gap: u64): void {
+  assert(i < BIG_CAP, "big-node buffer overflow: more rows than BIG_CAP");
   st64(b + (i << 3), pivot);
   st32(b + BIG_SLOT + (i << 2), slot);
   st64(b + BIG_GAP + (i << 3), gap);
@@ -86,7 +84,7 @@ export function bigCoalesce(b: i32, n: i32): i32 {
  * and adopts the children of an internal node. Returns the node's max gap (allocRange trees).
  */
 export function nodeWriteBig(node: i32, type: i32, b: i32, from: i32, count: i32, min: u64, max: u64, alloc: bool): u64 {
-  memZero(node + 8, 248);
+  memZero(node + OFF_PIVOTS, NODE_SIZE - OFF_PIVOTS); // everything but the header
   nodeSetType(node, type);
   nodeSetEnd(node, count - 1);
   nodeSetStamp(node, ld32(G_STAMP));
@@ -225,6 +223,41 @@ function runPullNeighbour(b: i32, n: i32, depth: i32): i32 {
   return n;
 }
 
+/**
+ * How many nodes an overflowing run of n rows is cut into: two while each of them keeps a
+ * spare slot (n <= 2 × slots − 2), so a cut can move one row off a NULL slot either way —
+ * only the rightmost leaf may end in NULL (the kernel's mab_no_null_split); three above that
+ * (the kernel's mid_split in mab_calc_split, taken from b_end >= 2 × slots, or 2 × slots − 1
+ * with a NULL at the cut). bigCut adds one more piece when no cut fits. Only spanning-store
+ * and rebalance data get this big.
+ */
+function pieceCount(n: i32, slots: i32): i32 {
+  return n <= 2 * slots - 2 ? 2 : 3;
+}
+
+/**
+ * Writes the k pieces cut from buffer b (ends in PIECES) into nodes — `left`, then `right`
+ * when it is another node, then fresh ones — and records each as a row of the parent buffer
+ * pb from row `at`: [piece max, node, piece gap].
+ */
+function piecesWrite(tree: i32, b: i32, k: i32, type: i32, min: u64, left: i32, right: i32, pb: i32, at: i32, alloc: bool): void {
+  assert(k <= PIECE_CAP, "more pieces than PIECE_CAP");
+  let from = 0;
+  let pieceMin = min;
+  for (let j = 0; j < k; j++) {
+    const to = ld32(PIECES + (j << 2));
+    let node = 0;
+    if (j == 0) node = left;
+    else if (j == 1 && right != left) node = right;
+    else node = treeNodeAlloc(tree);
+    const pieceMax = bigPivot(b, to - 1);
+    const gap = nodeWriteBig(node, type, b, from, to - from, pieceMin, pieceMax, alloc);
+    bigSet(pb, at + j, pieceMax, node, gap);
+    pieceMin = pieceMax + 1;
+    from = to;
+  }
+}
+
 ////////////////////////////////////////////////////////////////////////////////////////////
 // The level loop.
 
@@ -268,7 +301,7 @@ export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
       if (alloc) gapUpdateUp(depth);
       return;
     }
-    const k = bigCut(b, n, n <= slots ? 1 : (n <= 2 * slots - 2 ? 2 : 3), type, leftFull);
+    const k = bigCut(b, n, n <= slots ? 1 : pieceCount(n, slots), type, leftFull);
 
     // The parent level's buffer: left parent's slots before the run, k pieces, right
     // parent's slots after it; everything in between is dropped.
@@ -290,21 +323,7 @@ export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
     }
     if (ro < nodeEnd(rp)) m = bigAppendNode(pb, m, rp, ro + 1, nodeEnd(rp), pathMax(RPATH, depth - 1));
 
-    // Write the pieces into the run's old nodes first, then fresh ones.
-    let from = 0;
-    let pieceMin = min;
-    for (let j = 0; j < k; j++) {
-      const to = ld32(PIECES + (j << 2));
-      let node = 0;
-      if (j == 0) node = left;
-      else if (j == 1 && right != left) node = right;
-      else node = treeNodeAlloc(tree);
-      const pieceMax = bigPivot(b, to - 1);
-      const gap = nodeWriteBig(node, type, b, from, to - from, pieceMin, pieceMax, alloc);
-      bigSet(pb, piecesAt + j, pieceMax, node, gap);
-      pieceMin = pieceMax + 1;
-      from = to;
-    }
+    piecesWrite(tree, b, k, type, min, left, right, pb, piecesAt, alloc);
     if (k == 1 && right != left) treeNodeFree(tree, right);
     if (oldLeft != left && oldLeft != right) treeNodeFree(tree, oldLeft);
     if (oldRight != oldLeft && oldRight != left && oldRight != right) treeNodeFree(tree, oldRight);
@@ -349,19 +368,9 @@ function rootWrite(tree: i32, b: i32, n: i32, type: i32, height: i32, alloc: boo
     treeSetRoot(tree, root, height);
     return;
   }
-  const k = bigCut(b, n, n <= 2 * slots - 2 ? 2 : 3, type, 0);
+  const k = bigCut(b, n, pieceCount(n, slots), type, 0);
   const pb = b == BIG_A ? BIG_B : BIG_A;
-  let from = 0;
-  let pieceMin: u64 = 0;
-  for (let j = 0; j < k; j++) {
-    const to = ld32(PIECES + (j << 2));
-    const node = j == 0 ? root : treeNodeAlloc(tree);
-    const pieceMax = bigPivot(b, to - 1);
-    const gap = nodeWriteBig(node, type, b, from, to - from, pieceMin, pieceMax, alloc);
-    bigSet(pb, j, pieceMax, node, gap);
-    pieceMin = pieceMax + 1;
-    from = to;
-  }
+  piecesWrite(tree, b, k, type, 0, root, root, pb, 0, alloc);
   const top = treeNodeAlloc(tree);
   nodeWriteBig(top, treeInternalType(tree), pb, 0, k, 0, KEY_MAX, alloc);
   treeSetRoot(tree, top, height + 1);

@@ -1,66 +1,225 @@
 /**
- * The write path. A store walks to the leaf holding `first` (or reuses the path of the
- * previous in-place write), classifies the write into the kernel's store types and secures
- * the nodes its type may need before anything changes. Then it dispatches: a non-NULL exact
- * fit swaps one slot; a write that fits the leaf (append, slot store, node store) shifts the
- * leaf in place; everything else — split, rebalance, spanning store, a tree that empties —
- * builds the leaf level in a big-node buffer and goes through the level loop in rebalance.ts.
+ * The write path, shaped like the kernel's mas_wr_store_entry: storeClassify() walks to the
+ * leaf holding `first`, fills the write state (the kernel's ma_wr_state, in scratch memory:
+ * see WR in scratch.ts) and names the store type; storeNodesNeeded() is that type's worst-case
+ * node count; a store makes sure it can allocate that many, preallocate adds it to the tree's
+ * reservation; storeCommit() dispatches to one routine per type. Nothing in the tree changes
+ * before storeCommit, so a caller can refuse or change a type in between (RCU readers forbid
+ * in-place appends and node stores).
  */
 
 import {
-  NODE_LEAF, MODE_INSERT, RANGE_PIVOTS, EEXIST, ENOMEM, RES_FIRST, RES_LAST, RES_OLD, RANGE_SLOTS, RANGE_MIN_END,
-  WR_NEW_ROOT, WR_STORE_ROOT, WR_EXACT_FIT, WR_SPANNING_STORE, WR_SPLIT_STORE, WR_REBALANCE,
+  NODE_LEAF, MODE_INSERT, MODE_OVERWRITE, RANGE_PIVOTS, OK, EEXIST, ENOMEM, RES_FIRST, RES_LAST, RANGE_SLOTS,
+  RANGE_MIN_END, WR_NEW_ROOT, WR_STORE_ROOT, WR_EXACT_FIT, WR_SPANNING_STORE, WR_SPLIT_STORE, WR_REBALANCE,
   WR_APPEND, WR_NODE_STORE, WR_SLOT_STORE, WR_NOTHING,
 } from "../shared/layout";
-import { stKeyF64, memMove, hostRetain, hostRelease } from "./mem";
+import { ld32, st32, ld64, st64, stKeyF64, memMove, hostRetain, hostRelease } from "./mem";
 import { nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
 import {
-  treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeReserve, treeNodeAlloc,
+  treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeReserve, treeNodeAlloc, treeNodeFree,
   treeNewStamp, treeIsAlloc,
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax } from "./walk";
 import { bigSet, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
-import { RES, LPATH, RPATH, PATH_BYTES, BIG_A, KEY_MAX, G_STAMP } from "./scratch";
-import { ld32 } from "./mem";
+import {
+  RES, LPATH, RPATH, PATH_BYTES, BIG_A, KEY_MAX, G_STAMP, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
+  WS_OLD, WS_END_SLOT, WS_LO, WS_HI, WS_NEW_END, WS_FLAGS, WS_ROWS, WS_RIGHT, WS_RIGHT_OFF, WS_FIRST, WS_LAST,
+  WS_LEAF_MIN, WS_LEAF_MAX, WS_R_MIN, WS_END_PIVOT, WS_MID_MIN, WS_MID_MAX,
+} from "./scratch";
+
+/** WS_FLAGS bits: which remnants of the overwritten ranges survive, and a write that empties the tree. */
+const KEEP_LEFT: i32 = 1;
+const KEEP_RIGHT: i32 = 2;
+const EMPTIES: i32 = 4;
+
+// @ts-ignore: decorator
+@inline function ws(field: i32): i32 { return ld32(WR + field); }
+// @ts-ignore: decorator
+@inline function wsSet(field: i32, value: i32): void { st32(WR + field, value); }
+// @ts-ignore: decorator
+@inline function wsKey(field: i32): u64 { return ld64(WR + field); }
+// @ts-ignore: decorator
+@inline function wsSetKey(field: i32, value: u64): void { st64(WR + field, value); }
 
 function resRange(first: u64, last: u64): void {
   stKeyF64(RES + (RES_FIRST << 3), first);
   stKeyF64(RES + (RES_LAST << 3), last);
 }
 
-function resOld(handle: i32): void {
-  stKeyF64(RES + (RES_OLD << 3), <u64>handle);
+/**
+ * Stores `entry` over [first, last] (see CoreBackend.store). Returns the store type, or
+ * EEXIST / ENOMEM with nothing changed.
+ */
+export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i32): i32 {
+  const type = storeClassify(tree, first, last, entry, mode);
+  if (type < 0 || type == WR_NOTHING) return type;
+  const need = storeNodesNeeded(type, treeHeight(tree));
+  if (need > 0 && !treeCanAllocate(tree, need)) return ENOMEM;
+  storeCommit(tree, type);
+  return type;
 }
 
-/** Worst-case nodes a store type may allocate in a tree of this height (kernel mas_prealloc_calc). */
-function storeNodesNeeded(type: i32, height: i32): i32 {
+/** mas_preallocate: classifies the store and reserves its worst case. OK or ENOMEM (nothing reserved). */
+export function treePreallocate(tree: i32, first: u64, last: u64, entry: i32): i32 {
+  const type = storeClassify(tree, first, last, entry, MODE_OVERWRITE);
+  if (type == WR_NOTHING) return OK;
+  const need = storeNodesNeeded(type, treeHeight(tree));
+  return need == 0 || treeReserve(tree, need) ? OK : ENOMEM;
+}
+
+/**
+ * Worst-case nodes a store type may allocate in a tree of this height (kernel
+ * mas_prealloc_calc). A write that leaves the tree one NULL range only frees nodes.
+ */
+// @ts-ignore: decorator
+@inline export function storeNodesNeeded(type: i32, height: i32): i32 {
+  if ((ws(WS_FLAGS) & EMPTIES) != 0) return 0;
   if (type == WR_SPANNING_STORE) return 3 * height + 1;
   if (type == WR_SPLIT_STORE || type == WR_REBALANCE) return 2 * height + 1;
   if (type == WR_NEW_ROOT || type == WR_STORE_ROOT) return 1;
   return 0;
 }
 
-/** A store into an empty tree: one leaf with up to three ranges. */
-function storeEmpty(tree: i32, first: u64, last: u64, entry: i32, reserveOnly: bool): i32 {
-  resOld(0);
+////////////////////////////////////////////////////////////////////////////////////////////
+// Classification: reads the tree, writes only the write state, RES and scratch buffers.
+
+/**
+ * Names the store type of writing `entry` over [first, last] and records everything the
+ * commit needs in the write state. RES is the range the write will cover (widened by NULL
+ * coalescing). Returns WR_NOTHING for a write that changes nothing, EEXIST for an insert
+ * over an entry.
+ */
+export function storeClassify(tree: i32, first: u64, last: u64, entry: i32, mode: i32): i32 {
+  wsSet(WS_FLAGS, 0);
+  wsSet(WS_ENTRY, entry);
+  wsSetKey(WS_FIRST, first);
+  wsSetKey(WS_LAST, last);
+  if (treeRoot(tree) == 0) return classifyEmpty(first, last, entry, mode);
+  const height = treeHeight(tree);
+  const bottom = height - 1;
+  pathWalkLeft(tree, first);
+  const leaf = pathNode(LPATH, bottom);
+  const offset = pathOff(LPATH, bottom);
+  const leafMin = pathMin(LPATH, bottom);
+  const leafMax = pathMax(LPATH, bottom);
+  const end = nodeEnd(leaf);
+  const rMin = slotMin(leaf, offset, leafMin);
+  const rMax = slotMax(leaf, offset, end, leafMax);
+  const old = nodeSlot(leaf, NODE_LEAF, offset);
+  if (mode == MODE_INSERT) {
+    if (old != 0 || last > rMax) return EEXIST;
+    if (entry == 0) {
+      resRange(first, last);
+      return WR_NOTHING;
+    }
+  }
+  if (entry == 0 && old == 0 && last <= rMax) {
+    resRange(rMin, rMax);
+    return WR_NOTHING;
+  }
+  wsSet(WS_LEAF, leaf);
+  wsSet(WS_OFFSET, offset);
+  wsSet(WS_END, end);
+  wsSet(WS_OLD, old);
+  wsSetKey(WS_LEAF_MIN, leafMin);
+  wsSetKey(WS_LEAF_MAX, leafMax);
+  wsSetKey(WS_R_MIN, rMin);
+  // A NULL write may not end a non-rightmost leaf: it must merge with the next leaf.
+  if (last > leafMax || (entry == 0 && last == leafMax && leafMax != KEY_MAX)) return classifySpanning(tree, bottom);
+  return classifyInLeaf(height);
+}
+
+/** The first store into an empty tree: one leaf, or nothing for a NULL. */
+function classifyEmpty(first: u64, last: u64, entry: i32, mode: i32): i32 {
   if (entry == 0) {
-    resRange(0, KEY_MAX);
+    if (mode == MODE_INSERT) resRange(first, last);
+    else resRange(0, KEY_MAX);
     return WR_NOTHING;
   }
   resRange(first, last);
-  const type = first == 0 && last == KEY_MAX ? WR_NEW_ROOT : WR_STORE_ROOT;
-  if (reserveOnly) return treeReserve(tree, 1) ? type : ENOMEM;
-  if (!treeCanAllocate(tree, 1)) return ENOMEM;
-  let n = 0;
-  if (first > 0) bigSet(BIG_A, n++, first - 1, 0, 0);
-  bigSet(BIG_A, n++, last, entry, 0);
-  if (last < KEY_MAX) bigSet(BIG_A, n++, KEY_MAX, 0, 0);
-  treeNewStamp();
-  const leaf = treeNodeAlloc(tree);
-  nodeWriteBig(leaf, NODE_LEAF, BIG_A, 0, n, 0, KEY_MAX, treeIsAlloc(tree));
-  treeSetRoot(tree, leaf, 1);
-  treeTouch(tree);
-  return type;
+  return first == 0 && last == KEY_MAX ? WR_NEW_ROOT : WR_STORE_ROOT;
+}
+
+/**
+ * A write inside one leaf (the kernel's mas_wr_end_piv, mas_wr_extend_null, mas_wr_new_end):
+ * slots lo..hi become up to three rows (left remnant, entry, right remnant), a NULL write
+ * absorbing NULL neighbours, and the leaf ends at newEnd. Classified after NULL extension,
+ * as the kernel does: a NULL write that absorbed a neighbour is no longer an exact fit.
+ */
+// @ts-ignore: decorator
+@inline function classifyInLeaf(height: i32): i32 {
+  const leaf = ws(WS_LEAF);
+  const end = ws(WS_END);
+  const entry = ws(WS_ENTRY);
+  const first = wsKey(WS_FIRST);
+  const last = wsKey(WS_LAST);
+  const rMin = wsKey(WS_R_MIN);
+  const leafMax = wsKey(WS_LEAF_MAX);
+  let lo = ws(WS_OFFSET);
+  let hi = nodeFind(leaf, end, last);
+  const endPivot = slotMax(leaf, hi, end, leafMax);
+  const endSlot = nodeSlot(leaf, NODE_LEAF, hi);
+  wsSet(WS_OFFSET_END, hi);
+  wsSet(WS_END_SLOT, endSlot);
+  wsSetKey(WS_END_PIVOT, endPivot);
+  let keepLeft = rMin < first;
+  let keepRight = last < endPivot;
+  let midMin = first;
+  let midMax = last;
+  if (entry == 0) {
+    if (keepLeft && ws(WS_OLD) == 0) { keepLeft = false; midMin = rMin; }
+    else if (!keepLeft && lo > 0 && nodeSlot(leaf, NODE_LEAF, lo - 1) == 0) { lo--; midMin = slotMin(leaf, lo, wsKey(WS_LEAF_MIN)); }
+    if (keepRight && endSlot == 0) { keepRight = false; midMax = endPivot; }
+    else if (!keepRight && hi < end && nodeSlot(leaf, NODE_LEAF, hi + 1) == 0) { hi++; midMax = slotMax(leaf, hi, end, leafMax); }
+  }
+  const rows = 1 + (keepLeft ? 1 : 0) + (keepRight ? 1 : 0);
+  const newEnd = end + rows - (hi - lo + 1);
+  wsSet(WS_LO, lo);
+  wsSet(WS_HI, hi);
+  wsSet(WS_NEW_END, newEnd);
+  wsSet(WS_FLAGS, (keepLeft ? KEEP_LEFT : 0) | (keepRight ? KEEP_RIGHT : 0) | (newEnd == 0 && entry == 0 ? EMPTIES : 0));
+  wsSetKey(WS_MID_MIN, midMin);
+  wsSetKey(WS_MID_MAX, midMax);
+  resRange(midMin, midMax);
+  if (newEnd >= RANGE_SLOTS) return WR_SPLIT_STORE;
+  if (height > 1 && newEnd < RANGE_MIN_END) return WR_REBALANCE;
+  if (newEnd == 0 && entry == 0) return WR_NEW_ROOT; // the only leaf becomes one NULL range
+  if (lo == hi && rows == 1) return WR_EXACT_FIT;
+  if (lo == end) return WR_APPEND;
+  if (newEnd == end) return WR_SLOT_STORE;
+  return WR_NODE_STORE;
+}
+
+/**
+ * A write past its leaf (or a NULL write ending it). The leaf level's new rows, from the
+ * left leaf's first slot to the right leaf's last, are merged in BIG_A here rather than in
+ * the commit: their count tells a write that empties the tree, which needs no nodes.
+ */
+function classifySpanning(tree: i32, bottom: i32): i32 {
+  const last = wsKey(WS_LAST);
+  pathWalk(tree, RPATH, last == KEY_MAX ? last : last + 1);
+  const right = pathNode(RPATH, bottom);
+  const rightOff = pathOff(RPATH, bottom);
+  wsSet(WS_RIGHT, right);
+  wsSet(WS_RIGHT_OFF, rightOff);
+  let n = bigRowsBeforeEnd();
+  if (last < KEY_MAX) n = bigAppendNode(BIG_A, n, right, rightOff, nodeEnd(right), pathMax(RPATH, bottom));
+  n = bigCoalesce(BIG_A, n);
+  wsSet(WS_ROWS, n);
+  if (n == 1 && ws(WS_ENTRY) == 0) wsSet(WS_FLAGS, EMPTIES);
+  resWritten(n, wsKey(WS_LEAF_MIN), wsKey(WS_FIRST));
+  return WR_SPANNING_STORE;
+}
+
+/** Writes the leaf's rows before the write, its left remnant and the entry to BIG_A; returns the row count. */
+function bigRowsBeforeEnd(): i32 {
+  const leaf = ws(WS_LEAF);
+  const offset = ws(WS_OFFSET);
+  const first = wsKey(WS_FIRST);
+  let n = offset > 0 ? bigAppendNode(BIG_A, 0, leaf, 0, offset - 1, wsKey(WS_LEAF_MAX)) : 0;
+  if (wsKey(WS_R_MIN) < first) bigSet(BIG_A, n++, first - 1, ws(WS_OLD), 0);
+  bigSet(BIG_A, n++, wsKey(WS_LAST), ws(WS_ENTRY), 0);
+  return n;
 }
 
 /** Sets RES to the range of the buffer row containing `first` (after NULL coalescing). */
@@ -76,196 +235,135 @@ function resWritten(n: i32, min: u64, first: u64): void {
   }
 }
 
-/**
- * Stores `entry` over [first, last] (see CoreBackend.store). With reserveOnly it classifies
- * the write and reserves its worst-case node count instead (mas_preallocate).
- * Returns the store type, or EEXIST / ENOMEM with nothing changed.
- */
-export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i32, reserveOnly: bool): i32 {
-  if (treeRoot(tree) == 0) {
-    if (mode == MODE_INSERT && entry == 0) {
-      resOld(0);
-      resRange(first, last);
-      return WR_NOTHING;
-    }
-    return storeEmpty(tree, first, last, entry, reserveOnly);
+////////////////////////////////////////////////////////////////////////////////////////////
+// Commit: one routine per store type, run once the nodes it may need are secured.
+
+/** Carries out a classified store (the caller has made sure its nodes can be allocated). */
+export function storeCommit(tree: i32, type: i32): void {
+  treeTouch(tree); // first: an in-leaf write records its path as describing the changed tree
+  switch (type) {
+    case WR_NEW_ROOT: storeNewRoot(tree); break;
+    case WR_STORE_ROOT: storeRootLeaf(tree); break;
+    case WR_EXACT_FIT: storeExactFit(tree); break;
+    case WR_APPEND: storeInPlace(tree); break;
+    case WR_SLOT_STORE: storeInPlace(tree); break;
+    case WR_NODE_STORE: storeNodeStore(tree); break;
+    case WR_SPLIT_STORE: storeRebuild(tree); break;
+    case WR_REBALANCE: storeRebuild(tree); break;
+    case WR_SPANNING_STORE: storeSpanning(tree); break;
   }
-  const height = treeHeight(tree);
-  const bottom = height - 1;
-  pathWalkLeft(tree, first);
-  const leaf = pathNode(LPATH, bottom);
-  const offset = pathOff(LPATH, bottom);
-  const leafMin = pathMin(LPATH, bottom);
-  const leafMax = pathMax(LPATH, bottom);
+}
+
+/** The tree becomes one range: a root leaf over everything, or no root for a NULL write over the last entries. */
+function storeNewRoot(tree: i32): void {
+  const leaf = treeRoot(tree);
+  if (leaf == 0) {
+    storeRootLeaf(tree);
+    return;
+  }
+  pathKeep(0);
   const end = nodeEnd(leaf);
-  const rMin = slotMin(leaf, offset, leafMin);
-  const rMax = slotMax(leaf, offset, end, leafMax);
-  const old = nodeSlot(leaf, NODE_LEAF, offset);
-  resOld(old);
-
-  if (mode == MODE_INSERT) {
-    if (old != 0 || last > rMax) return EEXIST;
-    if (entry == 0) {
-      resRange(first, last);
-      return WR_NOTHING;
-    }
-  }
-  if (entry == 0 && old == 0 && last <= rMax) {
-    resRange(rMin, rMax);
-    return WR_NOTHING;
-  }
-  if (rMin == first && rMax == last && entry != 0 && old != 0) {
-    resRange(first, last);
-    if (reserveOnly) return WR_EXACT_FIT;
-    return storeExactFit(tree, leaf, offset, entry, old);
-  }
-
-  // A NULL write may not end a non-rightmost leaf: it must merge with the next leaf.
-  const spanning = last > leafMax || (entry == 0 && last == leafMax && leafMax != KEY_MAX);
-  if (!spanning) {
-    const type = storeInLeaf(tree, leaf, offset, end, rMin, old, first, last, entry, height > 1, reserveOnly);
-    if (type >= 0) {
-      if (!reserveOnly) pathKeep(tree); // nodes above the leaf did not change
-      return type;
-    }
-  }
-  pathKeep(0); // the level loop moves and rewrites nodes on the path
-  treeNewStamp();
-  let n = offset > 0 ? bigAppendNode(BIG_A, 0, leaf, 0, offset - 1, leafMax) : 0;
-  if (rMin < first) bigSet(BIG_A, n++, first - 1, old, 0);
-  bigSet(BIG_A, n++, last, entry, 0);
-
-  let offsetEnd = 0;
-  let endPivot: u64 = 0;
-  let right = 0;
-  let rightOff = 0;
-  if (!spanning) {
-    offsetEnd = nodeFind(leaf, end, last);
-    endPivot = slotMax(leaf, offsetEnd, end, leafMax);
-    if (last < endPivot) bigSet(BIG_A, n++, endPivot, nodeSlot(leaf, NODE_LEAF, offsetEnd), 0);
-    if (offsetEnd < end) n = bigAppendNode(BIG_A, n, leaf, offsetEnd + 1, end, leafMax);
-    memMove(RPATH, LPATH, PATH_BYTES);
-  } else {
-    pathWalk(tree, RPATH, last == KEY_MAX ? last : last + 1);
-    right = pathNode(RPATH, bottom);
-    rightOff = pathOff(RPATH, bottom);
-    if (last < KEY_MAX) n = bigAppendNode(BIG_A, n, right, rightOff, nodeEnd(right), pathMax(RPATH, bottom));
-  }
-  n = bigCoalesce(BIG_A, n);
-  resWritten(n, leafMin, first);
-
-  // What the in-place leaf write could not take: a spanning store, a split, a rebalance, or
-  // a write that leaves one NULL range over everything (the tree empties: a new root).
-  let type = WR_NODE_STORE;
-  if (spanning) type = WR_SPANNING_STORE;
-  else if (n > RANGE_SLOTS) type = WR_SPLIT_STORE;
-  else if (n - 1 < RANGE_MIN_END && height > 1) type = WR_REBALANCE;
-  else if (n == 1 && entry == 0) type = WR_NEW_ROOT;
-
-  // A write that collapses the tree into one NULL range only frees nodes.
-  const need = n == 1 && entry == 0 ? 0 : storeNodesNeeded(type, height);
-  if (reserveOnly) return treeReserve(tree, need) ? type : ENOMEM;
-  if (!treeCanAllocate(tree, need)) return ENOMEM;
-
-  // Committed: account for the ranges that disappear or split (the caller retains the new
-  // entry itself, saving a call out of WebAssembly per store).
-  if (!spanning) {
-    for (let i = offset; i <= offsetEnd; i++) {
-      let kept = 0;
-      if (i == offset && rMin < first) kept++;
-      if (i == offsetEnd && last < endPivot) kept++;
-      const handle = nodeSlot(leaf, NODE_LEAF, i);
-      if (kept == 0) hostRelease(handle);
-      else if (kept == 2) hostRetain(handle);
-    }
-  } else {
-    for (let i = offset; i <= end; i++) {
-      if (i == offset && rMin < first) continue;
-      hostRelease(nodeSlot(leaf, NODE_LEAF, i));
-    }
-    const rightEnd = last == KEY_MAX ? nodeEnd(right) : rightOff - 1;
-    for (let i = 0; i <= rightEnd; i++) hostRelease(nodeSlot(right, NODE_LEAF, i));
-    nodeSetStamp(right, ld32(G_STAMP));
-  }
-  nodeSetStamp(leaf, ld32(G_STAMP));
-  treeRebuild(tree, bottom, BIG_A, n);
-  treeTouch(tree);
-  return type;
+  for (let i = 0; i <= end; i++) hostRelease(nodeSlot(leaf, NODE_LEAF, i));
+  treeNodeFree(tree, leaf);
+  treeSetRoot(tree, 0, 0);
 }
 
-/** Replaces one non-NULL slot with another: no boundaries move, no gaps change. */
-function storeExactFit(tree: i32, leaf: i32, offset: i32, entry: i32, old: i32): i32 {
-  nodeSetSlot(leaf, NODE_LEAF, offset, entry);
+/** A store into an empty tree: one leaf with up to three ranges. */
+function storeRootLeaf(tree: i32): void {
+  const first = wsKey(WS_FIRST);
+  const last = wsKey(WS_LAST);
+  let n = 0;
+  if (first > 0) bigSet(BIG_A, n++, first - 1, 0, 0);
+  bigSet(BIG_A, n++, last, ws(WS_ENTRY), 0);
+  if (last < KEY_MAX) bigSet(BIG_A, n++, KEY_MAX, 0, 0);
+  treeNewStamp();
+  const leaf = treeNodeAlloc(tree);
+  nodeWriteBig(leaf, NODE_LEAF, BIG_A, 0, n, 0, KEY_MAX, treeIsAlloc(tree));
+  treeSetRoot(tree, leaf, 1);
+}
+
+/** Replaces one slot's entry: no boundaries move; gaps change only if its NULL-ness does. */
+function storeExactFit(tree: i32): void {
+  const leaf = ws(WS_LEAF);
+  const lo = ws(WS_LO);
+  const entry = ws(WS_ENTRY);
+  const old = nodeSlot(leaf, NODE_LEAF, lo);
+  nodeSetSlot(leaf, NODE_LEAF, lo, entry);
   hostRelease(old);
-  treeTouch(tree);
-  pathKeep(tree);
-  return WR_EXACT_FIT;
+  if (treeIsAlloc(tree) && (entry == 0) != (old == 0)) gapUpdateUp(treeHeight(tree) - 1);
+  pathKeep(tree); // nodes above the leaf did not change
 }
 
 /**
- * The in-place leaf write behind append, slot store and node store: slots offset..offsetEnd
- * are replaced by up to three rows (left remnant, entry, right remnant), NULL rows absorbing
- * NULL neighbours, and the tail of the node moves by the difference. Returns -1 (nothing
- * done) when the result would overflow the leaf or leave a non-root leaf deficient; the
- * level loop handles those.
+ * Append (the write starts in the leaf's last slot) and slot store (the leaf keeps its slot
+ * count): no slot after the write moves, so the rows go straight in at lo.
  */
-function storeInLeaf(
-  tree: i32, leaf: i32, offset: i32, end: i32, rMin: u64, old: i32,
-  first: u64, last: u64, entry: i32, deficientMatters: bool, reserveOnly: bool,
-): i32 {
-  const leafMax = pathMax(LPATH, treeHeight(tree) - 1);
-  let lo = offset;
-  let hi = nodeFind(leaf, end, last);
-  const endPivot = slotMax(leaf, hi, end, leafMax);
-  const endSlot = nodeSlot(leaf, NODE_LEAF, hi);
-  let keepLeft = rMin < first;
-  let keepRight = last < endPivot;
-  let midMin = first;
-  let midMax = last;
-  if (entry == 0) {
-    if (keepLeft && old == 0) { keepLeft = false; midMin = rMin; }
-    else if (!keepLeft && lo > 0 && nodeSlot(leaf, NODE_LEAF, lo - 1) == 0) { lo--; midMin = slotMin(leaf, lo, pathMin(LPATH, treeHeight(tree) - 1)); }
-    if (keepRight && endSlot == 0) { keepRight = false; midMax = endPivot; }
-    else if (!keepRight && hi < end && nodeSlot(leaf, NODE_LEAF, hi + 1) == 0) { hi++; midMax = slotMax(leaf, hi, end, leafMax); }
-  }
-  const rows = 1 + (keepLeft ? 1 : 0) + (keepRight ? 1 : 0);
-  const newEnd = end + rows - (hi - lo + 1);
-  if (newEnd >= RANGE_SLOTS || (deficientMatters && newEnd < RANGE_MIN_END)) return -1;
-  if (newEnd == 0 && entry == 0) return -1; // the tree empties: the root path frees the leaf
-  resRange(midMin, midMax);
-  // Classified after NULL extension, as the kernel does: a NULL write that absorbed a
-  // neighbour is no longer an exact fit.
-  let type = WR_NODE_STORE;
-  if (lo == hi && rows == 1) type = WR_EXACT_FIT;
-  else if (lo == end) type = WR_APPEND;
-  else if (newEnd == end) type = WR_SLOT_STORE;
-  if (reserveOnly) return type;
+// @ts-ignore: decorator
+@inline function storeInPlace(tree: i32): void {
+  leafReleaseOverwritten();
+  leafWriteRows(tree);
+}
 
-  // References: every replaced slot goes, remnants come back (the entry: see treeStore).
-  if (keepLeft && keepRight && offset == hi) hostRetain(old);
-  for (let i = lo; i <= hi; i++) {
-    const handle = nodeSlot(leaf, NODE_LEAF, i);
-    if ((i == offset && keepLeft) || (i == hi && keepRight)) continue;
-    hostRelease(handle);
-  }
-
-  // Move the tail by the change in slot count, then write the new rows at lo.
-  const delta = lo + rows - hi - 1;
+/** The leaf gains or loses slots: its tail moves by the difference, then the rows go in. */
+function storeNodeStore(tree: i32): void {
+  leafReleaseOverwritten();
+  const leaf = ws(WS_LEAF);
+  const hi = ws(WS_HI);
+  const end = ws(WS_END);
+  const leafMax = wsKey(WS_LEAF_MAX);
+  const delta = ws(WS_NEW_END) - end;
   if (delta > 0) {
     for (let i = end; i > hi; i--) leafMoveSlot(leaf, i, i + delta, leafMax);
   } else if (delta < 0) {
     for (let i = hi + 1; i <= end; i++) leafMoveSlot(leaf, i, i + delta, leafMax);
   }
-  let at = lo;
-  if (keepLeft) { nodeSetPivot(leaf, at, first - 1); nodeSetSlot(leaf, NODE_LEAF, at, old); at++; }
-  if (at < RANGE_PIVOTS) nodeSetPivot(leaf, at, midMax);
-  nodeSetSlot(leaf, NODE_LEAF, at, entry);
-  at++;
-  if (keepRight) {
-    if (at < RANGE_PIVOTS) nodeSetPivot(leaf, at, endPivot);
-    nodeSetSlot(leaf, NODE_LEAF, at, endSlot);
+  leafWriteRows(tree);
+}
+
+/**
+ * References of an in-leaf or rebuilt write: every overwritten range goes, remnants stay, and
+ * a range split in two is held once more (the entry's own reference is taken by the host,
+ * saving a call out of WebAssembly per store).
+ */
+// @ts-ignore: decorator
+@inline function leafReleaseOverwritten(): void {
+  const leaf = ws(WS_LEAF);
+  const offset = ws(WS_OFFSET);
+  const offsetEnd = ws(WS_OFFSET_END);
+  const keepLeft = wsKey(WS_R_MIN) < wsKey(WS_FIRST);
+  const keepRight = wsKey(WS_LAST) < wsKey(WS_END_PIVOT);
+  for (let i = offset; i <= offsetEnd; i++) {
+    const kept = (i == offset && keepLeft ? 1 : 0) + (i == offsetEnd && keepRight ? 1 : 0);
+    const handle = nodeSlot(leaf, NODE_LEAF, i);
+    if (kept == 0) hostRelease(handle);
+    else if (kept == 2) hostRetain(handle);
   }
-  // Clear what the node no longer uses; a non-full node ends on its max.
+}
+
+/**
+ * Writes the remnant-entry-remnant rows at lo (the tail is in place), clears what the leaf
+ * no longer uses, and propagates its gap.
+ */
+function leafWriteRows(tree: i32): void {
+  const leaf = ws(WS_LEAF);
+  const end = ws(WS_END);
+  const newEnd = ws(WS_NEW_END);
+  const flags = ws(WS_FLAGS);
+  const leafMax = wsKey(WS_LEAF_MAX);
+  let at = ws(WS_LO);
+  if ((flags & KEEP_LEFT) != 0) {
+    nodeSetPivot(leaf, at, wsKey(WS_FIRST) - 1);
+    nodeSetSlot(leaf, NODE_LEAF, at, ws(WS_OLD));
+    at++;
+  }
+  if (at < RANGE_PIVOTS) nodeSetPivot(leaf, at, wsKey(WS_MID_MAX));
+  nodeSetSlot(leaf, NODE_LEAF, at, ws(WS_ENTRY));
+  at++;
+  if ((flags & KEEP_RIGHT) != 0) {
+    if (at < RANGE_PIVOTS) nodeSetPivot(leaf, at, wsKey(WS_END_PIVOT));
+    nodeSetSlot(leaf, NODE_LEAF, at, ws(WS_END_SLOT));
+  }
+  // A non-full node ends on its max.
   for (let i = newEnd + 1; i <= end; i++) {
     nodeSetSlot(leaf, NODE_LEAF, i, 0);
     if (i < RANGE_PIVOTS) nodeSetPivot(leaf, i, 0);
@@ -273,12 +371,56 @@ function storeInLeaf(
   if (newEnd < RANGE_PIVOTS) nodeSetPivot(leaf, newEnd, leafMax);
   nodeSetEnd(leaf, newEnd);
   if (treeIsAlloc(tree)) gapUpdateUp(treeHeight(tree) - 1);
-  treeTouch(tree);
-  return type;
+  pathKeep(tree); // nodes above the leaf did not change
 }
 
-/** Moves leaf slot i (and its pivot; slot 15 has the implied max) to slot j. */
+/** Moves leaf slot i (and its pivot; the last slot has the implied max) to slot j. */
 function leafMoveSlot(leaf: i32, i: i32, j: i32, leafMax: u64): void {
   nodeSetSlot(leaf, NODE_LEAF, j, nodeSlot(leaf, NODE_LEAF, i));
   if (j < RANGE_PIVOTS) nodeSetPivot(leaf, j, i < RANGE_PIVOTS ? nodePivot(leaf, i) : leafMax);
+}
+
+/**
+ * Split store and rebalance (the kernel's mas_wr_bnode): the leaf's new rows go to BIG_A and
+ * the level loop (rebalance.ts) cuts, pushes, pulls and climbs.
+ */
+function storeRebuild(tree: i32): void {
+  pathKeep(0); // the level loop moves and rewrites nodes on the path
+  treeNewStamp();
+  const leaf = ws(WS_LEAF);
+  const end = ws(WS_END);
+  const offsetEnd = ws(WS_OFFSET_END);
+  const endPivot = wsKey(WS_END_PIVOT);
+  let n = bigRowsBeforeEnd();
+  if (wsKey(WS_LAST) < endPivot) bigSet(BIG_A, n++, endPivot, ws(WS_END_SLOT), 0);
+  if (offsetEnd < end) n = bigAppendNode(BIG_A, n, leaf, offsetEnd + 1, end, wsKey(WS_LEAF_MAX));
+  n = bigCoalesce(BIG_A, n);
+  memMove(RPATH, LPATH, PATH_BYTES);
+  leafReleaseOverwritten();
+  nodeSetStamp(leaf, ld32(G_STAMP));
+  treeRebuild(tree, treeHeight(tree) - 1, BIG_A, n);
+}
+
+/**
+ * A write from one leaf into another (the kernel's mas_wr_spanning_store): everything from
+ * the left path's slot to the right path's slot is overwritten; the merged rows are already
+ * in BIG_A (classifySpanning).
+ */
+function storeSpanning(tree: i32): void {
+  pathKeep(0);
+  treeNewStamp();
+  const leaf = ws(WS_LEAF);
+  const offset = ws(WS_OFFSET);
+  const end = ws(WS_END);
+  const right = ws(WS_RIGHT);
+  const keepLeft = wsKey(WS_R_MIN) < wsKey(WS_FIRST);
+  for (let i = offset; i <= end; i++) {
+    if (i == offset && keepLeft) continue;
+    hostRelease(nodeSlot(leaf, NODE_LEAF, i));
+  }
+  const rightEnd = wsKey(WS_LAST) == KEY_MAX ? nodeEnd(right) : ws(WS_RIGHT_OFF) - 1;
+  for (let i = 0; i <= rightEnd; i++) hostRelease(nodeSlot(right, NODE_LEAF, i));
+  nodeSetStamp(right, ld32(G_STAMP));
+  nodeSetStamp(leaf, ld32(G_STAMP));
+  treeRebuild(tree, treeHeight(tree) - 1, BIG_A, ws(WS_ROWS));
 }

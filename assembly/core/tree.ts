@@ -5,7 +5,7 @@
  */
 
 import {
-  NODE_TREE, NODE_LEAF, NODE_RANGE, NODE_ARANGE, TREE_ALLOC_RANGE, TREE_ROOT, TREE_HEIGHT, TREE_FLAGS,
+  NODE_SIZE, HEIGHT_MAX, NODE_TREE, NODE_LEAF, NODE_RANGE, NODE_ARANGE, TREE_ALLOC_RANGE, TREE_ROOT, TREE_HEIGHT, TREE_FLAGS,
   TREE_NODES, TREE_RESERVED, TREE_MAX_NODES, TREE_GENERATION,
 } from "../shared/layout";
 import { ld32, st32, memMove, hostRetain, hostRelease } from "./mem";
@@ -41,6 +41,7 @@ const T_GEN: i32 = TREE_GENERATION;
 
 export function treeSetFlags(tree: i32, flags: i32): void { st32(tree + T_FLAGS, flags); }
 export function treeSetRoot(tree: i32, root: i32, height: i32): void {
+  assert(height <= HEIGHT_MAX, "tree height above HEIGHT_MAX");
   st32(tree + T_ROOT, root);
   st32(tree + T_HEIGHT, height);
   if (root != 0) nodeSetParent(root, 0, 0);
@@ -144,7 +145,7 @@ export function treeRelease(tree: i32): void {
 
 function dupNode(dst: i32, src: i32, parent: i32, slot: i32): i32 {
   const node = treeNodeAlloc(dst);
-  memMove(node, src, 256);
+  memMove(node, src, NODE_SIZE);
   nodeSetParent(node, parent, slot);
   const type = nodeType(src);
   const end = nodeEnd(src);

@@ -4,12 +4,12 @@
  */
 
 import {
-  NODE_LEAF, PAGE_ROWS, RES_FIRST, RES_LAST, TREE_CACHE_LEAF, TREE_CACHE_GEN, TREE_CACHE_MIN, TREE_CACHE_MAX,
+  NODE_LEAF, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST, TREE_CACHE_LEAF, TREE_CACHE_GEN, TREE_CACHE_MIN, TREE_CACHE_MAX,
 } from "../shared/layout";
 import { ld32, st32, ld64, st64, stKeyF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodeFind, slotMin, slotMax } from "./node";
 import { treeRoot, treeHeight, treeGeneration } from "./tree";
-import { RES, LPATH, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, KEY_MAX, G_PATH_TREE, G_PATH_GEN } from "./scratch";
+import { RES, LPATH, PATH_DEPTH, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, KEY_MAX, G_PATH_TREE, G_PATH_GEN } from "./scratch";
 
 // @ts-ignore: decorator
 @inline export function pathNode(path: i32, depth: i32): i32 { return ld32(path + P_NODE + (depth << 2)); }
@@ -23,6 +23,7 @@ import { RES, LPATH, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, KEY_MAX, G_PATH_TREE, G_
 @inline export function pathSetOff(path: i32, depth: i32, off: i32): void { st32(path + P_OFF + (depth << 2), off); }
 
 export function pathSet(path: i32, depth: i32, node: i32, off: i32, min: u64, max: u64): void {
+  assert(depth >= 0 && depth < PATH_DEPTH, "path depth outside the path arrays");
   st32(path + P_NODE + (depth << 2), node);
   st32(path + P_OFF + (depth << 2), off);
   st64(path + P_MIN + (depth << 3), min);
@@ -183,7 +184,7 @@ export function treePage(tree: i32, path: i32, first: u64, last: u64): i32 {
       if (lo > last) return rows;
       const handle = nodeSlot(leaf, NODE_LEAF, i);
       if (handle == 0) continue;
-      const row = PAGE + rows * 24;
+      const row = PAGE + ((rows * PAGE_ROW_WORDS) << 3);
       stKeyF64(row, lo);
       stKeyF64(row + 8, slotMax(leaf, i, end, max));
       stKeyF64(row + 16, <u64>handle);

@@ -14,6 +14,17 @@
 //  0          8              128        256   0        8           80          160         240  256
 //  header: parent u32 · parent slot u8 · type u8 · end u8 · gap offset u8
 //  slot: 8 bytes, low u32 used (an entry handle in leaves, a child node in internal nodes)
+//  stamp: the u32 at byte 252 (slot 15's unused high word; in arange nodes the spare 16
+//         bytes) holds the id of the last write that consumed or rewrote the node (OFF_STAMP)
+//
+//  tree header (a pool node of type NODE_TREE), i32 fields unless noted:
+//  ┌────────┬──────┬────────┬───────┬───────┬──────────┬───────────┬────────────┬───────────┬─────────────┬─────────────┐
+//  │ hdr 8  │ root │ height │ flags │ nodes │ reserved │ max nodes │ generation │ cache     │ cache gen   │ cache min,  │
+//  │        │      │        │       │       │          │           │            │ leaf      │             │ max (u64)   │
+//  └────────┴──────┴────────┴───────┴───────┴──────────┴───────────┴────────────┴───────────┴─────────────┴─────────────┘
+//  0        8      12       16      20      24         28          32           36          40            48     56   64
+//  The cache (TREE_CACHE_*) is the leaf the last walk ended in; it and the core's path cache
+//  (G_PATH_TREE / G_PATH_GEN in core/scratch.ts) are valid while the generation is unchanged.
 export const NODE_SIZE = 256;
 export const NODE_SHIFT = 8;
 export const RANGE_SLOTS = 16;
@@ -34,6 +45,7 @@ export const OFF_PIVOTS = 8;
 export const OFF_RANGE_SLOTS = 128;
 export const OFF_ARANGE_SLOTS = 80;
 export const OFF_ARANGE_GAPS = 160;
+export const OFF_STAMP = 252;
 
 /** Node types (kernel enum maple_type; dense nodes are never created). */
 export const NODE_LEAF = 1;
@@ -95,12 +107,43 @@ export const MODE_INSERT = 1;
 /** Result registers (f64 each) written by walk, store and the gap search. */
 export const RES_FIRST = 0;
 export const RES_LAST = 1;
-export const RES_OLD = 2;
 /** emptyArea: the whole NULL range the fit was found in. */
 export const RES_GAP_FIRST = 3;
 export const RES_GAP_LAST = 4;
+/** validate(): the node and slot of the first violation. */
+export const RES_BAD_NODE = 0;
+export const RES_BAD_SLOT = 1;
 export const RES_COUNT = 8;
 
-/** Rows per iteration page: [first, last, handle] each. */
+/** Rows per iteration page, PAGE_ROW_WORDS f64 each: [first, last, handle]. */
 export const PAGE_ROWS = 256;
 export const PAGE_ROW_WORDS = 3;
+
+/**
+ * nodeRead() writes one node to the page as f64 words: type, end, gap offset, then
+ * NODE_READ_WIDTH pivots, slots and gaps (unused ones read 0).
+ */
+export const NODE_READ_TYPE = 0;
+export const NODE_READ_END = 1;
+export const NODE_READ_GAP_OFFSET = 2;
+export const NODE_READ_WIDTH = 16;
+export const NODE_READ_PIVOTS = 3;
+export const NODE_READ_SLOTS = NODE_READ_PIVOTS + NODE_READ_WIDTH;
+export const NODE_READ_GAPS = NODE_READ_SLOTS + NODE_READ_WIDTH;
+
+/** validate() codes: the first invariant a tree breaks (OK when none). */
+export const V_PIVOTS = 1;
+export const V_LAST_PIVOT = 2;
+export const V_PARENT = 3;
+export const V_DEPTH = 4;
+export const V_NULLS = 5;
+export const V_NULL_END = 6;
+export const V_OCCUPANCY = 7;
+export const V_GAP = 8;
+export const V_STALE = 9;
+export const V_COUNT = 10;
+export const V_TYPE = 11;
+export const V_ROOT = 12;
+
+/** Largest linear memory either backend grows to (below 2 GiB, so i32 addresses stay positive). */
+export const MEMORY_MAX_BYTES = 0x7fff0000;

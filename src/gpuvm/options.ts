@@ -1,6 +1,6 @@
 /** The options, requests and driver callbacks of GpuVm. */
 
-import type { CoreBackend } from '../tree/backend.js';
+import type { CoreBackend } from '../backend/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
 import type { StepCallbacks } from './sinks.js';
 import type { VmBo } from './VmBo.js';

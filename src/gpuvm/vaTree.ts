@@ -15,7 +15,7 @@
  * reserved 2 * 1 + 1 = 3 itself: three more of those cover it.
  */
 
-import type { CoreBackend } from '../tree/backend.js';
+import type { CoreBackend } from '../backend/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
 import { MAX_INDEX, type MapleTree } from '../tree/MapleTree.js';
 import { gpuvmError, isMapleError } from './errors.js';

@@ -15,7 +15,7 @@
  * and, for erase, the advanced API's lock protocol on every call.
  */
 
-import type { BackendKind, CoreBackend, NodeView } from './backend.js';
+import type { BackendKind, CoreBackend, NodeView } from '../backend/backend.js';
 import { checkEntry, checkFunction, checkIndex, checkRange, MAX_INDEX } from './args.js';
 import { allocateCyclic, allocateRange, type CyclicAllocation } from './allocate.js';
 import { TreeContext } from './context.js';
@@ -23,7 +23,7 @@ import { prepareCore, selectCore } from './cores.js';
 import { dumpTree, inspectTree, NOT_CLONEABLE, type InspectFn, type InspectOptions } from './describe.js';
 import { MapleError } from './errors.js';
 import { countEntries, entryRangeAfter, entryRangeBefore, firstEntryRange, forEachEntry, walkEntries, type Range } from './iterate.js';
-import { ENTRY_NULL, ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from './layout.js';
+import { ENTRY_NULL, ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
 import { isExternalLock, TreeLock } from './lock.js';
 import { MaState } from './MaState.js';
 import { checkTreeOptions, storeTypeName, type MapleTreeOptions, type StoreType } from './options.js';

@@ -6,7 +6,7 @@
 import { checkEntry, checkIndex, checkOrderedPair, checkWindow, MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
 import { MapleError } from './errors.js';
-import { EBUSY, MODE_INSERT, RES_FIRST, TREE_ALLOC_WRAPPED } from './layout.js';
+import { EBUSY, MODE_INSERT, RES_FIRST, TREE_ALLOC_WRAPPED } from '../backend/layout.js';
 import { ZERO_ENTRY } from './zeroEntry.js';
 
 /** Result of allocCyclic(): `wrapped` is the kernel's return value 1. */

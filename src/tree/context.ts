@@ -5,9 +5,9 @@
  */
 
 import { MAX_INDEX } from './args.js';
-import type { CoreBackend } from './backend.js';
+import type { CoreBackend } from '../backend/backend.js';
 import { MapleError } from './errors.js';
-import { EEXIST, ENTRY_NULL, ENTRY_ZERO, RES_FIRST, RES_LAST, WR_INVALID } from './layout.js';
+import { EEXIST, ENTRY_NULL, ENTRY_ZERO, RES_FIRST, RES_LAST, WR_INVALID } from '../backend/layout.js';
 import type { TreeLock } from './lock.js';
 
 /** The id of a freed tree: no core returns it for a live tree (0 is "out of memory"). */

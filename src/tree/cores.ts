@@ -3,7 +3,7 @@
  * imports it; the cores never import the facade.
  */
 
-import type { BackendKind, CoreBackend } from './backend.js';
+import type { BackendKind, CoreBackend } from '../backend/backend.js';
 import { describeArg } from './args.js';
 import { MapleError } from './errors.js';
 import { tsBackend } from '../ts/TsBackend.js';

@@ -8,9 +8,9 @@
  */
 
 import { checkIndex } from './args.js';
-import type { CoreBackend } from './backend.js';
+import type { CoreBackend } from '../backend/backend.js';
 import type { TreeContext } from './context.js';
-import { ENTRY_NULL, RES_FIRST, RES_LAST } from './layout.js';
+import { ENTRY_NULL, RES_FIRST, RES_LAST } from '../backend/layout.js';
 import type { ZeroEntry } from './zeroEntry.js';
 
 export type MaStatus = 'start' | 'active' | 'root' | 'none' | 'pause' | 'overflow' | 'underflow' | 'error';

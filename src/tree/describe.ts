@@ -3,9 +3,9 @@
  * value that makes structuredClone() fail with a message saying what to do instead.
  */
 
-import type { NodeView } from './backend.js';
+import type { NodeView } from '../backend/backend.js';
 import type { TreeContext } from './context.js';
-import { ENTRY_NULL } from './layout.js';
+import { ENTRY_NULL } from '../backend/layout.js';
 import { ZERO_ENTRY } from './zeroEntry.js';
 
 /** Longest string entry shown in full by dump(). */

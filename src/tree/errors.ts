@@ -2,17 +2,12 @@
  * MapleError: every failure of the tree API, carrying the kernel's errno.
  */
 
+import { EBUSY, EDEADLK, EEXIST, EINVAL, ENOLCK, ENOMEM } from '../backend/layout.js';
+
 export type MapleErrorCode = 'EINVAL' | 'EEXIST' | 'ENOMEM' | 'EBUSY' | 'ENOLCK' | 'EDEADLK';
 
-/** Negative errno values, as the kernel returns them. */
-export const ERRNO: Readonly<Record<MapleErrorCode, number>> = Object.freeze({
-  EINVAL: -22,
-  EEXIST: -17,
-  ENOMEM: -12,
-  EBUSY: -16,
-  ENOLCK: -37,
-  EDEADLK: -35,
-});
+/** Negative errno values, as the kernel returns them (the core's table: assembly/shared/layout.ts). */
+export const ERRNO: Readonly<Record<MapleErrorCode, number>> = Object.freeze({ EINVAL, EEXIST, ENOMEM, EBUSY, ENOLCK, EDEADLK });
 
 const CODE_BY_ERRNO = new Map<number, MapleErrorCode>(
   (Object.keys(ERRNO) as MapleErrorCode[]).map((code) => [ERRNO[code], code]),

@@ -6,7 +6,7 @@
 
 import { MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
-import { RES_FIRST, RES_LAST } from './layout.js';
+import { RES_FIRST, RES_LAST } from '../backend/layout.js';
 
 /** How many ranges back the kernel's resumed search starts. */
 const RESUME_RANGES_BACK = 2;

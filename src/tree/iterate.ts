@@ -9,7 +9,7 @@
 
 import { MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
-import { ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from './layout.js';
+import { ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from '../backend/layout.js';
 
 /** Word offsets inside one page row. */
 const ROW_FIRST = 0;

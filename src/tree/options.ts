@@ -2,7 +2,7 @@
  * MapleTree's constructor options, their checks, and the store-type names the tree reports.
  */
 
-import type { BackendKind, CoreBackend } from './backend.js';
+import type { BackendKind, CoreBackend } from '../backend/backend.js';
 import { checkOptionalBoolean, checkOptionsObject, describeArg } from './args.js';
 import { MapleError } from './errors.js';
 import { isExternalLock, type ExternalLock } from './lock.js';

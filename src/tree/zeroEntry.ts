@@ -1,19 +1,11 @@
 /**
- * The type of ZERO_ENTRY. A branded object type, so that `MapleTree<string>` accepts it
- * (writers take `V | ZeroEntry`) and the readers that can return it say so in their types.
+ * ZERO_ENTRY for the facade: the value and its branded type live with the entry table
+ * (src/backend/entries.ts), which maps it to handle 1; this adds the narrowing helper.
  */
 
-import { ZERO_ENTRY as zeroEntryValue } from './entries.js';
+import { ZERO_ENTRY } from '../backend/entries.js';
 
-declare const zeroEntryBrand: unique symbol;
-
-/** The kernel's XA_ZERO_ENTRY: occupies its range, reads as empty through the normal API. */
-export interface ZeroEntry {
-  readonly [zeroEntryBrand]: true;
-}
-
-/** The one ZERO_ENTRY value, typed. */
-export const ZERO_ENTRY = zeroEntryValue as ZeroEntry;
+export { ZERO_ENTRY, type ZeroEntry } from '../backend/entries.js';
 
 /**
  * Narrows a MaState reader's result: `if (!isZeroEntry(e)) use(e)`.
@@ -22,6 +14,6 @@ export const ZERO_ENTRY = zeroEntryValue as ZeroEntry;
  * const e = tree.state(5).walk();
  * if (e !== undefined && !isZeroEntry(e)) console.log(e);
  */
-export function isZeroEntry(value: unknown): value is ZeroEntry {
+export function isZeroEntry(value: unknown): value is import('../backend/entries.js').ZeroEntry {
   return value === ZERO_ENTRY;
 }

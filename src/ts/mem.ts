@@ -1,11 +1,18 @@
 /**
- * Memory primitives for the pure-TS build of the core: the generated src/core/*.ts (copied
- * from assembly/core by scripts/gen-ts-core.mjs) import these instead of assembly/core/mem.ts.
- * Memory is one ArrayBuffer with three views; u64 fields are stored as f64, which is exact for
- * every key below 2^53. Growing copies into a larger buffer, so addresses stay valid.
+ * Memory primitives for the pure-TS build of the core: scripts/gen-ts-core.mjs copies this
+ * file next to the generated core files (src/core/mem.ts, and a private copy in the tiny test
+ * core), which import it instead of assembly/core/mem.ts. Memory is one ArrayBuffer with three
+ * views; u64 fields are stored as f64, which is exact for every key below 2^53. Growing copies
+ * into a larger buffer, so addresses stay valid.
  */
 
-let buffer = new ArrayBuffer(16 << 20);
+import { MEMORY_MAX_BYTES } from '../core/layout.js';
+
+/** The first memory of a backend: room for the scratch areas and a few thousand nodes. */
+const INITIAL_BYTES = 16 << 20;
+
+// Empty until memStart(): importing the package allocates nothing.
+let buffer = new ArrayBuffer(0);
 let F64 = new Float64Array(buffer);
 let I32 = new Int32Array(buffer);
 let U8 = new Uint8Array(buffer);
@@ -46,12 +53,22 @@ export function memMove(dst: number, src: number, n: number): void { U8.copyWith
 export function ctz32(x: number): number { return 31 - Math.clz32(x & -x); }
 export function idiv(a: number, b: number): number { return (a / b) | 0; }
 
+/** Allocates the first memory (once; the backend calls it when its first tree is created). */
+export function memStart(): void {
+  if (buffer.byteLength === 0) memGrow(INITIAL_BYTES);
+}
+
+/** The core's debug asserts (AssemblyScript's assert; the release WASM build compiles them out). */
+export function assert(ok: boolean, reason?: string): void {
+  if (!ok) throw new Error(`maple-gpuvm: core assertion failed: ${reason ?? 'no reason given'}`);
+}
+
 export function memAbort(): void { throw new Error('maple-gpuvm: core memory layout is broken'); }
 export function memFitsBelow(_base: number): boolean { return true; }
 export function memBytes(): number { return buffer.byteLength; }
 export function memGrow(bytes: number): boolean {
   const size = Math.max(buffer.byteLength * 2, buffer.byteLength + bytes);
-  if (size > 0x7fff0000) return false;
+  if (size > MEMORY_MAX_BYTES) return false;
   const grown = new ArrayBuffer(size);
   new Uint8Array(grown).set(U8);
   buffer = grown;

@@ -11,9 +11,9 @@
  * The public types here are structural, so the typings need no DOM lib.
  */
 
-import type { CoreBackend } from '../tree/backend.js';
-import { CoreAdapter, type RawCore } from '../tree/coreAdapter.js';
-import { EntryTable } from '../tree/entries.js';
+import type { CoreBackend } from '../backend/backend.js';
+import { CoreAdapter, type RawCore } from '../backend/adapter.js';
+import { EntryTable } from '../backend/entries.js';
 
 /** A compiled `WebAssembly.Module`. */
 export type WasmModule = object;

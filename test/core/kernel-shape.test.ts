@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { tsBackend } from '../../src/ts/TsBackend.js';
 import { wasmBackend } from '../../src/wasm/load.js';
-import type { CoreBackend } from '../../src/tree/backend.js';
+import type { CoreBackend } from '../../src/backend/backend.js';
 
 const cores: [string, () => CoreBackend][] = [
   ['wasm', () => wasmBackend()!],

@@ -5,8 +5,8 @@
  * ranges counted) so that maxNodes and ENOMEM paths can be exercised.
  */
 
-import type { CoreBackend, NodeView } from '../../src/tree/backend.js';
-import { EntryTable } from '../../src/tree/entries.js';
+import type { CoreBackend, NodeView } from '../../src/backend/backend.js';
+import { EntryTable } from '../../src/backend/entries.js';
 import {
   EBUSY,
   EEXIST,
@@ -19,13 +19,12 @@ import {
   RES_GAP_FIRST,
   RES_GAP_LAST,
   RES_LAST,
-  RES_OLD,
   WR_EXACT_FIT,
   WR_NEW_ROOT,
   WR_NODE_STORE,
   WR_NOTHING,
   WR_STORE_ROOT,
-} from '../../src/tree/layout.js';
+} from '../../src/backend/layout.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const RANGES_PER_NODE = 8;
@@ -312,7 +311,6 @@ export class NaiveBackend implements CoreBackend {
   private setResult(first: number, last: number, old: number): void {
     this.res[RES_FIRST] = first;
     this.res[RES_LAST] = last;
-    this.res[RES_OLD] = old;
   }
 
   /** A NULL write reports the whole coalesced NULL range around [first, last]. */

@@ -1,6 +1,6 @@
 // The cores under test at CoreBackend level: the pure-TS core always, the WASM core (debug
 // build, assertions on) once test/setup.ts has instantiated it.
-import type { CoreBackend } from '../../src/tree/backend.js';
+import type { CoreBackend } from '../../src/backend/backend.js';
 import { tsBackend } from '../../src/ts/TsBackend.js';
 import { wasmBackend } from '../../src/wasm/load.js';
 import { tinyBackend } from './tinyBackend.js';

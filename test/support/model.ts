@@ -5,7 +5,7 @@
  */
 
 import { expect } from 'vitest';
-import { ZERO_ENTRY } from '../../src/tree/entries.js';
+import { ZERO_ENTRY } from '../../src/backend/entries.js';
 import { MapleError, type MapleErrorCode } from '../../src/tree/errors.js';
 import { MAX_INDEX, type MapleTree, type Range } from '../../src/tree/MapleTree.js';
 

@@ -35,7 +35,7 @@ export interface CoreBackend {
   /** Values behind entry handles, shared by every tree of this backend. */
   readonly entries: EntryTable;
   /**
-   * Result registers, RES_FIRST / RES_LAST / RES_OLD (see assembly/shared/layout.ts).
+   * Result registers, RES_FIRST / RES_LAST / RES_GAP_* (see assembly/shared/layout.ts).
    * Read the property again after every call: a backend may replace the array when its
    * memory grows.
    */
@@ -72,8 +72,7 @@ export interface CoreBackend {
    * mode MODE_INSERT: -EEXIST unless every index in [first, last] is NULL (ZERO counts as used).
    * Returns the store type (WR_*, >= 0) or a negative errno (ENOMEM, EEXIST); on error nothing
    * changed. On success — WR_NOTHING included — res[RES_FIRST..RES_LAST] is the range written
-   * (widened by NULL coalescing; for a NULL write into a NULL range, that whole range) and
-   * res[RES_OLD] the handle that was at `first` before.
+   * (widened by NULL coalescing; for a NULL write into a NULL range, that whole range).
    * Uses nodes reserved by preallocate() first.
    */
   store(tree: number, first: number, last: number, handle: number, mode: number): number;

@@ -7,53 +7,21 @@
 
 import type { BackendKind, CoreBackend, NodeView } from './backend.js';
 import type { EntryTable } from './entries.js';
-import { TREE_GENERATION, WR_NOTHING } from '../core/layout.js';
+import type * as CoreAbi from '../core/index.js';
+import {
+  ENOMEM, NODE_READ_END, NODE_READ_GAPS, NODE_READ_PIVOTS, NODE_READ_SLOTS, NODE_READ_TYPE, PAGE_ROW_WORDS, PAGE_ROWS,
+  RES_BAD_NODE, RES_BAD_SLOT, RES_COUNT, TREE_GENERATION, WR_NOTHING,
+} from './layout.js';
+import { validateMessage } from './validate.js';
 
-/** The raw core ABI (assembly/index.ts): keys as numbers, handles and pointers as i32. */
-export interface RawCore {
-  resAddr(): number;
-  pageAddr(): number;
-  /** Queue of released entry handles (see assembly/core/mem.ts hostRelease) and its count. */
-  releasesAddr(): number;
-  releasedCountAddr(): number;
-  poolLiveNodes(): number;
-  treeCreate(flags: number, maxNodes: number): number;
-  treeRelease(tree: number): void;
-  treeClear(tree: number): void;
-  treeFlags(tree: number): number;
-  setFlags(tree: number, flags: number): void;
-  height(tree: number): number;
-  nodeCount(tree: number): number;
-  reservedCount(tree: number): number;
-  rootNode(tree: number): number;
-  load(tree: number, index: number): number;
-  walk(tree: number, index: number): number;
-  store(tree: number, first: number, last: number, handle: number, mode: number): number;
-  preallocate(tree: number, first: number, last: number, handle: number): number;
-  unreserve(tree: number): void;
-  emptyArea(tree: number, min: number, max: number, size: number, rev: number): number;
-  page(tree: number, first: number, last: number): number;
-  dup(tree: number): number;
-  validate(tree: number): number;
-  nodeRead(node: number): void;
-}
+/**
+ * The raw core ABI: the exports of assembly/index.ts, which the WASM instance provides and
+ * scripts/gen-ts-core.mjs converts into src/core/index.ts for the TS core. Keys as numbers,
+ * handles and pointers as i32. coreStart is the TS core's deferred start function.
+ */
+export type RawCore = Omit<typeof CoreAbi, 'coreStart'>;
 
 const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
-
-const VALIDATE_MESSAGES: Record<number, string> = {
-  1: 'pivots out of order or outside the node range',
-  2: 'last pivot of a non-full node is not the node max',
-  3: 'child parent pointer or parent slot mismatch',
-  4: 'leaf at the wrong depth',
-  5: 'two NULL ranges in a row',
-  6: 'non-rightmost leaf ends in NULL',
-  7: 'node below minimum occupancy',
-  8: 'stored gap differs from the computed gap',
-  9: 'stale data past the end of a node',
-  10: 'node count differs from the tree accounting',
-  11: 'wrong node type for its depth',
-  12: 'root is an internal node with one child, or an empty leaf',
-};
 
 export class CoreAdapter implements CoreBackend {
   res!: Float64Array;
@@ -84,8 +52,8 @@ export class CoreAdapter implements CoreBackend {
     if (f64 === this.f64) return;
     this.f64 = f64;
     this.i32 = new Int32Array(f64.buffer);
-    this.res = f64.subarray(this.resIndex, this.resIndex + 8);
-    this.pageBuf = f64.subarray(this.pageIndex, this.pageIndex + 768);
+    this.res = f64.subarray(this.resIndex, this.resIndex + RES_COUNT);
+    this.pageBuf = f64.subarray(this.pageIndex, this.pageIndex + PAGE_ROWS * PAGE_ROW_WORDS);
   }
 
   treeCreate(flags: number, maxNodes: number): number {
@@ -158,15 +126,15 @@ export class CoreAdapter implements CoreBackend {
   dup(tree: number): number {
     const copy = this.raw.dup(tree);
     this.refresh();
-    return copy === 0 ? -12 : copy;
+    return copy === 0 ? ENOMEM : copy;
   }
 
   validate(tree: number): string | null {
     const code = this.raw.validate(tree);
     if (code === 0) return null;
-    const node = this.res[0];
-    const slot = this.res[1];
-    return `maple tree invalid: ${VALIDATE_MESSAGES[code] ?? `code ${code}`} (node 0x${node.toString(16)}, slot ${slot})`;
+    const node = this.res[RES_BAD_NODE];
+    const slot = this.res[RES_BAD_SLOT];
+    return `maple tree invalid: ${validateMessage(code)} (node 0x${node.toString(16)}, slot ${slot})`;
   }
 
   nodes(tree: number): NodeView | null {
@@ -177,15 +145,15 @@ export class CoreAdapter implements CoreBackend {
   private nodeView(addr: number, min: number, max: number): NodeView {
     this.raw.nodeRead(addr);
     const page = this.pageBuf;
-    const type = NODE_TYPES[page[0]] as NodeView['type'];
-    const end = page[1];
+    const type = NODE_TYPES[page[NODE_READ_TYPE]] as NodeView['type'];
+    const end = page[NODE_READ_END];
     const pivots: number[] = [];
     const slots: number[] = [];
     const gaps: number[] = [];
     for (let i = 0; i <= end; i++) {
-      pivots.push(i < end ? page[3 + i] : max);
-      slots.push(page[19 + i]);
-      if (type === 'arange') gaps.push(page[35 + i]);
+      pivots.push(i < end ? page[NODE_READ_PIVOTS + i] : max);
+      slots.push(page[NODE_READ_SLOTS + i]);
+      if (type === 'arange') gaps.push(page[NODE_READ_GAPS + i]);
     }
     const view: NodeView = { addr, type, min, max, end, pivots, slots };
     if (type === 'arange') view.gaps = gaps;

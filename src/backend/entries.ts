@@ -7,7 +7,12 @@
  * soon as no range holds it. Handle 0 is NULL and handle 1 is ZERO_ENTRY; neither is counted.
  */
 
-export const ZERO_ENTRY: object = Object.freeze({ toString: () => 'ZERO_ENTRY' });
+declare const zeroEntryBrand: unique symbol;
+/** The type of ZERO_ENTRY: branded, so no stored value type can be mistaken for it. */
+export type ZeroEntry = { readonly [zeroEntryBrand]: true };
+
+/** Reserves a range that reads as empty (the kernel's XA_ZERO_ENTRY). */
+export const ZERO_ENTRY: ZeroEntry = Object.freeze({ toString: () => 'ZERO_ENTRY' }) as unknown as ZeroEntry;
 
 export class EntryTable {
   private values: unknown[] = [undefined, ZERO_ENTRY];
