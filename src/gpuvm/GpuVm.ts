@@ -579,9 +579,7 @@ export class GpuVm<O = unknown, C = unknown> {
   free(): void {
     if (this.#freed) return;
     this.assertHeld('free');
-    const tree = this.#vas.tree as MapleTree<GpuVa<O>> & { free?: () => void };
-    if (typeof tree.free === 'function') tree.free();
-    else tree.destroy();
+    this.#vas.tree.free();
     this.#freed = true;
   }
 
