@@ -14,3 +14,4 @@ export type { MapleErrorCode } from './tree/errors.js';
 export { ZERO_ENTRY } from './tree/entries.js';
 export type { NodeView, BackendKind } from './tree/backend.js';
 export * from './gpuvm/index.js';
+export * from './shared/index.js';
