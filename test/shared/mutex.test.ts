@@ -1,0 +1,203 @@
+// SharedMutex and the lock word across agents: no lost update, the lock errors, a dead owner,
+// and the polling mode of agents that cannot block.
+import { afterEach, describe, expect, it } from 'vitest';
+import { MapleError, SharedMutex, agentCanBlock } from '../../src/index.js';
+import { acquireLock, breakLock, LOCK_WAITERS, releaseLock, tryAcquireLock } from '../../src/shared/lockWord.js';
+import { AgentWorker, startAgents, stopAgents } from './agentWorker.js';
+
+const agents: AgentWorker[] = [];
+afterEach(() => stopAgents(agents));
+
+function spawn(n: number): AgentWorker[] {
+  const started = startAgents(n);
+  agents.push(...started);
+  return started;
+}
+
+function errorCode(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(MapleError);
+    return (error as MapleError).code;
+  }
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('lock word', () => {
+  const view = () => new Int32Array(new SharedArrayBuffer(8));
+
+  it('holds the owner id, and the waiters bit only when someone sleeps', () => {
+    const word = view();
+    expect(tryAcquireLock(word, 1, 7, 'test')).toBe(true);
+    expect(word[1]).toBe(7);
+    expect(tryAcquireLock(word, 1, 8, 'test')).toBe(false);
+    expect(errorCode(() => tryAcquireLock(word, 1, 7, 'test'))).toBe('EDEADLK');
+    expect(errorCode(() => acquireLock(word, 1, 7, { blocking: true, timeoutMs: 0 }, 'test'))).toBe('EDEADLK');
+    expect(errorCode(() => releaseLock(word, 1, 8, 'test'))).toBe('EINVAL');
+    expect(word[1]).toBe(7);
+    releaseLock(word, 1, 7, 'test');
+    expect(word[1]).toBe(0);
+    expect(errorCode(() => releaseLock(word, 1, 7, 'test'))).toBe('EINVAL');
+  });
+
+  it('breaks only a lock held by the given agent', () => {
+    const word = view();
+    word[1] = 5 | LOCK_WAITERS;
+    expect(breakLock(word, 1, 6)).toBe(false);
+    expect(breakLock(word, 1, 5)).toBe(true);
+    expect(word[1]).toBe(0);
+    expect(breakLock(word, 1, 5)).toBe(false);
+  });
+
+  it('times out with EBUSY when polling, leaving the word as it was', () => {
+    const word = view();
+    word[1] = 3;
+    const start = performance.now();
+    expect(errorCode(() => acquireLock(word, 1, 4, { blocking: false, timeoutMs: 30 }, 'test'))).toBe('EBUSY');
+    expect(performance.now() - start).toBeGreaterThanOrEqual(29);
+    expect(word[1]).toBe(3);
+  });
+});
+
+describe('SharedMutex in one agent', () => {
+  it('locks, reports holding, and rejects misuse with MapleError codes', () => {
+    const mutex = new SharedMutex();
+    expect(mutex.agentId).toBeGreaterThanOrEqual(1);
+    expect(mutex.isHeld()).toBe(false);
+    mutex.lock();
+    expect(mutex.isHeld()).toBe(true);
+    expect(errorCode(() => mutex.lock())).toBe('EDEADLK');
+    expect(errorCode(() => mutex.tryLock())).toBe('EDEADLK');
+    mutex.unlock();
+    expect(errorCode(() => mutex.unlock())).toBe('EINVAL');
+    expect(mutex.tryLock()).toBe(true);
+    mutex.free();
+    expect(mutex.isHeld()).toBe(false);
+    expect(mutex.agentId).toBe(0);
+    expect(errorCode(() => mutex.lock())).toBe('EINVAL');
+    expect(errorCode(() => mutex.share())).toBe('EINVAL');
+    mutex.free(); // idempotent
+  });
+
+  it('validates options and handles', () => {
+    expect(errorCode(() => new SharedMutex({ lockTimeoutMs: -1 }))).toBe('EINVAL');
+    expect(errorCode(() => new SharedMutex({ lockTimeoutMs: Infinity }))).toBe('EINVAL');
+    expect(errorCode(() => new SharedMutex({ maxAgents: 0 }))).toBe('EINVAL');
+    expect(errorCode(() => new SharedMutex({ blocking: 'yes' as never }))).toBe('EINVAL');
+    expect(errorCode(() => new SharedMutex(5 as never))).toBe('EINVAL');
+    expect(errorCode(() => SharedMutex.attach(null as never))).toBe('EINVAL');
+    expect(errorCode(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(64), lockTimeoutMs: 1 }))).toBe('EINVAL');
+    const mutex = new SharedMutex();
+    expect(errorCode(() => SharedMutex.attach(mutex.share(), { lockTimeoutMs: NaN }))).toBe('EINVAL');
+    expect(errorCode(() => mutex.forgetAgent(mutex.agentId))).toBe('EINVAL');
+    expect(errorCode(() => mutex.forgetAgent(1.5))).toBe('EINVAL');
+    expect(mutex.forgetAgent(12345)).toBe(false);
+  });
+
+  it('hands out one slot per attached agent and EBUSY when they are all taken', () => {
+    const first = new SharedMutex({ maxAgents: 2 });
+    const second = SharedMutex.attach(first.share());
+    expect(second.agentId).not.toBe(first.agentId);
+    expect(errorCode(() => SharedMutex.attach(first.share()))).toBe('EBUSY');
+    const secondId = second.agentId;
+    second.free();
+    const third = SharedMutex.attach(first.share());
+    expect(third.agentId).not.toBe(secondId); // a new generation: old ids stay dead
+    expect(first.forgetAgent(secondId)).toBe(false);
+    expect(first.forgetAgent(third.agentId)).toBe(true);
+  });
+
+  it('detects that Node agents may block, and polls with EBUSY when told it cannot', () => {
+    expect(agentCanBlock()).toBe(true);
+    const owner = new SharedMutex({ lockTimeoutMs: 40 });
+    const mainThread = SharedMutex.attach(owner.share(), { blocking: false });
+    expect(mainThread.blocking).toBe(false);
+    expect(mainThread.lockTimeoutMs).toBe(40); // the creator's default travels in the handle
+    owner.lock();
+    const start = performance.now();
+    expect(errorCode(() => mainThread.lock())).toBe('EBUSY');
+    expect(performance.now() - start).toBeGreaterThanOrEqual(39);
+    expect(owner.isHeld()).toBe(true);
+    expect(mainThread.isHeld()).toBe(false);
+    owner.unlock();
+    mainThread.lock();
+    expect(mainThread.isHeld()).toBe(true);
+  });
+});
+
+describe('SharedMutex across worker threads', () => {
+  it('loses no update when four workers increment a plain counter under it', async () => {
+    const WORKERS = 4;
+    const ITERATIONS = 20_000;
+    const mutex = new SharedMutex();
+    const counter = new SharedArrayBuffer(8);
+    const workers = spawn(WORKERS);
+    // Two workers sleep in Atomics.wait, two poll: both paths hand the lock over correctly.
+    await Promise.all(workers.map((w, i) => w.call('attachMutex', { handle: mutex.share(), options: { blocking: i % 2 === 0, lockTimeoutMs: 60_000 } })));
+    await Promise.all(workers.map((w) => w.call('count', { counter, iterations: ITERATIONS, parties: WORKERS })));
+    expect(new Int32Array(counter)[0]).toBe(WORKERS * ITERATIONS);
+    expect(mutex.tryLock()).toBe(true);
+  });
+
+  it('reports tryLock, EDEADLK and EINVAL per agent, and wakes a sleeping waiter on unlock', async () => {
+    const mutex = new SharedMutex();
+    const [worker] = spawn(1);
+    const workerId = await worker!.call<number>('attachMutex', { handle: mutex.share() });
+    expect(workerId).not.toBe(mutex.agentId);
+
+    mutex.lock();
+    expect(await worker!.call('tryLock')).toBe(false);
+    expect(await worker!.failure('unlock')).toBe('EINVAL');
+    expect(await worker!.call('isHeld')).toBe(false);
+    expect(mutex.isHeld()).toBe(true);
+
+    let acquired = false;
+    const waiting = worker!.call('lock').then(() => (acquired = true));
+    await sleep(100);
+    expect(acquired).toBe(false);
+    mutex.unlock();
+    await waiting;
+    expect(mutex.owner).toBe(workerId);
+    expect(await worker!.failure('lock')).toBe('EDEADLK');
+    expect(await worker!.failure('tryLock')).toBe('EDEADLK');
+    expect(mutex.isHeld()).toBe(false);
+    expect(errorCode(() => mutex.unlock())).toBe('EINVAL');
+    expect(mutex.tryLock()).toBe(false);
+    await worker!.call('unlock');
+    expect(mutex.tryLock()).toBe(true);
+  });
+
+  it('times out with EBUSY in a worker that polls while another agent holds it', async () => {
+    const mutex = new SharedMutex();
+    const [worker] = spawn(1);
+    await worker!.call('attachMutex', { handle: mutex.share(), options: { blocking: false, lockTimeoutMs: 50 } });
+    mutex.lock();
+    expect(await worker!.failure('lock')).toBe('EBUSY');
+    mutex.unlock();
+    await worker!.call('lock');
+    expect(await worker!.call('isHeld')).toBe(true);
+  });
+
+  it('stays held by a terminated worker until forgetAgent, which hands it to a waiter', async () => {
+    const mutex = new SharedMutex();
+    const [dying, waiter] = spawn(2);
+    const dyingId = await dying!.call<number>('attachMutex', { handle: mutex.share() });
+    const waiterId = await waiter!.call<number>('attachMutex', { handle: mutex.share() });
+    await dying!.call('lock');
+    const waiting = waiter!.call('lock');
+    await dying!.terminate();
+    await sleep(50);
+    expect(mutex.owner).toBe(dyingId);
+    expect(mutex.tryLock()).toBe(false);
+
+    expect(mutex.forgetAgent(dyingId)).toBe(true);
+    await waiting;
+    expect(mutex.owner).toBe(waiterId);
+    expect(mutex.forgetAgent(dyingId)).toBe(false);
+    await waiter!.call('unlock');
+    expect(mutex.tryLock()).toBe(true);
+  });
+});
