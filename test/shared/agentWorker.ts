@@ -3,6 +3,7 @@
  * Every call has a deadline, so a hung agent fails the test instead of hanging it.
  */
 
+import { afterEach } from 'vitest';
 import { Worker } from 'node:worker_threads';
 
 const AGENT_SCRIPT = new URL('./workers/agent.mjs', import.meta.url);
@@ -63,13 +64,19 @@ export class AgentWorker {
   }
 }
 
-/** Starts `n` agent workers. */
-export function startAgents(n: number): AgentWorker[] {
-  return Array.from({ length: n }, () => new AgentWorker());
-}
-
-/** Terminates every worker (afterEach). */
-export async function stopAgents(agents: AgentWorker[]): Promise<void> {
-  await Promise.all(agents.map((agent) => agent.terminate()));
-  agents.length = 0;
+/**
+ * Returns `spawn(n)`, which starts `n` agent workers; every worker a test spawned is
+ * terminated after it.
+ */
+export function useAgents(): (n: number) => AgentWorker[] {
+  const running: AgentWorker[] = [];
+  afterEach(async () => {
+    await Promise.all(running.map((agent) => agent.terminate()));
+    running.length = 0;
+  });
+  return (n) => {
+    const started = Array.from({ length: n }, () => new AgentWorker());
+    running.push(...started);
+    return started;
+  };
 }

@@ -1,29 +1,14 @@
 // Epoch-based reclamation across agents: the grace-period rule, dead readers, and a stress run
 // in which reclaimed slots are poisoned and readers inside read sections must never see poison.
-import { afterEach, describe, expect, it } from 'vitest';
-import { MapleError, SharedEpoch } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { SharedEpoch } from '../../src/index.js';
 import { Reclaimer, enterRead, globalEpoch, leaveRead, type EpochWords } from '../../src/shared/epoch.js';
-import { AgentWorker, startAgents, stopAgents } from './agentWorker.js';
+import { useAgents, type AgentWorker } from './agentWorker.js';
+import { expectMapleError } from '../support/model.js';
 import { Rng } from '../support/rng.js';
 
-const agents: AgentWorker[] = [];
-afterEach(() => stopAgents(agents));
+const spawn = useAgents();
 
-function spawn(n: number): AgentWorker[] {
-  const started = startAgents(n);
-  agents.push(...started);
-  return started;
-}
-
-function errorCode(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MapleError);
-    return (error as MapleError).code;
-  }
-  return undefined;
-}
 
 describe('Reclaimer over epoch words', () => {
   const words = (capacity: number): EpochWords => ({ view: new Int32Array(new SharedArrayBuffer(4 * (1 + capacity))), base: 0, capacity });
@@ -34,8 +19,8 @@ describe('Reclaimer over epoch words', () => {
     expect(reclaimer.pending).toBe(200);
     expect(reclaimer.reclaim()).toEqual(Array.from({ length: 200 }, (_, i) => i));
     expect(reclaimer.reclaim()).toEqual([]);
-    expect(errorCode(() => reclaimer.retire(2 ** 31))).toBe('EINVAL');
-    expect(errorCode(() => reclaimer.retire(0.5))).toBe('EINVAL');
+    expectMapleError(() => reclaimer.retire(2 ** 31), 'EINVAL');
+    expectMapleError(() => reclaimer.retire(0.5), 'EINVAL');
   });
 
   it('holds back exactly what a reader might have reached, in FIFO order with reuse of space', () => {
@@ -84,7 +69,7 @@ describe('SharedEpoch in one agent', () => {
   it('nests read sections and rejects misuse', () => {
     const epoch = new SharedEpoch();
     const other = SharedEpoch.attach(epoch.share());
-    expect(errorCode(() => other.readUnlock())).toBe('EINVAL');
+    expectMapleError(() => other.readUnlock(), 'EINVAL');
     other.readLock();
     other.readLock();
     epoch.retire(7);
@@ -95,13 +80,13 @@ describe('SharedEpoch in one agent', () => {
     expect(epoch.reclaim()).toEqual([]);
     other.readUnlock();
     expect(epoch.reclaim()).toEqual([7]);
-    expect(errorCode(() => SharedEpoch.attach({ buffer: new SharedArrayBuffer(8) }))).toBe('EINVAL');
-    expect(errorCode(() => new SharedEpoch({ maxAgents: 1.5 }))).toBe('EINVAL');
+    expectMapleError(() => SharedEpoch.attach({ buffer: new SharedArrayBuffer(8) }), 'EINVAL');
+    expectMapleError(() => new SharedEpoch({ maxAgents: 1.5 }), 'EINVAL');
     other.readLock();
     other.free(); // leaves its read section
     epoch.retire(8);
     expect(epoch.reclaim()).toEqual([8]);
-    expect(errorCode(() => other.readLock())).toBe('EINVAL');
+    expectMapleError(() => other.readLock(), 'EINVAL');
     expect(other.inReadSection).toBe(false);
   });
 });

@@ -1,28 +1,13 @@
 // SharedMutex and the lock word across agents: no lost update, the lock errors, a dead owner,
 // and the polling mode of agents that cannot block.
-import { afterEach, describe, expect, it } from 'vitest';
-import { MapleError, SharedMutex, agentCanBlock } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { SharedMutex, agentCanBlock } from '../../src/index.js';
 import { acquireLock, breakLock, LOCK_WAITERS, releaseLock, tryAcquireLock } from '../../src/shared/lockWord.js';
-import { AgentWorker, startAgents, stopAgents } from './agentWorker.js';
+import { useAgents } from './agentWorker.js';
+import { expectMapleError } from '../support/model.js';
 
-const agents: AgentWorker[] = [];
-afterEach(() => stopAgents(agents));
+const spawn = useAgents();
 
-function spawn(n: number): AgentWorker[] {
-  const started = startAgents(n);
-  agents.push(...started);
-  return started;
-}
-
-function errorCode(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MapleError);
-    return (error as MapleError).code;
-  }
-  return undefined;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,13 +19,13 @@ describe('lock word', () => {
     expect(tryAcquireLock(word, 1, 7, 'test')).toBe(true);
     expect(word[1]).toBe(7);
     expect(tryAcquireLock(word, 1, 8, 'test')).toBe(false);
-    expect(errorCode(() => tryAcquireLock(word, 1, 7, 'test'))).toBe('EDEADLK');
-    expect(errorCode(() => acquireLock(word, 1, 7, { blocking: true, timeoutMs: 0 }, 'test'))).toBe('EDEADLK');
-    expect(errorCode(() => releaseLock(word, 1, 8, 'test'))).toBe('EINVAL');
+    expectMapleError(() => tryAcquireLock(word, 1, 7, 'test'), 'EDEADLK');
+    expectMapleError(() => acquireLock(word, 1, 7, { blocking: true, timeoutMs: 0 }, 'test'), 'EDEADLK');
+    expectMapleError(() => releaseLock(word, 1, 8, 'test'), 'EINVAL');
     expect(word[1]).toBe(7);
     releaseLock(word, 1, 7, 'test');
     expect(word[1]).toBe(0);
-    expect(errorCode(() => releaseLock(word, 1, 7, 'test'))).toBe('EINVAL');
+    expectMapleError(() => releaseLock(word, 1, 7, 'test'), 'EINVAL');
   });
 
   it('breaks only a lock held by the given agent', () => {
@@ -56,7 +41,7 @@ describe('lock word', () => {
     const word = view();
     word[1] = 3;
     const start = performance.now();
-    expect(errorCode(() => acquireLock(word, 1, 4, { blocking: false, timeoutMs: 30 }, 'test'))).toBe('EBUSY');
+    expectMapleError(() => acquireLock(word, 1, 4, { blocking: false, timeoutMs: 30 }, 'test'), 'EBUSY');
     expect(performance.now() - start).toBeGreaterThanOrEqual(29);
     expect(word[1]).toBe(3);
   });
@@ -69,31 +54,31 @@ describe('SharedMutex in one agent', () => {
     expect(mutex.isHeld()).toBe(false);
     mutex.lock();
     expect(mutex.isHeld()).toBe(true);
-    expect(errorCode(() => mutex.lock())).toBe('EDEADLK');
-    expect(errorCode(() => mutex.tryLock())).toBe('EDEADLK');
+    expectMapleError(() => mutex.lock(), 'EDEADLK');
+    expectMapleError(() => mutex.tryLock(), 'EDEADLK');
     mutex.unlock();
-    expect(errorCode(() => mutex.unlock())).toBe('EINVAL');
+    expectMapleError(() => mutex.unlock(), 'EINVAL');
     expect(mutex.tryLock()).toBe(true);
     mutex.free();
     expect(mutex.isHeld()).toBe(false);
     expect(mutex.agentId).toBe(0);
-    expect(errorCode(() => mutex.lock())).toBe('EINVAL');
-    expect(errorCode(() => mutex.share())).toBe('EINVAL');
+    expectMapleError(() => mutex.lock(), 'EINVAL');
+    expectMapleError(() => mutex.share(), 'EINVAL');
     mutex.free(); // idempotent
   });
 
   it('validates options and handles', () => {
-    expect(errorCode(() => new SharedMutex({ lockTimeoutMs: -1 }))).toBe('EINVAL');
-    expect(errorCode(() => new SharedMutex({ lockTimeoutMs: Infinity }))).toBe('EINVAL');
-    expect(errorCode(() => new SharedMutex({ maxAgents: 0 }))).toBe('EINVAL');
-    expect(errorCode(() => new SharedMutex({ blocking: 'yes' as never }))).toBe('EINVAL');
-    expect(errorCode(() => new SharedMutex(5 as never))).toBe('EINVAL');
-    expect(errorCode(() => SharedMutex.attach(null as never))).toBe('EINVAL');
-    expect(errorCode(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(64), lockTimeoutMs: 1 }))).toBe('EINVAL');
+    expectMapleError(() => new SharedMutex({ lockTimeoutMs: -1 }), 'EINVAL');
+    expectMapleError(() => new SharedMutex({ lockTimeoutMs: Infinity }), 'EINVAL');
+    expectMapleError(() => new SharedMutex({ maxAgents: 0 }), 'EINVAL');
+    expectMapleError(() => new SharedMutex({ blocking: 'yes' as never }), 'EINVAL');
+    expectMapleError(() => new SharedMutex(5 as never), 'EINVAL');
+    expectMapleError(() => SharedMutex.attach(null as never), 'EINVAL');
+    expectMapleError(() => SharedMutex.attach({ buffer: new SharedArrayBuffer(64), lockTimeoutMs: 1 }), 'EINVAL');
     const mutex = new SharedMutex();
-    expect(errorCode(() => SharedMutex.attach(mutex.share(), { lockTimeoutMs: NaN }))).toBe('EINVAL');
-    expect(errorCode(() => mutex.forgetAgent(mutex.agentId))).toBe('EINVAL');
-    expect(errorCode(() => mutex.forgetAgent(1.5))).toBe('EINVAL');
+    expectMapleError(() => SharedMutex.attach(mutex.share(), { lockTimeoutMs: NaN }), 'EINVAL');
+    expectMapleError(() => mutex.forgetAgent(mutex.agentId), 'EINVAL');
+    expectMapleError(() => mutex.forgetAgent(1.5), 'EINVAL');
     expect(mutex.forgetAgent(12345)).toBe(false);
   });
 
@@ -101,7 +86,7 @@ describe('SharedMutex in one agent', () => {
     const first = new SharedMutex({ maxAgents: 2 });
     const second = SharedMutex.attach(first.share());
     expect(second.agentId).not.toBe(first.agentId);
-    expect(errorCode(() => SharedMutex.attach(first.share()))).toBe('EBUSY');
+    expectMapleError(() => SharedMutex.attach(first.share()), 'EBUSY');
     const secondId = second.agentId;
     second.free();
     const third = SharedMutex.attach(first.share());
@@ -118,7 +103,7 @@ describe('SharedMutex in one agent', () => {
     expect(mainThread.lockTimeoutMs).toBe(40); // the creator's default travels in the handle
     owner.lock();
     const start = performance.now();
-    expect(errorCode(() => mainThread.lock())).toBe('EBUSY');
+    expectMapleError(() => mainThread.lock(), 'EBUSY');
     expect(performance.now() - start).toBeGreaterThanOrEqual(39);
     expect(owner.isHeld()).toBe(true);
     expect(mainThread.isHeld()).toBe(false);
@@ -164,7 +149,7 @@ describe('SharedMutex across worker threads', () => {
     expect(await worker!.failure('lock')).toBe('EDEADLK');
     expect(await worker!.failure('tryLock')).toBe('EDEADLK');
     expect(mutex.isHeld()).toBe(false);
-    expect(errorCode(() => mutex.unlock())).toBe('EINVAL');
+    expectMapleError(() => mutex.unlock(), 'EINVAL');
     expect(mutex.tryLock()).toBe(false);
     await worker!.call('unlock');
     expect(mutex.tryLock()).toBe(true);
