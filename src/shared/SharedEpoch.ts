@@ -110,7 +110,10 @@ export class SharedEpoch {
     return this.region.forget(agentId, 'SharedEpoch.forgetAgent');
   }
 
-  /** Ends this agent's use: leaves any read section, then gives up the slot. Idempotent. */
+  /**
+   * Ends this agent's use: leaves any read section, then gives up the slot. Items this agent
+   * retired and has not reclaimed are dropped with its garbage list. Idempotent.
+   */
   free(): void {
     if (this.depth > 0 && this.region.attached) leaveRead(this.region.epochs, this.region.slot);
     this.depth = 0;

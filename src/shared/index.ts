@@ -1,10 +1,9 @@
 /**
- * Shared-memory building blocks for agents sharing data: the lock word, the agent registry,
- * epoch-based reclamation, and the SharedMutex and SharedEpoch built from them.
+ * The public face of the shared-memory building blocks (the lock word, the agent registry and
+ * epoch-based reclamation): SharedMutex and SharedEpoch.
  */
 
-export { SharedMutex, DEFAULT_LOCK_TIMEOUT_MS } from './SharedMutex.js';
+export { SharedMutex } from './SharedMutex.js';
 export type { SharedMutexOptions, SharedMutexAttachOptions, SharedMutexHandle } from './SharedMutex.js';
 export { SharedEpoch } from './SharedEpoch.js';
 export type { SharedEpochOptions, SharedEpochHandle } from './SharedEpoch.js';
-export { agentCanBlock } from './lockWord.js';

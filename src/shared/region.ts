@@ -32,8 +32,8 @@ const TABLE_BASE = 2;
 /** Agents a region admits unless told otherwise. */
 export const DEFAULT_MAX_AGENTS = 64;
 
-function regionWordCount(capacity: number): number {
-  return TABLE_BASE + agentTableWordCount(capacity) + epochWordCount(capacity);
+function regionByteLength(capacity: number): number {
+  return (TABLE_BASE + agentTableWordCount(capacity) + epochWordCount(capacity)) * Int32Array.BYTES_PER_ELEMENT;
 }
 
 function sharedBuffer(bytes: number, method: string): SharedArrayBuffer {
@@ -89,7 +89,7 @@ export class SharedRegion {
 
   /** A new region for up to `capacity` agents, with this agent attached. */
   static create(capacity: number, method: string): SharedRegion {
-    const buffer = sharedBuffer(regionWordCount(capacity) * Int32Array.BYTES_PER_ELEMENT, method);
+    const buffer = sharedBuffer(regionByteLength(capacity), method);
     const view = new Int32Array(buffer);
     view[MAGIC_INDEX] = REGION_MAGIC;
     initAgentTable({ view, base: TABLE_BASE }, capacity);
@@ -158,11 +158,11 @@ export class SharedRegion {
 
 function isRegionBuffer(buffer: unknown): buffer is SharedArrayBuffer {
   if (typeof SharedArrayBuffer !== 'function' || !(buffer instanceof SharedArrayBuffer)) return false;
-  if (buffer.byteLength < regionWordCount(1) * Int32Array.BYTES_PER_ELEMENT) return false;
+  if (buffer.byteLength < regionByteLength(1)) return false;
   const view = new Int32Array(buffer);
   if (Atomics.load(view, MAGIC_INDEX) !== REGION_MAGIC) return false;
   const capacity = agentCapacity({ view, base: TABLE_BASE });
-  return capacity >= 1 && capacity <= MAX_AGENT_SLOTS && buffer.byteLength >= regionWordCount(capacity) * 4;
+  return capacity >= 1 && capacity <= MAX_AGENT_SLOTS && buffer.byteLength >= regionByteLength(capacity);
 }
 
 /** Checks that an options argument is absent or an object. */

@@ -1,8 +1,8 @@
 // SharedMutex and the lock word across agents: no lost update, the lock errors, a dead owner,
 // and the polling mode of agents that cannot block.
 import { describe, expect, it } from 'vitest';
-import { SharedMutex, agentCanBlock } from '../../src/index.js';
-import { acquireLock, breakLock, LOCK_WAITERS, releaseLock, tryAcquireLock } from '../../src/shared/lockWord.js';
+import { MapleTree, SharedMutex } from '../../src/index.js';
+import { acquireLock, agentCanBlock, breakLock, LOCK_WAITERS, releaseLock, tryAcquireLock } from '../../src/shared/lockWord.js';
 import { useAgents } from './agentWorker.js';
 import { expectMapleError } from '../support/model.js';
 
@@ -80,6 +80,20 @@ describe('SharedMutex in one agent', () => {
     expectMapleError(() => mutex.forgetAgent(mutex.agentId), 'EINVAL');
     expectMapleError(() => mutex.forgetAgent(1.5), 'EINVAL');
     expect(mutex.forgetAgent(12345)).toBe(false);
+  });
+
+  it('shares a structured-cloneable handle, and is an ExternalLock for a tree', () => {
+    const mutex = new SharedMutex();
+    const clone = SharedMutex.attach(structuredClone(mutex.share()));
+    clone.lock();
+    expect(mutex.owner).toBe(clone.agentId);
+    expect(mutex.isHeld()).toBe(false);
+    const tree = new MapleTree<number>({ backend: 'ts', lock: mutex });
+    expectMapleError(() => tree.store(1, 1), 'ENOLCK');
+    clone.unlock();
+    mutex.lock();
+    tree.store(1, 1);
+    expect(tree.load(1)).toBe(1);
   });
 
   it('hands out one slot per attached agent and EBUSY when they are all taken', () => {
