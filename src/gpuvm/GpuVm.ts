@@ -523,6 +523,7 @@ export class GpuVm<O = unknown, C = unknown> {
 
   /** Prepared jobs neither run nor cancelled. */
   get pendingJobs(): number {
+    this.assertLive('pendingJobs');
     return this.#pending.size;
   }
 
