@@ -460,7 +460,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
   dup(): MapleTree<V> {
     const method = 'MapleTree.dup';
     const ctx = this.#live(method);
-    const taken = ctx.lock.isExternal ? false : ctx.lock.enterWriter(method);
+    const taken = ctx.lock.enterWriter(method); // asserts an external lock, as destroy() does
     try {
       const id = ctx.core.dup(ctx.id);
       if (id <= 0) throw MapleError.fromErrno(id, `${method}: out of nodes`);
