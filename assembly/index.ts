@@ -9,13 +9,13 @@ import { poolInit, poolLive } from "./core/pool";
 import {
   treeCreate as coreTreeCreate, treeRelease as coreTreeRelease, treeClear as coreTreeClear, treeDup,
   treeFlags as coreTreeFlags, treeSetFlags, treeHeight, treeNodes, treeReserved,
-  treeRoot, treeUnreserve,
+  treeRoot, treeReserve, treeUnreserve, treeStoreBound,
 } from "./core/tree";
 import { treeLoad, treeWalk, treePage } from "./core/walk";
-import { treeStore, treePreallocate } from "./core/store";
+import { treeStore, treeNodesNeeded } from "./core/store";
 import { treeEmptyArea } from "./core/gap";
 import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
-import { RES, PAGE, LPATH, RELEASES, G_RELEASED } from "./core/scratch";
+import { RES, PAGE, LPATH, RELEASES, G_RELEASED, G_DRAW } from "./core/scratch";
 
 poolInit();
 
@@ -40,10 +40,13 @@ export function walk(tree: i32, index: f64): i32 { return treeWalk(tree, <u64>in
 export function store(tree: i32, first: f64, last: f64, handle: i32, mode: i32): i32 {
   return treeStore(tree, <u64>first, <u64>last, handle, mode);
 }
-export function preallocate(tree: i32, first: f64, last: f64, handle: i32): i32 {
-  return treePreallocate(tree, <u64>first, <u64>last, handle);
+export function nodesNeeded(tree: i32, first: f64, last: f64, handle: i32): i32 {
+  return treeNodesNeeded(tree, <u64>first, <u64>last, handle);
 }
-export function unreserve(tree: i32): void { treeUnreserve(tree); }
+export function reserve(tree: i32, count: i32): i32 { return treeReserve(tree, count) ? 1 : 0; }
+export function unreserve(tree: i32, count: i32): void { treeUnreserve(tree, count); }
+export function storeBound(tree: i32): i32 { return treeStoreBound(tree); }
+export function drawAddr(): i32 { return G_DRAW; }
 export function emptyArea(tree: i32, min: f64, max: f64, size: f64, rev: i32): i32 {
   return treeEmptyArea(tree, <u64>min, <u64>max, <u64>size, rev != 0);
 }

@@ -44,6 +44,12 @@ export const G_PATH_TREE: i32 = GLOBALS + 40;
 export const G_PATH_GEN: i32 = GLOBALS + 44;
 /** Entry handles queued in RELEASES. */
 export const G_RELEASED: i32 = GLOBALS + 48;
+/**
+ * Reserved nodes the running write may take (treeNodeAlloc): set by the host for a write
+ * made on behalf of a reservation's owner, 0 for every other write, so those cannot touch
+ * what others reserved.
+ */
+export const G_DRAW: i32 = GLOBALS + 52;
 const GLOBALS_BYTES: i32 = 56;
 
 export const RES: i32 = GLOBALS + GLOBALS_BYTES;

@@ -16,7 +16,7 @@ import {
 import { ld32, st32, ld64, st64, stKeyF64, memMove, hostRetain, hostRelease } from "./mem";
 import { nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
 import {
-  treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeReserve, treeNodeAlloc, treeNodeFree,
+  treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeNodeAlloc, treeNodeFree,
   treeNewStamp, treeIsAlloc,
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax } from "./walk";
@@ -59,12 +59,14 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
   return type;
 }
 
-/** mas_preallocate: classifies the store and reserves its worst case. OK or ENOMEM (nothing reserved). */
-export function treePreallocate(tree: i32, first: u64, last: u64, entry: i32): i32 {
+/**
+ * The kernel's mas_preallocate count: the worst case of this store in the tree as it is now
+ * (0 for a write that changes nothing). Earlier writes can make it too small, which is why
+ * reservations use treeStoreBound instead; kept to show and test the difference.
+ */
+export function treeNodesNeeded(tree: i32, first: u64, last: u64, entry: i32): i32 {
   const type = storeClassify(tree, first, last, entry, MODE_OVERWRITE);
-  if (type == WR_NOTHING) return OK;
-  const need = storeNodesNeeded(type, treeHeight(tree));
-  return need == 0 || treeReserve(tree, need) ? OK : ENOMEM;
+  return type == WR_NOTHING ? 0 : storeNodesNeeded(type, treeHeight(tree));
 }
 
 /**

@@ -6,12 +6,12 @@
 
 import {
   NODE_SIZE, HEIGHT_MAX, NODE_TREE, NODE_LEAF, NODE_RANGE, NODE_ARANGE, TREE_ALLOC_RANGE, TREE_ROOT, TREE_HEIGHT, TREE_FLAGS,
-  TREE_NODES, TREE_RESERVED, TREE_MAX_NODES, TREE_GENERATION,
+  TREE_NODES, TREE_RESERVED, TREE_MAX_NODES, TREE_GENERATION, RANGE_MIN_END, ARANGE_MIN_END,
 } from "../shared/layout";
 import { ld32, st32, memMove, hostRetain, hostRelease } from "./mem";
 import { poolEnsure, poolAlloc, poolFree, poolReserve, poolUnreserve } from "./pool";
 import { nodeType, nodeSetType, nodeEnd, nodeSlot, nodeSetSlot, nodeSetParent, nodeStamp, isLeafType } from "./node";
-import { G_STAMP, G_PATH_TREE } from "./scratch";
+import { G_STAMP, G_PATH_TREE, G_DRAW, KEY_MAX } from "./scratch";
 
 const T_ROOT: i32 = TREE_ROOT;
 const T_HEIGHT: i32 = TREE_HEIGHT;
@@ -58,43 +58,84 @@ export function treeCreate(flags: i32, maxNodes: i32): i32 {
   return tree;
 }
 
+/** The node cap, or 0 for none (a cap above 2^31 reads negative: as good as none). */
+// @ts-ignore: decorator
+@inline function treeCap(tree: i32): i32 { const cap = ld32(tree + T_MAX_NODES); return cap > 0 ? cap : 0; }
+
+/** Whether `count` more nodes fit the cap on top of the live and reserved ones (u64: no wrap). */
+function treeFitsCap(tree: i32, count: i32): bool {
+  const cap = treeCap(tree);
+  return cap == 0 || <u64>treeNodes(tree) + <u64>treeReserved(tree) + <u64>count <= <u64>cap;
+}
+
 /**
- * Checks that `count` nodes can be allocated for this tree: its own reservation first, then
+ * Checks that `count` nodes can be allocated for the running write: first from the reserved
+ * nodes it may draw on (G_DRAW), the rest on top of everything reserved in the tree, against
  * the node cap (live + reserved + new <= maxNodes) and the pool. Nothing is changed.
  */
 export function treeCanAllocate(tree: i32, count: i32): bool {
-  const reserved = treeReserved(tree);
-  if (count <= reserved) return true;
-  const extra = count - reserved;
-  const cap = ld32(tree + T_MAX_NODES);
-  if (cap > 0 && treeNodes(tree) + reserved + extra > cap) return false;
-  return poolEnsure(extra);
+  const extra = count - ld32(G_DRAW);
+  if (extra <= 0) return true;
+  return treeFitsCap(tree, extra) && poolEnsure(extra);
 }
 
-/** Adds `count` nodes to the tree's reservation (false: cap or memory exhausted). */
+/** Adds `count` nodes to the tree's reservations (false: cap or memory exhausted). */
 export function treeReserve(tree: i32, count: i32): bool {
-  const cap = ld32(tree + T_MAX_NODES);
-  if (cap > 0 && treeNodes(tree) + treeReserved(tree) + count > cap) return false;
-  if (!poolEnsure(count)) return false;
+  if (!treeFitsCap(tree, count) || !poolEnsure(count)) return false;
   st32(tree + T_RESERVED, treeReserved(tree) + count);
   poolReserve(count);
   return true;
 }
 
-export function treeUnreserve(tree: i32): void {
-  poolUnreserve(treeReserved(tree));
-  st32(tree + T_RESERVED, 0);
+/** Returns `count` reserved nodes (an owner's unused share) to the budget. */
+export function treeUnreserve(tree: i32, count: i32): void {
+  assert(count >= 0 && count <= treeReserved(tree), "unreserving more nodes than the tree has reserved");
+  poolUnreserve(count);
+  st32(tree + T_RESERVED, treeReserved(tree) - count);
 }
 
-/** Allocates a node for the tree, from its reservation when it has one. */
+/** Allocates a node for the tree, from the reserved nodes the running write may draw on first. */
 export function treeNodeAlloc(tree: i32): i32 {
-  const reserved = treeReserved(tree);
-  if (reserved > 0) {
-    st32(tree + T_RESERVED, reserved - 1);
+  const draw = ld32(G_DRAW);
+  if (draw > 0) {
+    st32(G_DRAW, draw - 1);
+    st32(tree + T_RESERVED, treeReserved(tree) - 1);
     poolUnreserve(1);
   }
   st32(tree + T_NODES, treeNodes(tree) + 1);
   return poolAlloc();
+}
+
+/**
+ * The most nodes one store of any kind can allocate, whatever the tree looks like when it
+ * runs (reservations are sized by it). A store into a tree of height h allocates at most
+ * 3h + 1 nodes (a spanning store rebuilds both boundary paths and may add a root: see
+ * storeNodesNeeded), so the bound is 3·H + 1 with H the greatest height the tree can reach:
+ *
+ * - Below the root every internal node has at least m = minEnd + 1 children and every leaf
+ *   at least RANGE_MIN_END + 1 slots (validate's occupancy rule); a root above the leaves has
+ *   at least 2 children. A tree of height h >= 2 therefore has at least
+ *   1 + 2·(1 + m + … + m^(h-2)) nodes and 2·m^(h-2)·(RANGE_MIN_END + 1) leaf slots.
+ * - Leaf slots are distinct ranges of [0, KEY_MAX], so they number at most KEY_MAX + 1; live
+ *   nodes number at most maxNodes (reservations count against it too).
+ *
+ * H is the largest h meeting both (never above HEIGHT_MAX): 23 levels for the key space
+ * alone (m = 5), 5 for a 400-node gap-tracking tree.
+ */
+export function treeStoreBound(tree: i32): i32 {
+  const m: u64 = <u64>((treeIsAlloc(tree) ? ARANGE_MIN_END : RANGE_MIN_END) + 1);
+  const cap = <u64>treeCap(tree);
+  const slotsMax: u64 = KEY_MAX + 1;
+  let height = 1;
+  let level: u64 = 2; // nodes on the level below the root of a height + 1 tree
+  let nodes: u64 = 1 + level;
+  while (height < HEIGHT_MAX) {
+    if (level * <u64>(RANGE_MIN_END + 1) > slotsMax || (cap > 0 && nodes > cap)) break;
+    height++;
+    level *= m;
+    nodes += level;
+  }
+  return 3 * height + 1;
 }
 
 export function treeNodeFree(tree: i32, node: i32): void {
@@ -133,13 +174,16 @@ export function treeClear(tree: i32): void {
   treeNewStamp();
   if (root != 0) treeDestroySubtree(tree, root);
   treeSetRoot(tree, 0, 0);
-  treeUnreserve(tree);
   treeTouch(tree);
 }
 
-/** Frees the tree and its header (treeClear forgets any recorded path to it). */
+/**
+ * Frees the tree, its reservations and its header (treeClear forgets any recorded path to
+ * it). treeClear alone keeps reservations: their owners still hold them.
+ */
 export function treeRelease(tree: i32): void {
   treeClear(tree);
+  treeUnreserve(tree, treeReserved(tree));
   poolFree(tree);
 }
 

@@ -32,6 +32,7 @@ export class CoreAdapter implements CoreBackend {
   private readonly pageIndex: number;
   private readonly releasesIndex: number;
   private readonly releasedCountIndex: number;
+  private readonly drawIndex: number;
 
   constructor(
     readonly kind: BackendKind,
@@ -43,6 +44,7 @@ export class CoreAdapter implements CoreBackend {
     this.pageIndex = raw.pageAddr() >>> 3;
     this.releasesIndex = raw.releasesAddr() >>> 2;
     this.releasedCountIndex = raw.releasedCountAddr() >>> 2;
+    this.drawIndex = raw.drawAddr() >>> 2;
     this.refresh();
   }
 
@@ -109,13 +111,18 @@ export class CoreAdapter implements CoreBackend {
     return status;
   }
 
-  preallocate(tree: number, first: number, last: number, handle: number): number {
-    const status = this.raw.preallocate(tree, first, last, handle);
-    this.refresh();
-    return status;
+  nodesNeeded(tree: number, first: number, last: number, handle: number): number {
+    return this.raw.nodesNeeded(tree, first, last, handle);
   }
-
-  unreserve(tree: number): void { this.raw.unreserve(tree); }
+  storeBound(tree: number): number { return this.raw.storeBound(tree); }
+  reserve(tree: number, count: number): boolean {
+    const ok = this.raw.reserve(tree, count) !== 0;
+    this.refresh();
+    return ok;
+  }
+  unreserve(tree: number, count: number): void { this.raw.unreserve(tree, count); }
+  setDraw(count: number): void { this.i32[this.drawIndex] = count; }
+  draw(): number { return this.i32[this.drawIndex]; }
 
   emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number {
     return this.raw.emptyArea(tree, min, max, size, rev ? 1 : 0);

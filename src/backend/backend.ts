@@ -73,16 +73,28 @@ export interface CoreBackend {
    * Returns the store type (WR_*, >= 0) or a negative errno (ENOMEM, EEXIST); on error nothing
    * changed. On success — WR_NOTHING included — res[RES_FIRST..RES_LAST] is the range written
    * (widened by NULL coalescing; for a NULL write into a NULL range, that whole range).
-   * Uses nodes reserved by preallocate() first.
+   * Takes reserved nodes only as far as setDraw() allows; every other node comes on top of
+   * all reservations, within the node cap.
    */
   store(tree: number, first: number, last: number, handle: number, mode: number): number;
   /**
-   * Reserves the worst-case node count for storing a handle of this NULL-ness over
-   * [first, last], on top of what is already reserved: 0 or -ENOMEM (nothing reserved then).
+   * The kernel's mas_preallocate count for storing a handle of this NULL-ness over
+   * [first, last] in the tree as it is now (0: the store changes nothing). Reserves nothing.
    */
-  preallocate(tree: number, first: number, last: number, handle: number): number;
-  /** Drops the tree's unused reservation. */
-  unreserve(tree: number): void;
+  nodesNeeded(tree: number, first: number, last: number, handle: number): number;
+  /** The most nodes one store of any kind can take in this tree, whatever its shape then. */
+  storeBound(tree: number): number;
+  /** Sets `count` more nodes aside in the tree, within the node cap and memory: false if not. */
+  reserve(tree: number, count: number): boolean;
+  /** Returns `count` of the tree's reserved nodes (count <= reservedCount). */
+  unreserve(tree: number, count: number): void;
+  /**
+   * How many reserved nodes the next stores may take (0 after every call that set it: the
+   * caller resets it); draw() is what is left of it. A store that takes n of them lowers both
+   * draw() and reservedCount() by n.
+   */
+  setDraw(count: number): void;
+  draw(): number;
   /**
    * Gap search: lowest (rev = false) or highest (rev = true) [s, s + size - 1] inside
    * [min, max] that is entirely NULL. Window checks (EINVAL) are the caller's. Returns 0 and

@@ -5,19 +5,15 @@
  * Every insert and erase records its inverse (erase / re-insert the same VA) before it runs.
  * The tree object itself never changes, so walks running over it (vas() loops, smMap walks)
  * carry on across a rollback. Under a node budget (maxNodes) an inverse could need nodes the
- * budget no longer has, so inside an atomic section each change first reserves its own worst
- * case (so it cannot eat reservations made before it) plus a bound on its inverse's, and fails
- * with ENOMEM, nothing changed, if it cannot. The reservations are dropped when the outermost
- * section ends. A store needs at most 3 * height + 1 nodes (a spanning store), and a change
- * grows the height by one at most, so its inverse needs at most 3 * (h + 1) + 1 <= 2 * (3h + 1)
- * nodes for h >= 2: two worst-case reservations. In a one-leaf tree (h <= 1) the inverse needs
- * nodes only if the change split the leaf (at most 3 * 2 + 1 = 7), and the change then
- * reserved 2 * 1 + 1 = 3 itself: three more of those cover it.
+ * budget no longer has, so inside an atomic section each change first reserves two writes
+ * (tree.reserve(2): the change and its inverse, each bounded whatever the tree looks like
+ * then) and fails with ENOMEM, nothing changed, if it cannot. Both run on that reservation;
+ * what is left is returned when the outermost section ends.
  */
 
 import type { CoreBackend } from '../backend/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
-import { MAX_INDEX, type MapleTree } from '../tree/MapleTree.js';
+import type { MapleTree, Reservation } from '../tree/MapleTree.js';
 import { gpuvmError, isMapleError } from './errors.js';
 import { GpuVa, vaLast } from './GpuVa.js';
 import { ensureStack, type Journal } from './journal.js';
@@ -25,6 +21,9 @@ import type { VaWalk } from './splitMerge.js';
 import type { Generations } from './tickets.js';
 
 export class VaTree<O> {
+  /** Reservations of the open atomic section's changes (see the header). */
+  private held: Reservation[] = [];
+
   constructor(
     readonly tree: MapleTree<GpuVa<O>>,
     private readonly owner: object,
@@ -36,10 +35,10 @@ export class VaTree<O> {
 
   /** Stores va; EEXIST if its range is occupied, ENOMEM out of nodes (nothing changed). */
   insert(method: string, va: GpuVa<O>): void {
-    this.prepareChange(method, va, va);
-    this.journal.record(() => this.undoInsert(va));
+    const nodes = this.prepareChange(method);
+    this.journal.record(() => drawing(nodes, () => this.undoInsert(va)));
     try {
-      this.tree.insertRange(va.addr, vaLast(va), va);
+      drawing(nodes, () => this.tree.insertRange(va.addr, vaLast(va), va));
     } catch (err) {
       if (isMapleError(err, 'EEXIST')) {
         throw gpuvmError('EEXIST', method, `[${va.addr}, ${va.end}) overlaps an existing VA`);
@@ -52,10 +51,10 @@ export class VaTree<O> {
 
   /** Removes va (which must be in this tree). */
   erase(method: string, va: GpuVa<O>): void {
-    this.prepareChange(method, va, null);
-    this.journal.record(() => this.undoErase(va));
+    const nodes = this.prepareChange(method);
+    this.journal.record(() => drawing(nodes, () => this.undoErase(va)));
     try {
-      this.tree.erase(va.addr);
+      drawing(nodes, () => this.tree.erase(va.addr));
     } catch (err) {
       // Erasing can need nodes too (rebalancing); the tree is unchanged when it throws.
       throw nodesError(err, method);
@@ -91,7 +90,8 @@ export class VaTree<O> {
 
   /** Drops every reservation taken for undoing (the outermost atomic section ended). */
   releaseReserve(): void {
-    if (this.capped) this.tree.state(0).destroy();
+    for (const nodes of this.held) nodes.release();
+    this.held = [];
   }
 
   /**
@@ -123,35 +123,26 @@ export class VaTree<O> {
     va._vm = this.owner as GpuVa<O>['_vm'];
   }
 
-  /** Inside an atomic section: stack headroom for the write if needed, its nodes under a budget. */
-  private prepareChange(method: string, va: GpuVa<O>, entry: GpuVa<O> | null): void {
+  /** Inside an atomic section: stack headroom for the write if needed, and under a budget its reservation. */
+  private prepareChange(method: string): Reservation | null {
     if (this.journal.needsStackCheck) ensureStack();
-    if (this.capped && this.journal.open) this.reserveChange(method, va, entry);
-  }
-
-  /** Reserves the worst case of storing entry (null: erasing) over va's range, and of undoing it. */
-  private reserveChange(method: string, va: GpuVa<O>, entry: GpuVa<O> | null): void {
-    const oneLeaf = this.tree.height <= 1;
-    // The advanced API wants the write lock: the driver's, or else the tree's own.
-    const own = this.lock === null;
-    if (own) this.tree.lock();
+    if (!this.capped || !this.journal.open) return null;
     try {
-      const change = this.tree.state(va.addr, vaLast(va));
-      change.preallocate(entry);
-      if (oneLeaf) for (let i = 0; i < LEAF_UNDO_RESERVATIONS; i++) change.preallocate(entry);
-      else for (let i = 0; i < UNDO_RESERVATIONS; i++) this.tree.state(0, MAX_INDEX).preallocate(va);
+      const nodes = this.tree.reserve(CHANGE_WRITES);
+      this.held.push(nodes);
+      return nodes;
     } catch (err) {
       throw nodesError(err, method);
-    } finally {
-      if (own) this.tree.unlock();
     }
   }
 }
 
-/** Spanning-store reservations (3h + 1 each) that bound an inverse when h >= 2 (see the header). */
-const UNDO_RESERVATIONS = 2;
-/** Reservations of the change itself that bound its inverse in a one-leaf tree. */
-const LEAF_UNDO_RESERVATIONS = 3;
+/** A change and its inverse. */
+const CHANGE_WRITES = 2;
+
+function drawing<T>(nodes: Reservation | null, fn: () => T): T {
+  return nodes === null ? fn() : nodes.run(fn);
+}
 
 function nodesError(err: unknown, method: string): unknown {
   return isMapleError(err, 'ENOMEM') ? gpuvmError('ENOMEM', method, 'out of tree nodes') : err;

@@ -15,6 +15,7 @@ import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_G
 import type { ZeroEntry } from './zeroEntry.js';
 import { MaCursor, PROCEED, type MaStatus } from './cursor.js';
 import { fwdResumeBound, revResumeBound } from './gapResume.js';
+import { Reservation, reserveNodes } from './reserve.js';
 
 export type { MaStatus } from './cursor.js';
 
@@ -35,6 +36,8 @@ export class MaState<V = unknown> extends MaCursor<V> {
   private errorCode: MapleError['code'] = 'EBUSY';
   /** NULL-ness of the entry given to preallocate(), until the reservation is used or dropped. */
   private preallocNull: boolean | null = null;
+  /** This cursor's own reservation for one store (no other write can take or drop it). */
+  private prealloc: Reservation | null = null;
 
   /**
    * Keeps the hidden-class transitions of MaState alive. V8 drops map transitions no live
@@ -272,9 +275,12 @@ export class MaState<V = unknown> extends MaCursor<V> {
   }
 
   /**
-   * `mas_preallocate`: reserves the nodes a store of an entry of this NULL-ness over
-   * [index, last] may need, so that storePrealloc() cannot fail. ENOMEM here instead.
-   * Locking: the write lock must be held (ENOLCK).
+   * `mas_preallocate`: reserves, for this cursor alone, the nodes one store can need whatever
+   * the tree looks like when it runs (tree.reserve's bound, not the kernel's count for the
+   * tree as it is now, which earlier writes can make too small), so that storePrealloc()
+   * cannot fail with ENOMEM even after other writes; ENOMEM here instead. Other cursors'
+   * writes and destroy() calls cannot take or drop it. Preallocating again while holding
+   * a reservation keeps it. Locking: the write lock must be held (ENOLCK).
    *
    * @example
    * mas.setRange(100, 199); mas.preallocate(entry); mas.storePrealloc(entry); // cannot fail
@@ -284,17 +290,24 @@ export class MaState<V = unknown> extends MaCursor<V> {
     this.assertWritable(method);
     this.checkOrder(method);
     const isNull = entry === null || entry === undefined;
-    const status = this.core.preallocate(this.ctx.id, this._index, this._last, isNull ? ENTRY_NULL : ENTRY_ZERO);
-    if (status < 0) {
-      this._status = 'start';
-      throw MapleError.fromErrno(status, `${method}: [${this._index}, ${this._last}] node budget exhausted`);
+    if (this.prealloc === null) {
+      const ctx = this.ctx;
+      const perStore = ctx.core.storeBound(ctx.id);
+      try {
+        reserveNodes(ctx, method, perStore);
+      } catch (err) {
+        this._status = 'start';
+        throw err;
+      }
+      this.prealloc = new Reservation(ctx, 1, perStore);
     }
     this.preallocNull = isNull;
   }
 
   /**
-   * `mas_store_prealloc`: the store prepared by preallocate() (same range, same NULL-ness),
-   * then drops what is left of the reservation. Locking: the write lock must be held (ENOLCK).
+   * `mas_store_prealloc`: the store prepared by preallocate() (same NULL-ness), drawing on
+   * this cursor's reservation, then drops what is left of it. Locking: the write lock must
+   * be held (ENOLCK).
    */
   storePrealloc(entry: V | ZeroEntry | null | undefined): void {
     const method = 'MaState.storePrealloc';
@@ -303,17 +316,20 @@ export class MaState<V = unknown> extends MaCursor<V> {
     if (this.preallocNull !== null && this.preallocNull !== isNull) {
       throw new MapleError('EINVAL', `${method}: the entry's NULL-ness differs from the one preallocated for`);
     }
+    const reservation = this.prealloc;
     try {
-      this.storeEntry(method, entry);
+      if (reservation === null) this.storeEntry(method, entry);
+      else this.ctx.drawingFrom(reservation, () => this.storeEntry(method, entry));
     } finally {
       this.destroy();
     }
   }
 
-  /** `mas_destroy`: drops an unused reservation. Locking: none. */
+  /** `mas_destroy`: drops this cursor's unused reservation (no other). Locking: none. */
   destroy(): void {
     this.ctx.assertLive('MaState.destroy');
-    this.core.unreserve(this.ctx.id);
+    this.prealloc?.release();
+    this.prealloc = null;
     this.preallocNull = null;
   }
 

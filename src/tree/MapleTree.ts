@@ -16,7 +16,7 @@
  */
 
 import type { BackendKind, CoreBackend, NodeView } from '../backend/backend.js';
-import { checkEntry, checkFunction, checkIndex, checkRange, MAX_INDEX } from './args.js';
+import { checkEntry, checkFunction, checkIndex, checkRange, describeArg, MAX_INDEX } from './args.js';
 import { allocateCyclic, allocateRange, type CyclicAllocation } from './allocate.js';
 import { TreeContext } from './context.js';
 import { prepareCore, selectCore } from './cores.js';
@@ -26,6 +26,7 @@ import { countEntries, entryRangeAfter, entryRangeBefore, firstEntryRange, forEa
 import { ENTRY_NULL, ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
 import { isExternalLock, TreeLock } from './lock.js';
 import { MaState } from './MaState.js';
+import { Reservation, reserveNodes } from './reserve.js';
 import { checkTreeOptions, storeTypeName, type MapleTreeOptions, type StoreType } from './options.js';
 import type { ZeroEntry } from './zeroEntry.js';
 
@@ -34,6 +35,7 @@ export type { ExternalLock } from './lock.js';
 export type { CyclicAllocation } from './allocate.js';
 export type { Range } from './iterate.js';
 export type { MapleTreeOptions, StoreType } from './options.js';
+export { Reservation } from './reserve.js';
 
 interface TreeHandle {
   core: CoreBackend;
@@ -45,6 +47,9 @@ const releaser: FinalizationRegistry<TreeHandle> | null =
   typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry<TreeHandle>(({ core, id }) => core.treeRelease(id))
     : null;
+
+/** The core counts nodes in i32. */
+const MAX_RESERVED_NODES = 0x7fffffff;
 
 /** Symbol.dispose where the runtime has it (Node ≥ 20, recent browsers), else a stand-in. */
 const DISPOSE: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('Symbol.dispose')) as typeof Symbol.dispose;
@@ -142,6 +147,37 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
   get nodeCount(): number {
     const ctx = this.#live('MapleTree.nodeCount');
     return ctx.core.nodeCount(ctx.id);
+  }
+
+  /** Nodes set aside by reservations (tree.reserve, MaState.preallocate) and not yet used. Locking: none. */
+  get reservedNodes(): number {
+    const ctx = this.#live('MapleTree.reservedNodes');
+    return ctx.core.reservedCount(ctx.id);
+  }
+
+  /**
+   * Sets aside, from maxNodes, the nodes `stores` writes of any kind can need whatever the
+   * tree looks like when they run (other writes and reservations may change it first):
+   * ENOMEM now if the budget cannot cover it, never in the writes made inside
+   * `reservation.run(fn)`. See Reservation for the rules. Locking: none (no entry changes).
+   *
+   * @example
+   * const job = tree.reserve(2);
+   * tree.storeRange(0, 99, 'other');     // cannot take job's nodes
+   * job.run(() => { tree.store(5, 'a'); tree.erase(50); }); // cannot run out of nodes
+   * job.release();
+   */
+  reserve(stores = 1): Reservation {
+    const method = 'MapleTree.reserve';
+    const ctx = this.#live(method);
+    if (!Number.isSafeInteger(stores) || stores < 1) {
+      throw new MapleError('EINVAL', `${method}: stores must be a positive integer, got ${describeArg(stores)}`);
+    }
+    const perStore = ctx.core.storeBound(ctx.id);
+    const nodes = stores * perStore;
+    if (nodes > MAX_RESERVED_NODES) throw new MapleError('ENOMEM', `${method}: ${stores} stores need more nodes than any budget`);
+    reserveNodes(ctx, method, nodes);
+    return new Reservation(ctx, stores, perStore);
   }
 
   /**
@@ -424,7 +460,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
   dup(): MapleTree<V> {
     const method = 'MapleTree.dup';
     const ctx = this.#live(method);
-    const taken = ctx.lock.isExternal ? false : ctx.lock.enterWriter(method);
+    const taken = ctx.lock.enterWriter(method); // asserts an external lock, as destroy() does
     try {
       const id = ctx.core.dup(ctx.id);
       if (id <= 0) throw MapleError.fromErrno(id, `${method}: out of nodes`);

@@ -86,7 +86,10 @@ export function allocateCyclic(
     const searchFrom = Math.max(low, from);
     let wrapped = false;
     let start = lowestFreeIndex(ctx, searchFrom, high);
-    if (start >= 0) {
+    // As mas_alloc_cyclic, only a first search that succeeds consumes the remembered wrap;
+    // after a failed first search it survives, so the next allocation reports it too.
+    const firstFound = start >= 0;
+    if (firstFound) {
       wrapped = (core.flags(ctx.id) & TREE_ALLOC_WRAPPED) !== 0;
     } else if (searchFrom > low) {
       start = lowestFreeIndex(ctx, low, high);
@@ -94,7 +97,7 @@ export function allocateCyclic(
     }
     if (start < 0) throw new MapleError('EBUSY', `${method}: no free index in [${low}, ${high}]`);
     ctx.store(method, start, start, core.entries.alloc(entry), MODE_INSERT);
-    const flags = core.flags(ctx.id) & ~TREE_ALLOC_WRAPPED;
+    const flags = firstFound ? core.flags(ctx.id) & ~TREE_ALLOC_WRAPPED : core.flags(ctx.id);
     core.setFlags(ctx.id, start === MAX_INDEX ? flags | TREE_ALLOC_WRAPPED : flags);
     return { start, next: start === MAX_INDEX ? 0 : start + 1, wrapped };
   } finally {

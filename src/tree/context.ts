@@ -9,6 +9,7 @@ import type { CoreBackend } from '../backend/backend.js';
 import { MapleError } from './errors.js';
 import { EEXIST, ENTRY_NULL, ENTRY_ZERO, RES_FIRST, RES_LAST, WR_INVALID } from '../backend/layout.js';
 import type { TreeLock } from './lock.js';
+import type { NodeSource } from './reserve.js';
 
 /** The id of a freed tree: no core returns it for a live tree (0 is "out of memory"). */
 const FREED = 0;
@@ -16,6 +17,8 @@ const FREED = 0;
 export class TreeContext {
   /** Raw store type (WR_*) of the last successful write. */
   lastStoreType = WR_INVALID;
+  /** The holder whose reserved nodes the tree's writes draw on now (null: none may). */
+  private source: NodeSource | null = null;
 
   constructor(
     readonly core: CoreBackend,
@@ -66,13 +69,53 @@ export class TreeContext {
     return entry === null || entry === undefined ? ENTRY_NULL : this.core.entries.alloc(entry);
   }
 
+  /** Runs fn with the tree's writes drawing on `source` (restoring the previous one after). */
+  drawingFrom<T>(source: NodeSource, fn: () => T): T {
+    const outer = this.source;
+    this.source = source;
+    try {
+      return fn();
+    } finally {
+      this.source = outer;
+    }
+  }
+
   /**
    * Runs one core store for a caller already holding the write lock. On failure the unused
    * handle is dropped and MapleError thrown; the tree is unchanged. Returns the store type.
    */
   store(method: string, first: number, last: number, handle: number, mode: number): number {
+    const status = this.source === null
+      ? this.core.store(this.id, first, last, handle, mode)
+      : this.storeDrawing(this.source, method, first, last, handle, mode);
+    return this.finishStore(method, first, last, handle, status);
+  }
+
+  /** One store that may take the nodes `source` offers for it; the source settles after success. */
+  private storeDrawing(source: NodeSource, method: string, first: number, last: number, handle: number, mode: number): number {
     const core = this.core;
-    const status = core.store(this.id, first, last, handle, mode);
+    let offered: number;
+    try {
+      offered = source.take(method);
+    } catch (err) {
+      core.entries.dropIfUnused(handle);
+      throw err;
+    }
+    core.setDraw(offered);
+    let status: number;
+    let left: number;
+    try {
+      status = core.store(this.id, first, last, handle, mode);
+    } finally {
+      left = core.draw();
+      core.setDraw(0);
+    }
+    if (status >= 0) source.settle(offered, offered - left);
+    return status;
+  }
+
+  private finishStore(method: string, first: number, last: number, handle: number, status: number): number {
+    const core = this.core;
     core.entries.dropIfUnused(handle);
     if (status < 0) {
       const why = status === EEXIST ? 'overlaps an entry' : 'node budget exhausted';

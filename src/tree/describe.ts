@@ -19,8 +19,19 @@ const INSPECT_DEFAULT_ROWS = 100;
  */
 export const NOT_CLONEABLE = Symbol('MapleTree cannot be cloned; use toJSON() or dup()');
 
-/** A short form of an entry for dump(). */
+/** Shown for an entry that throws when read (a revoked Proxy, a throwing getter). */
+const UNREADABLE = '<unreadable>';
+
+/** A short form of an entry for dump(); never throws. */
 export function describeEntry(value: unknown): string {
+  try {
+    return describeReadable(value);
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+function describeReadable(value: unknown): string {
   if (value === ZERO_ENTRY) return 'zero';
   switch (typeof value) {
     case 'string':
@@ -98,8 +109,17 @@ export function inspectTree(
   const shown: string[] = [];
   for (const [first, last, entry] of entries) {
     if (shown.length >= limit) break;
-    shown.push(`[${first}, ${last}] => ${inspect ? inspect(entry, nested) : describeEntry(entry)}`);
+    shown.push(`[${first}, ${last}] => ${inspect ? inspectEntry(inspect, entry, nested) : describeEntry(entry)}`);
   }
   if (size > shown.length) shown.push(`… ${size - shown.length} more`);
   return `${counted} { ${shown.join(', ')} }`;
+}
+
+/** Node's inspect of one entry, or UNREADABLE when the entry throws on being read. */
+function inspectEntry(inspect: InspectFn, entry: unknown, options: InspectOptions): string {
+  try {
+    return inspect(entry, options);
+  } catch {
+    return UNREADABLE;
+  }
 }

@@ -104,27 +104,40 @@ describe.each(coreBackends())('core $name', ({ make }) => {
     }
   });
 
-  it('a store after a successful preallocate never runs out of nodes', () => {
+  it('a store drawing on a reservation of storeBound nodes never runs out; other stores leave reservations alone', () => {
     const core = make();
     const rnd = mulberry32(777);
-    for (const [flags, cap] of [[0, 10], [1, 14]] as const) {
+    for (const [flags, cap] of [[0, 30], [1, 40]] as const) {
       const tree = core.treeCreate(flags, cap);
-      let reserved = 0;
+      const bound = core.storeBound(tree);
+      let drawn = 0;
       for (let op = 0; op < 3000; op++) {
         const first = Math.floor(rnd() * 5000);
         const last = Math.min(4999, first + (rnd() < 0.8 ? Math.floor(rnd() * 6) : Math.floor(rnd() * 300)));
         const handle = rnd() < 0.3 ? 0 : core.entries.alloc(op);
-        if (core.preallocate(tree, first, last, handle) === 0) {
-          reserved++;
+        // A second, undrawn reservation stands for another owner: no store may take from it.
+        const other = core.reserve(tree, 1);
+        if (core.reserve(tree, bound)) {
+          drawn++;
           expect(core.nodeCount(tree) + core.reservedCount(tree)).toBeLessThanOrEqual(cap);
-          expect(core.store(tree, first, last, handle, 0), `op ${op}: store after preallocate`).toBeGreaterThanOrEqual(0);
+          core.setDraw(bound);
+          expect(core.store(tree, first, last, handle, 0), `op ${op}: store drawing on ${bound} nodes`).toBeGreaterThanOrEqual(0);
+          const left = core.draw();
+          core.setDraw(0);
+          expect(core.reservedCount(tree)).toBe(left + (other ? 1 : 0));
+          core.unreserve(tree, left);
+        } else {
+          const reserved = core.reservedCount(tree);
+          core.store(tree, first, last, handle, 0);
+          expect(core.reservedCount(tree), `op ${op}: an undrawn store keeps reservations`).toBe(reserved);
         }
-        core.unreserve(tree);
+        if (other) core.unreserve(tree, 1);
+        expect(core.reservedCount(tree)).toBe(0);
         core.entries.dropIfUnused(handle);
         expect(core.nodeCount(tree)).toBeLessThanOrEqual(cap);
       }
       expect(core.validate(tree)).toBeNull();
-      expect(reserved).toBeGreaterThan(0);
+      expect(drawn).toBeGreaterThan(0);
       core.treeRelease(tree);
     }
   });

@@ -206,20 +206,36 @@ export class NaiveBackend implements CoreBackend {
     return exact ? WR_EXACT_FIT : WR_NODE_STORE;
   }
 
-  preallocate(tree: number, first: number, last: number, handle: number): number {
+  nodesNeeded(tree: number, first: number, last: number, handle: number): number {
     void first;
     void last;
     void handle;
-    const t = this.get(tree);
-    // One store adds at most two ranges, hence at most one node here.
-    const want = 1;
-    if (t.maxNodes > 0 && nodesFor(t.firsts, t.lasts) + t.reserved + want > t.maxNodes) return ENOMEM;
-    t.reserved += want;
-    return 0;
+    return this.storeBound(tree);
   }
 
-  unreserve(tree: number): void {
-    this.get(tree).reserved = 0;
+  /** One store adds at most two ranges, hence at most one node here. */
+  storeBound(tree: number): number {
+    void tree;
+    return 1;
+  }
+
+  reserve(tree: number, count: number): boolean {
+    const t = this.get(tree);
+    if (t.maxNodes > 0 && nodesFor(t.firsts, t.lasts) + t.reserved + count > t.maxNodes) return false;
+    t.reserved += count;
+    return true;
+  }
+
+  unreserve(tree: number, count: number): void {
+    this.get(tree).reserved -= count;
+  }
+
+  private drawLeft = 0;
+  setDraw(count: number): void {
+    this.drawLeft = count;
+  }
+  draw(): number {
+    return this.drawLeft;
   }
 
   emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number {
@@ -302,9 +318,10 @@ export class NaiveBackend implements CoreBackend {
     if (t.maxNodes <= 0) return true;
     const now = nodesFor(t.firsts, t.lasts);
     const after = nodesFor(firsts, lasts);
-    const fromReserve = Math.min(Math.max(0, after - now), t.reserved);
+    const fromReserve = Math.min(Math.max(0, after - now), this.drawLeft);
     if (after + t.reserved - fromReserve > t.maxNodes) return false;
     t.reserved -= fromReserve;
+    this.drawLeft -= fromReserve;
     return true;
   }
 
