@@ -137,7 +137,7 @@ describe.each(backends)('reservations ($name backend)', ({ options }) => {
       const tree = filled(60, 30);
       tree.lock();
       const a = tree.state(100, 1000);
-      a.preallocate('a');
+      a.preallocate(7777);
       const held = tree.reservedNodes;
       const b = tree.state(0);
       let refused = false;
