@@ -11,14 +11,13 @@ import type { GpuVm } from '../src/gpuvm/GpuVm.js';
 import type { GpuVaOp } from '../src/gpuvm/ops.js';
 import { GPUVM_BACKENDS, makeVm } from './support/gpuvmBackends.js';
 import { type CanonOp, GpuVmModel, type ModelVa, canonOp, canonVas, rng } from './support/gpuvmModel.js';
-import { STAND_IN_NODES_PER_STORE, installReserveStandIn, setStandInBudget, treeHasReserve } from './support/gpuvmReserve.js';
-
-installReserveStandIn();
 
 const OBJECTS = ['A', 'B', 'C', 'D'];
 const WINDOW = { start: 0, range: 4096 };
 const RESERVED = { reserveOffset: 4096 - 64, reserveRange: 64 };
 const USABLE_END = RESERVED.reserveOffset;
+/** A window with room to fill any budget with VAs. */
+const WIDE = { start: 0, range: 2 ** 40 };
 
 type Rng = ReturnType<typeof rng>;
 interface Req extends ModelVa {
@@ -36,9 +35,7 @@ function randomRequest(r: Rng): Req {
 }
 
 function budgetedVm(backend: string, maxNodes: number, ops = {}): GpuVm<string, unknown> {
-  const vm = makeVm<string>(backend, { ...WINDOW, ...RESERVED, maxNodes, ops });
-  setStandInBudget(vm._tree as never, maxNodes);
-  return vm;
+  return makeVm<string>(backend, { ...WINDOW, ...RESERVED, maxNodes, ops });
 }
 
 /** Applies a request to the model, merged like `merge: true` when asked. */
@@ -190,6 +187,59 @@ for (const backend of GPUVM_BACKENDS) {
       expect(last).toEqual([['map', USABLE_END - 4, 4, 'B', 0]]);
     });
 
+    it('job.run() never throws ENOMEM: direct inserts fill the budget after prepare, the run succeeds', () => {
+      const vm = makeVm<string>(backend, { ...WIDE, maxNodes: 300 });
+      for (let a = 0; a < 400; a += 8) vm.insert({ addr: a, range: 4, obj: 'A', offset: a });
+      const map = vm.prepare({ addr: 2, range: 390, obj: 'B', offset: 0 });
+      const unmap = vm.prepare({ addr: 1000, range: 5 }, 'unmap');
+      const cancelled = vm.prepare({ addr: 3000, range: 9, obj: 'C' });
+      const held = vm.reservedNodes;
+      expect(held).toBeGreaterThan(0);
+      fillBudget(vm, 10_000);
+      expect(vm.reservedNodes).toBe(held);
+      map.run();
+      unmap.run();
+      expect(vm.find(2, 390)?.obj).toBe('B');
+      expect(vm.reservedNodes).toBe(cancelled._reservation.nodes);
+      cancelled.cancel();
+      expect(vm.reservedNodes).toBe(0);
+      expect(cancelled.state).toBe('cancelled');
+      vm._tree.validate();
+    });
+
+    it('prepare preallocates the three GpuVa objects the run places', () => {
+      const vm = makeVm<string>(backend, WINDOW);
+      vm.insert({ addr: 0, range: 100, obj: 'A', offset: 0 });
+      const job = vm.prepare({ addr: 40, range: 20, obj: 'B', offset: 0 });
+      const [made, prev, next] = job._vas;
+      job.run();
+      expect([...vm.vas()]).toEqual([prev, made, next]);
+      expect([prev.addr, made.addr, next.addr]).toEqual([0, 40, 60]);
+    });
+
+    // June 2023: drm_gpuvm left the maple tree because mas_preallocate() counts nodes for the
+    // tree as it is at submit, and earlier queued binds reshape it before the job runs.
+    // The naive core's count ignores the tree's shape, so only the real cores can show it.
+    if (backend !== 'naive') it('contrast: the kernel count taken at submit is too small once earlier queued jobs have run; prepare() survives', () => {
+      const jobs = contrastJobs(backend);
+      const vm = makeVm<string>(backend, { ...WIDE, maxNodes: 1500 });
+      for (const va of jobs.prefill) vm.insert(va);
+      const earlier = jobs.queued.map((req) => vm.prepare(req));
+      const big = { addr: 0, range: jobs.end, obj: 'B', offset: 0 };
+      const heightAtSubmit = vm._tree.height;
+      const kernelAtSubmit = kernelCount(vm, big);
+      const job = vm.prepare(big);
+      for (const e of earlier) e.run();
+      expect(vm._tree.height).toBeGreaterThan(heightAtSubmit);
+      // What mas_preallocate() held is less than the same store needs now.
+      expect(kernelCount(vm, big)).toBeGreaterThan(kernelAtSubmit);
+      fillBudget(vm, 100_000);
+      job.run();
+      expect([...vm.vas()].filter((va) => va.addr < big.range).map((va) => [va.addr, va.range, va.obj])).toEqual([[0, big.range, 'B']]);
+      expect(vm.reservedNodes).toBe(0);
+      vm._tree.validate();
+    });
+
     for (const merge of [false, true]) {
       it(`thousands of queued jobs under a tight budget match the model (merge ${merge})`, () => {
         for (const seed of [1, 2]) queuedRun(backend, seed, merge);
@@ -197,6 +247,51 @@ for (const backend of GPUVM_BACKENDS) {
     }
   });
 }
+
+/** Inserts VAs from addr `from` on until the node budget refuses one (ENOMEM). */
+function fillBudget(vm: GpuVm<string, unknown>, from: number): void {
+  for (let addr = from; ; addr += 2) {
+    try {
+      vm.insert({ addr, range: 1, obj: 'D', offset: 0 });
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'ENOMEM' });
+      return;
+    }
+  }
+}
+
+/** The kernel's mas_preallocate count for mapping req over the tree as it is now. */
+function kernelCount(vm: GpuVm<string, unknown>, req: { addr: number; range: number }): number {
+  const tree = vm._tree;
+  return tree._core.nodesNeeded(tree._id, req.addr, req.addr + req.range - 1, NON_NULL_HANDLE);
+}
+
+/** Any handle but NULL's and ZERO's: the kernel count depends only on the entry's NULL-ness. */
+const NON_NULL_HANDLE = 2;
+
+/**
+ * One-address VAs at every other address from 0 on, split where the tree grows a level above
+ * height 2: prefill leaves it one insert short, the CONTRAST_QUEUED queued ones make it grow.
+ * Found on a scratch VM of this backend, so it holds for any node size.
+ */
+function contrastJobs(backend: string) {
+  const scratch = makeVm<string>(backend, WIDE);
+  const vas: ModelVa[] = [];
+  const add = () => {
+    const va = { addr: 2 * vas.length, range: 1, obj: 'A', offset: 0 };
+    scratch.insert(va);
+    vas.push(va);
+  };
+  while (scratch._tree.height < 2) add();
+  const before = scratch._tree.height;
+  while (scratch._tree.height === before) add();
+  scratch.free();
+  const split = vas.length - CONTRAST_QUEUED;
+  return { prefill: vas.slice(0, split), queued: vas.slice(split), end: 2 * vas.length };
+}
+
+/** Earlier queued jobs in the contrast test. */
+const CONTRAST_QUEUED = 8;
 
 function expectKeepWhenSameLine(op: GpuVaOp<string> & { type: 'unmap' }, req: Req): void {
   const sameLine = op.va.offset - req.offset === op.va.addr - req.addr;
@@ -224,18 +319,19 @@ function countWrites(vm: GpuVm<string, unknown>, fn: () => void): number {
 }
 
 /**
- * Jobs prepared, run oldest first, cancelled, with direct changes between: after every run the
+ * Jobs prepared, run oldest first, cancelled, with direct changes between (which may find the
+ * budget full; jobs never do): after every run the
  * VAs equal a model applying the same requests in the same order; refused prepares change
  * nothing; every reservation comes back; objectsTouched at submit covers the run when only
  * jobs ran in between.
  */
 function queuedRun(backend: string, seed: number, merge: boolean): void {
   const r = rng(seed * 31 + (merge ? 1 : 0));
-  const maxNodes = 12 * STAND_IN_NODES_PER_STORE;
-  const vm = budgetedVm(backend, maxNodes);
+  const vm = budgetedVm(backend, tightBudget(backend));
   const model = new GpuVmModel();
   const queue: { job: BindJob<string, unknown>; req: Req; clean: boolean }[] = [];
   let refused = 0;
+  let directRefused = 0;
   let runs = 0;
   for (let step = 0; step < 2500; step++) {
     const roll = r.next();
@@ -262,8 +358,8 @@ function queuedRun(backend: string, seed: number, merge: boolean): void {
       expect(listVas(vm)).toEqual(canonVas(model.vas));
     } else if (roll < 0.93 && queue.length > 0) {
       queue.splice(r.int(0, queue.length - 1), 1)[0].job.cancel();
-    } else if (treeHasReserve || vm._tree.nodeCount + vm.reservedNodes + 2 * STAND_IN_NODES_PER_STORE <= maxNodes) {
-      // A direct change (the stand-in does not hold nodes: only with headroom beyond them).
+    } else {
+      // A direct change: it may find the budget full (ENOMEM, nothing changed); jobs never do.
       const req = randomRequest(r);
       try {
         vm.apply(req.kind === 'map' ? vm.smMapOps(req) : vm.smUnmapOps(req.addr, req.range));
@@ -271,6 +367,7 @@ function queuedRun(backend: string, seed: number, merge: boolean): void {
         for (const q of queue) q.clean = false;
       } catch (err) {
         expect(err).toMatchObject({ code: 'ENOMEM' });
+        directRefused++;
       }
       expect(listVas(vm)).toEqual(canonVas(model.vas));
     }
@@ -280,5 +377,49 @@ function queuedRun(backend: string, seed: number, merge: boolean): void {
   expect(vm.pendingJobs).toBe(0);
   expect(runs).toBeGreaterThan(500);
   expect(refused).toBeGreaterThan(0);
+  expect(directRefused).toBeGreaterThan(0);
   vm._tree.validate();
+}
+
+/** Pending map jobs whose reservations fit the tight budget beside the VAs. */
+const JOBS_THAT_FIT = 3;
+
+/**
+ * A budget on this backend of the most nodes a VM holds over random requests plus JOBS_THAT_FIT
+ * map jobs' reservations: tight enough that prepares and direct changes get refused. The
+ * per-store bound grows with the budget (the height it allows), so the budget is iterated
+ * down from a generous one to the fixed point.
+ */
+function tightBudget(backend: string): number {
+  const live = peakNodesOfRandomRequests(backend);
+  let maxNodes = live + 100 * JOBS_THAT_FIT * MAP_STORES;
+  for (let prev = 0; maxNodes !== prev; ) {
+    prev = maxNodes;
+    maxNodes = live + JOBS_THAT_FIT * MAP_STORES * perStoreBound(backend, prev);
+  }
+  return maxNodes;
+}
+
+/** The nodes tree.reserve(1) holds in an empty VM with this budget. */
+function perStoreBound(backend: string, maxNodes: number): number {
+  const vm = budgetedVm(backend, maxNodes);
+  const one = vm._tree.reserve(1);
+  const nodes = one.nodes;
+  one.release();
+  vm.free();
+  return nodes;
+}
+
+/** The most tree nodes an unbudgeted VM holds over the request stream the queued runs draw from. */
+function peakNodesOfRandomRequests(backend: string): number {
+  const r = rng(99);
+  const vm = makeVm<string>(backend, { ...WINDOW, ...RESERVED });
+  let peak = 0;
+  for (let i = 0; i < 1000; i++) {
+    const req = randomRequest(r);
+    vm.apply(req.kind === 'map' ? vm.smMapOps(req) : vm.smUnmapOps(req.addr, req.range));
+    peak = Math.max(peak, vm._tree.nodeCount);
+  }
+  vm.free();
+  return peak;
 }

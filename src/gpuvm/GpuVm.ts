@@ -40,8 +40,6 @@ import {
   BindJob,
   type BindKind,
   MAP_STORES,
-  type ReservingTree,
-  reserveStores,
   UNMAP_STORES,
 } from './bindJob.js';
 import { gpuvmError, withContext } from './errors.js';
@@ -89,7 +87,6 @@ export class GpuVm<O = unknown, C = unknown> {
   readonly #vas: VaTree<O>;
   readonly #bos: BoRegistry<O>;
   #freed = false;
-  readonly #capped: boolean;
   /** Prepared jobs not yet run or cancelled, in submit order. */
   readonly #pending = new Set<BindJob<O, C>>();
   /** Ops a job's run has already applied, with what applying them returns. */
@@ -122,7 +119,6 @@ export class GpuVm<O = unknown, C = unknown> {
     this.#extObjTest = options.isExtObj ?? null;
     const tree = new MapleTree<GpuVa<O>>(treeOptions(options));
     const capped = options.maxNodes !== undefined;
-    this.#capped = capped;
     this.#vas = new VaTree<O>(tree, this, this.#journal, this.#gens, capped, this.#lock);
     this.#bos = new BoRegistry<O>(this, this.#journal);
     const reserveOffset = options.reserveOffset ?? 0;
@@ -508,7 +504,7 @@ export class GpuVm<O = unknown, C = unknown> {
     const merge = kind === 'map' && options.merge === true;
     const objects = this.queuedObjects(request, kind);
     const stores = kind === 'map' ? MAP_STORES : UNMAP_STORES;
-    const reservation = reserveStores('prepare', this.#vas.tree as ReservingTree, stores, this.#capped);
+    const reservation = this.#vas.reserveRun('prepare', stores);
     const blanks = [blankVa<O>(), blankVa<O>(), blankVa<O>()] as const;
     const job = new BindJob<O, C>(this.#host, kind, Object.freeze(request), merge, Object.freeze(objects), reservation, blanks);
     this.#pending.add(job);
@@ -518,7 +514,7 @@ export class GpuVm<O = unknown, C = unknown> {
   /** Tree nodes held by reservations (prepared jobs included). */
   get reservedNodes(): number {
     this.assertLive('reservedNodes');
-    return (this.#vas.tree as ReservingTree).reservedNodes ?? 0;
+    return this.#vas.tree.reservedNodes;
   }
 
   /** Prepared jobs neither run nor cancelled. */

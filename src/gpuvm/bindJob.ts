@@ -12,6 +12,7 @@
  * (the drivers' preallocated_vmas[3]).
  */
 
+import type { Reservation } from '../tree/MapleTree.js';
 import type { GpuVa } from './GpuVa.js';
 import { gpuvmError } from './errors.js';
 
@@ -19,37 +20,6 @@ import { gpuvmError } from './errors.js';
 export const MAP_STORES = 4;
 /** Writes of an unmap job's run: the NULL store and the two remnants. */
 export const UNMAP_STORES = 3;
-
-/** The tree reservation a job holds (MapleTree.reserve's Reservation). */
-export interface NodeReservation {
-  readonly remaining: number;
-  run<T>(fn: () => T): T;
-  release(): void;
-}
-
-/** What a job needs of its tree. */
-export interface ReservingTree {
-  reserve?(stores: number): NodeReservation;
-  readonly reservedNodes?: number;
-}
-
-/** Stands in for a reservation on a tree without a node budget, where writes cannot run out. */
-const UNBUDGETED: NodeReservation = {
-  remaining: Infinity,
-  run: (fn) => fn(),
-  release: () => {},
-};
-
-/**
- * The reservation for stores writes: the tree's own, or none needed without a budget.
- * @throws MapleError ENOMEM if the budget cannot cover it; EINVAL for a budgeted tree that
- *   cannot reserve.
- */
-export function reserveStores(method: string, tree: ReservingTree, stores: number, capped: boolean): NodeReservation {
-  if (typeof tree.reserve === 'function') return tree.reserve(stores);
-  if (!capped) return UNBUDGETED;
-  throw gpuvmError('EINVAL', method, 'the tree cannot reserve nodes');
-}
 
 export type BindKind = 'map' | 'unmap';
 export type BindState = 'pending' | 'done' | 'cancelled';
@@ -79,7 +49,7 @@ export class BindJob<O = unknown, C = unknown> {
      */
     readonly objectsTouched: readonly O[],
     /** @internal The tree writes held for the run. */
-    readonly _reservation: NodeReservation,
+    readonly _reservation: Reservation,
     /** @internal Blank VAs for the new mapping and the prev / next remnants. */
     readonly _vas: readonly [GpuVa<O>, GpuVa<O>, GpuVa<O>],
   ) {}

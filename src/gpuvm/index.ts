@@ -2,7 +2,7 @@
 
 export { GpuVm } from './GpuVm.js';
 export { BindJob, MAP_STORES, UNMAP_STORES } from './bindJob.js';
-export type { BindKind, BindState, NodeReservation } from './bindJob.js';
+export type { BindKind, BindState } from './bindJob.js';
 export type {
   GpuVaInit,
   GpuVmMapRequest,

@@ -80,6 +80,20 @@ export class VaTree<O> {
     if (removed.length + placed.length > 0) this.gens.bump();
   }
 
+  /**
+   * The reservation for a prepared job's run of `stores` stores (replaceSpan inside its run()),
+   * taken on every tree, budgeted or not, so that the run finds its nodes however the tree
+   * and the memory have changed by then.
+   * @throws MapleError ENOMEM if the budget or memory cannot cover it (nothing reserved).
+   */
+  reserveRun(method: string, stores: number): Reservation {
+    try {
+      return this.tree.reserve(stores);
+    } catch (err) {
+      throw nodesError(err, method);
+    }
+  }
+
   /** The kernel-reserved VA (never journaled: it exists from construction on). */
   insertReserved(addr: number, range: number): GpuVa<O> {
     const va = new GpuVa<O>(addr, range, null, 0, 0);
