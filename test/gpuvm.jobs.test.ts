@@ -9,6 +9,7 @@ import type { BindJob } from '../src/gpuvm/bindJob.js';
 import { MAP_STORES, UNMAP_STORES } from '../src/gpuvm/bindJob.js';
 import type { GpuVm } from '../src/gpuvm/GpuVm.js';
 import type { GpuVaOp } from '../src/gpuvm/ops.js';
+import { peakNodes, tightBudget } from './support/gpuvmBudget.js';
 import { GPUVM_BACKENDS, makeVm } from './support/gpuvmBackends.js';
 import { type CanonOp, GpuVmModel, type ModelVa, canonOp, canonVas, rng } from './support/gpuvmModel.js';
 
@@ -327,7 +328,7 @@ function countWrites(vm: GpuVm<string, unknown>, fn: () => void): number {
  */
 function queuedRun(backend: string, seed: number, merge: boolean): void {
   const r = rng(seed * 31 + (merge ? 1 : 0));
-  const vm = budgetedVm(backend, tightBudget(backend));
+  const vm = budgetedVm(backend, queueBudget(backend));
   const model = new GpuVmModel();
   const queue: { job: BindJob<string, unknown>; req: Req; clean: boolean }[] = [];
   let refused = 0;
@@ -384,42 +385,10 @@ function queuedRun(backend: string, seed: number, merge: boolean): void {
 /** Pending map jobs whose reservations fit the tight budget beside the VAs. */
 const JOBS_THAT_FIT = 3;
 
-/**
- * A budget on this backend of the most nodes a VM holds over random requests plus JOBS_THAT_FIT
- * map jobs' reservations: tight enough that prepares and direct changes get refused. The
- * per-store bound grows with the budget (the height it allows), so the budget is iterated
- * down from a generous one to the fixed point.
- */
-function tightBudget(backend: string): number {
-  const live = peakNodesOfRandomRequests(backend);
-  let maxNodes = live + 100 * JOBS_THAT_FIT * MAP_STORES;
-  for (let prev = 0; maxNodes !== prev; ) {
-    prev = maxNodes;
-    maxNodes = live + JOBS_THAT_FIT * MAP_STORES * perStoreBound(backend, prev);
-  }
-  return maxNodes;
-}
-
-/** The nodes tree.reserve(1) holds in an empty VM with this budget. */
-function perStoreBound(backend: string, maxNodes: number): number {
-  const vm = budgetedVm(backend, maxNodes);
-  const one = vm._tree.reserve(1);
-  const nodes = one.nodes;
-  one.release();
-  vm.free();
-  return nodes;
-}
-
-/** The most tree nodes an unbudgeted VM holds over the request stream the queued runs draw from. */
-function peakNodesOfRandomRequests(backend: string): number {
+/** Room for the VAs of random requests and JOBS_THAT_FIT map jobs: prepares and direct changes get refused. */
+function queueBudget(backend: string): number {
   const r = rng(99);
-  const vm = makeVm<string>(backend, { ...WINDOW, ...RESERVED });
-  let peak = 0;
-  for (let i = 0; i < 1000; i++) {
-    const req = randomRequest(r);
-    vm.apply(req.kind === 'map' ? vm.smMapOps(req) : vm.smUnmapOps(req.addr, req.range));
-    peak = Math.max(peak, vm._tree.nodeCount);
-  }
-  vm.free();
-  return peak;
+  const requests = Array.from({ length: 1000 }, () => randomRequest(r));
+  const live = peakNodes(backend, { ...WINDOW, ...RESERVED }, requests);
+  return tightBudget(backend, live, JOBS_THAT_FIT * MAP_STORES);
 }
