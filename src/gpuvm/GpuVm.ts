@@ -517,6 +517,12 @@ export class GpuVm<O = unknown, C = unknown> {
     return this.#vas.tree.reservedNodes;
   }
 
+  /** Tree nodes the VAs use now (reserved ones not counted): with reservedNodes, what maxNodes caps. */
+  get nodeCount(): number {
+    this.assertLive('nodeCount');
+    return this.#vas.tree.nodeCount;
+  }
+
   /** Prepared jobs neither run nor cancelled. */
   get pendingJobs(): number {
     this.assertLive('pendingJobs');

@@ -58,6 +58,11 @@ export class BindJob<O = unknown, C = unknown> {
     return this.#state;
   }
 
+  /** Tree nodes the job holds for its run (0 once it ran or was cancelled). */
+  get reservedNodes(): number {
+    return this._reservation.nodes;
+  }
+
   get [Symbol.toStringTag](): string {
     return 'BindJob';
   }
