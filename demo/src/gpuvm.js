@@ -17,6 +17,12 @@ import { KERNEL_CASES, DEFAULT_PRESET, DEFAULT_WINDOW, SPARSE_TRACE } from './pr
  *   before: Snap[], final: Snap[], ops: object[], pos: number,
  *   liveOps: object[] | null, vm: GpuVm | null, snaps: Snap[], log: string[], note?: string
  * }} Rec
+ * A prepared bind job and what the page saw of the VM at submit and at run.
+ * @typedef {{
+ *   n: number, job: import('maple-gpuvm').BindJob, kind: 'map' | 'unmap', req: Rec['req'], held: number,
+ *   atSubmit: string, atRun: string
+ * }} QueuedJob
+ * @typedef {{ vm: GpuVm | null, jobs: QueuedJob[], note: string, seq: number }} Queue
  */
 
 const state = {
@@ -29,11 +35,14 @@ const state = {
   /** @type {{ addr: number, range: number } | null} */ selection: null,
   /** @type {{ next: number } | null} */ trace: null,
   seq: 0,
+  /** @type {Queue} */ queue: { vm: null, jobs: [], note: '', seq: 0 },
 };
 
 const errBox = $('error');
 const PRESET_PARAM = 'preset';
 const KIB = 1024;
+/** maxNodes of the page's VM: the budget the bind queue's reservations and the VAs share. */
+const BUDGET_NODES = 1000;
 /** The form fields that hold numbers; a base switch rewrites them. */
 const NUMBER_FIELDS = ['req-addr', 'req-range', 'req-offset', 'vm-start', 'vm-range', 'vm-rsv-off', 'vm-rsv-range'];
 
@@ -70,6 +79,7 @@ function makeVm(vas) {
     reserveOffset: rsvOff,
     reserveRange: rsvRange,
     backend: state.backend,
+    maxNodes: BUDGET_NODES,
     ops: CALLBACKS,
     name: 'demo',
   });
@@ -658,6 +668,161 @@ function renderVaTable() {
   $('va-count').textContent = String(count);
 }
 
+// ------------------------------------------------------------------ bind queue
+
+/** The ops a request would get against the VM as it is now, as text ("remap, map"). */
+function opsNow(vm, kind, req) {
+  const types = opsFor(vm, kind, req).map((op) => op.type);
+  return types.length === 0 ? 'no ops' : types.join(', ');
+}
+
+/** How many VAs (the kernel-reserved one left out) intersect the request now. */
+function vasIn(vm, req) {
+  let n = 0;
+  for (const va of vm.vas(req.addr, req.range)) if (va !== vm.reserved) n++;
+  return n;
+}
+
+/** What the VM looks like to a request: the VAs it intersects and the ops it would get. */
+function seenBy(vm, kind, req) {
+  const n = vasIn(vm, req);
+  return `${n} VA${n === 1 ? '' : 's'} in range → ${opsNow(vm, kind, req)}`;
+}
+
+/**
+ * Jobs belong to the VM they were prepared on. When the page rebuilds its VM (undo, stepping,
+ * a preset, a backend switch), the old VM's pending jobs are cancelled and the queue restarts.
+ */
+function syncQueue() {
+  const q = state.queue;
+  if (q.vm === state.vm) return;
+  const dropped = q.jobs.filter((j) => j.job.state === 'pending');
+  for (const j of dropped) j.job.cancel();
+  state.queue = {
+    vm: state.vm,
+    jobs: [],
+    seq: q.seq,
+    note: dropped.length > 0 ? `The VM was rebuilt (undo, step, preset or backend switch): ${dropped.length} pending job(s) cancelled.` : '',
+  };
+}
+
+/** vm.prepare() for the form's request: checked and provisioned now, run later. */
+function submitJob() {
+  clearError(errBox);
+  syncQueue();
+  const vm = /** @type {GpuVm} */ (state.vm);
+  try {
+    const { kind, req } = readForm();
+    const full = { addr: req.addr, range: req.range, obj: kind === 'unmap' ? null : req.obj, offset: kind === 'unmap' ? 0 : req.offset };
+    const job = vm.prepare(kind === 'map' ? req : { addr: req.addr, range: req.range }, kind);
+    const q = state.queue;
+    q.note = '';
+    q.jobs.push({ n: ++q.seq, job, kind, req: full, held: job.reservedNodes, atSubmit: seenBy(vm, kind, full), atRun: '' });
+  } catch (err) {
+    showError(errBox, err);
+  }
+  render();
+}
+
+/**
+ * job.run(ctx): the ops are computed against the VM now; the page's callbacks record each
+ * step, and the run becomes the current request of the ops panel and the picture.
+ */
+function runJob(entry) {
+  const vm = /** @type {GpuVm} */ (state.vm);
+  const before = snapshot(vm);
+  const ctx = { vm, ops: [], snaps: [before], log: [] };
+  entry.atRun = seenBy(vm, entry.kind, entry.req);
+  try {
+    entry.job.run(ctx);
+  } catch (err) {
+    showError(errBox, err);
+    return;
+  }
+  state.records.push({
+    label: () => `job #${entry.n} (${entry.kind})`, kind: entry.kind, mode: 'callback', req: entry.req, before, final: snapshot(vm),
+    ops: ctx.ops, liveOps: null, vm: null, pos: ctx.ops.length, snaps: ctx.snaps, log: ctx.log,
+  });
+  state.selection = null;
+}
+
+/** Runs the oldest pending job, or all of them in submit order. */
+function runQueued(all) {
+  clearError(errBox);
+  syncQueue();
+  for (const entry of state.queue.jobs) {
+    if (entry.job.state !== 'pending') continue;
+    runJob(entry);
+    if (!all) break;
+  }
+  render();
+}
+
+function cancelJob(entry) {
+  clearError(errBox);
+  entry.job.cancel();
+  render();
+}
+
+function renderBudget() {
+  const vm = state.vm;
+  const live = vm ? vm.nodeCount : 0;
+  const reserved = vm ? vm.reservedNodes : 0;
+  const pct = (n) => `${Math.min(100, (100 * n) / BUDGET_NODES)}%`;
+  $('budget-live').style.width = pct(live);
+  $('budget-reserved').style.width = pct(reserved);
+  const meter = $('budget');
+  meter.setAttribute('aria-valuemax', String(BUDGET_NODES));
+  meter.setAttribute('aria-valuenow', String(live + reserved));
+  meter.setAttribute('aria-valuetext', `${live} live and ${reserved} reserved of ${BUDGET_NODES} nodes`);
+  const text = $('budget-text');
+  text.replaceChildren(
+    h('span', { class: 'live', 'data-part': 'live' }, `${live} live`), ' + ',
+    h('span', { class: 'reserved', 'data-part': 'reserved' }, `${reserved} reserved`), ' of ',
+    h('span', { 'data-part': 'max' }, `maxNodes ${BUDGET_NODES}`),
+    `  ·  ${BUDGET_NODES - live - reserved} free`,
+  );
+}
+
+function renderQueue() {
+  syncQueue();
+  const q = state.queue;
+  const note = $('queue-note');
+  note.textContent = q.note;
+  note.hidden = q.note === '';
+  const tbody = /** @type {HTMLTableElement} */ ($('queue-table')).tBodies[0];
+  tbody.replaceChildren();
+  for (const entry of q.jobs) {
+    const { job } = entry;
+    const pending = job.state === 'pending';
+    const cancel = h('button', { type: 'button', class: 'queue-cancel', 'aria-label': `Cancel job ${entry.n}` }, 'cancel');
+    cancel.addEventListener('click', () => cancelJob(entry));
+    const run = h('button', { type: 'button', class: 'queue-run', 'aria-label': `Run job ${entry.n}` }, 'run');
+    run.addEventListener('click', () => {
+      clearError(errBox);
+      runJob(entry);
+      render();
+    });
+    const req = entry.kind === 'map' ? `map ${vaText(entry.req)}` : `unmap ${span(entry.req.addr, entry.req.range)}`;
+    tbody.append(
+      h('tr', { class: job.state, 'data-state': job.state },
+        h('td', { class: 'num' }, String(entry.n)),
+        h('td', { class: 'mono' }, req),
+        h('td', { class: 'num', 'data-part': 'nodes' }, pending ? String(job.reservedNodes) : `0 (held ${entry.held})`),
+        h('td', {}, pending ? '3 (new, prev, next)' : '—'),
+        h('td', {}, entry.atSubmit),
+        h('td', {}, entry.atRun),
+        h('td', {}, job.state),
+        h('td', {}, ...(pending ? [run, ' ', cancel] : [])),
+      ),
+    );
+  }
+  const pending = q.jobs.some((j) => j.job.state === 'pending');
+  /** @type {HTMLButtonElement} */ ($('queue-run-next')).disabled = !pending;
+  /** @type {HTMLButtonElement} */ ($('queue-run-all')).disabled = !pending;
+  renderBudget();
+}
+
 // ------------------------------------------------------------------ the split/merge picture
 
 function renderPicture() {
@@ -837,6 +1002,7 @@ function render() {
   renderOps();
   renderButtons();
   renderTrace();
+  renderQueue();
 }
 
 // ------------------------------------------------------------------ wiring
@@ -865,6 +1031,9 @@ function wire() {
     runRequest(kind, req, () => kind, /** @type {HTMLInputElement} */ ($('auto-apply')).checked);
   });
   $('req-insert').addEventListener('click', () => insertVa(readForm().req));
+  $('queue-submit').addEventListener('click', submitJob);
+  $('queue-run-next').addEventListener('click', () => runQueued(false));
+  $('queue-run-all').addEventListener('click', () => runQueued(true));
 
   $('step-back').addEventListener('click', () => {
     const rec = current();

@@ -299,6 +299,63 @@ describe('demo in Chromium', () => {
     await context.close();
   });
 
+  it('GPU VA page: bind queue — submit 3, run them in order against the changed VM, budget back to 0 reserved', async () => {
+    const { page, context, problems } = await open('gpuvm.html');
+    const rows = page.locator('#queue-table tbody tr');
+    const reserved = async () => Number(numbersIn((await page.textContent('#budget-text [data-part="reserved"]')) ?? '')[0]);
+    const submit = async (kind: 'map' | 'unmap', addr: number, range: number, bo = '', offset = 0) => {
+      await page.check(kind === 'map' ? '#kind-map' : '#kind-unmap');
+      await page.fill('#req-addr', String(addr));
+      await page.fill('#req-range', String(range));
+      await page.fill('#req-bo', bo);
+      await page.fill('#req-offset', String(offset));
+      await page.click('#queue-submit');
+    };
+    // Lands on kernel-doc case 11: [0, 16) A, [16, 32) B, [32, 48) A.
+    expect(await texts(page, '#va-table tbody tr')).toHaveLength(3);
+    expect(await reserved()).toBe(0);
+    await submit('map', 8, 32, 'C', 0);
+    await submit('unmap', 12, 12);
+    await submit('map', 0, 64, 'D', 100);
+    expect(await page.textContent('#error')).toBe('');
+    expect(await rows.count()).toBe(3);
+    const held = (await texts(page, '#queue-table [data-part="nodes"]')).map(Number);
+    expect(held.every((n) => n > 0)).toBe(true);
+    expect(await reserved()).toBe(held[0] + held[1] + held[2]);
+    // Nothing ran yet: the VAs are as they were, every job saw the same three.
+    expect(await texts(page, '#va-table tbody tr')).toHaveLength(3);
+    const atSubmit = await rows.nth(1).locator('td').nth(4).textContent();
+    expect(atSubmit).toBe('2 VAs in range → remap, remap');
+    await shot(page, 'gpuvm-queue-submitted');
+
+    // Job 1 maps C over [8, 40): job 2's range [12, 24) now lies inside C alone.
+    await page.click('#queue-run-next');
+    expect(await rows.nth(0).getAttribute('data-state')).toBe('done');
+    expect(await rows.nth(1).locator('td').nth(5).textContent()).toBe('');
+    expect(await texts(page, '#va-table tbody tr')).toEqual(['088A1000', '84032C0', '40488A1040']);
+    expect(await reserved()).toBe(held[1] + held[2]);
+    await page.click('#queue-run-all');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state')))).toEqual(['done', 'done', 'done']);
+    expect(await rows.nth(1).locator('td').nth(5).textContent()).toBe('1 VA in range → remap');
+    expect(await texts(page, '#va-table tbody tr')).toEqual(['06464D100']);
+    expect(await opTypes(page)).toEqual(['unmap', 'unmap', 'unmap', 'unmap', 'map']);
+    expect(await reserved()).toBe(0);
+
+    // A cancelled job returns its nodes; a refused request reserves nothing.
+    await submit('map', 100, 4, 'E');
+    expect(await reserved()).toBeGreaterThan(0);
+    await page.click('#queue-table .queue-cancel');
+    expect(await rows.nth(3).getAttribute('data-state')).toBe('cancelled');
+    await submit('map', 100, 0, 'E');
+    expect(await page.textContent('#error')).toContain('MapleError EINVAL (-22)');
+    expect(await rows.count()).toBe(4);
+    expect(await reserved()).toBe(0);
+    expect(await page.getAttribute('#budget', 'aria-valuemax')).toBe('1000');
+    await shot(page, 'gpuvm-queue-ran');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('number base: one at a time on every number, kept in the URL and for the next page', async () => {
     const { page, context, problems } = await open('gpuvm.html');
     await page.click('#trace-start');
