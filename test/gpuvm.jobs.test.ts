@@ -1,7 +1,9 @@
 /**
- * Prepared bind jobs: bounded stores per run, queued runs against a model under tight budgets
- * with direct changes and cancellations in between, opt-in merge against a model, deferred VmBo
- * cleanup, and EINVAL at prepare.
+ * Prepared bind jobs: bounded stores per run, runs that find the budget full of direct writes
+ * and still succeed, the kernel-style contrast (a count taken at submit outgrown by earlier
+ * queued jobs), queued runs against a model under budgets tight on each backend with direct
+ * changes and cancellations in between, opt-in merge against a model, deferred VmBo cleanup,
+ * and EINVAL at prepare.
  */
 
 import { describe, expect, it } from 'vitest';
