@@ -44,8 +44,8 @@ export function preallocate(tree: i32, first: f64, last: f64, handle: i32): i32 
   return treePreallocate(tree, <u64>first, <u64>last, handle);
 }
 export function unreserve(tree: i32): void { treeUnreserve(tree); }
-export function emptyArea(tree: i32, min: f64, max: f64, size: f64, rev: i32): i32 {
-  return treeEmptyArea(tree, <u64>min, <u64>max, <u64>size, rev != 0);
+export function emptyArea(tree: i32, min: f64, max: f64, size: f64, rev: i32, align: f64, nospan: f64): i32 {
+  return treeEmptyArea(tree, <u64>min, <u64>max, <u64>size, rev != 0, <u64>align, <u64>nospan);
 }
 export function page(tree: i32, first: f64, last: f64): i32 { return treePage(tree, LPATH, <u64>first, <u64>last); }
 export function dup(tree: i32): i32 { return treeDup(tree); }

@@ -117,8 +117,8 @@ export class CoreAdapter implements CoreBackend {
 
   unreserve(tree: number): void { this.raw.unreserve(tree); }
 
-  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number {
-    return this.raw.emptyArea(tree, min, max, size, rev ? 1 : 0);
+  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean, align = 1, nospan = 0): number {
+    return this.raw.emptyArea(tree, min, max, size, rev ? 1 : 0, align, nospan);
   }
 
   page(tree: number, first: number, last: number): number { return this.raw.page(tree, first, last); }
