@@ -6,7 +6,7 @@
  *   mixed      align 1/16/256/4096 in turn, and every other search { nospan } at 4× the size
  *              rounded up to a power of two
  * Each aligned result is checked: a multiple of its alignment, not spanning, free, and (for a
- * sample of 500) equal to a linear scan over the holes.
+ * sample of 500) equal to a linear scan over the holes. Medians of the runs, in CPU time.
  *
  *   npm run build && node --expose-gc bench/w6-aligned.mjs [--quick] [--runs N]
  */
@@ -41,9 +41,12 @@ function buildTree(backend, { first, last }) {
   return tree;
 }
 
-/** One timed pass of every search; returns ns per search and fills `found`. */
+/**
+ * One timed pass of every search; returns ns of process CPU time per search (steadier than
+ * wall time on a shared machine) and fills `found`.
+ */
 function searchAll(tree, sizes, opts, found) {
-  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < sizes.length; i++) {
     const mas = tree.state(0);
     tree.lock();
@@ -55,7 +58,8 @@ function searchAll(tree, sizes, opts, found) {
     }
     found[i] = mas.index;
   }
-  return Number(process.hrtime.bigint() - t0) / sizes.length;
+  const { user, system } = process.cpuUsage(c0);
+  return ((user + system) * 1000) / sizes.length;
 }
 
 /** The free ranges of the W6 tree, in order. */
