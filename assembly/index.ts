@@ -47,8 +47,8 @@ export function reserve(tree: i32, count: i32): i32 { return treeReserve(tree, c
 export function unreserve(tree: i32, count: i32): void { treeUnreserve(tree, count); }
 export function storeBound(tree: i32): i32 { return treeStoreBound(tree); }
 export function drawAddr(): i32 { return G_DRAW; }
-export function emptyArea(tree: i32, min: f64, max: f64, size: f64, rev: i32): i32 {
-  return treeEmptyArea(tree, <u64>min, <u64>max, <u64>size, rev != 0);
+export function emptyArea(tree: i32, min: f64, max: f64, size: f64, rev: i32, align: f64, nospan: f64): i32 {
+  return treeEmptyArea(tree, <u64>min, <u64>max, <u64>size, rev != 0, <u64>align, <u64>nospan);
 }
 export function page(tree: i32, first: f64, last: f64): i32 { return treePage(tree, LPATH, <u64>first, <u64>last); }
 export function dup(tree: i32): i32 { return treeDup(tree); }

@@ -124,8 +124,8 @@ export class CoreAdapter implements CoreBackend {
   setDraw(count: number): void { this.i32[this.drawIndex] = count; }
   draw(): number { return this.i32[this.drawIndex]; }
 
-  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number {
-    return this.raw.emptyArea(tree, min, max, size, rev ? 1 : 0);
+  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean, align = 1, nospan = 0): number {
+    return this.raw.emptyArea(tree, min, max, size, rev ? 1 : 0, align, nospan);
   }
 
   page(tree: number, first: number, last: number): number { return this.raw.page(tree, first, last); }

@@ -97,11 +97,13 @@ export interface CoreBackend {
   draw(): number;
   /**
    * Gap search: lowest (rev = false) or highest (rev = true) [s, s + size - 1] inside
-   * [min, max] that is entirely NULL. Window checks (EINVAL) are the caller's. Returns 0 and
+   * [min, max] that is entirely NULL, with s a multiple of `align` (a power of two, 1 = any)
+   * and the range crossing no multiple of `nospan` (a power of two ≥ size, 0 = no limit).
+   * Window and option checks (EINVAL) are the caller's. Returns 0 and
    * sets res[RES_FIRST], res[RES_LAST] (and res[RES_GAP_FIRST..RES_GAP_LAST], the whole NULL
    * range holding the fit), or -EBUSY.
    */
-  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number;
+  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean, align?: number, nospan?: number): number;
   /**
    * Writes up to PAGE_ROWS non-NULL ranges (ZERO included) that intersect [first, last], in
    * ascending order, starting with the range containing `first`, into pageBuf as

@@ -17,7 +17,7 @@
 
 import type { BackendKind, CoreBackend, NodeView } from '../backend/backend.js';
 import { checkEntry, checkFunction, checkIndex, checkRange, describeArg, MAX_INDEX } from './args.js';
-import { allocateCyclic, allocateRange, type CyclicAllocation } from './allocate.js';
+import { allocateCyclic, allocateRange, type AllocOptions, type CyclicAllocation } from './allocate.js';
 import { TreeContext } from './context.js';
 import { prepareCore, selectCore } from './cores.js';
 import { dumpTree, inspectTree, NOT_CLONEABLE, type InspectFn, type InspectOptions } from './describe.js';
@@ -32,7 +32,7 @@ import type { ZeroEntry } from './zeroEntry.js';
 
 export { MAX_INDEX } from './args.js';
 export type { ExternalLock } from './lock.js';
-export type { CyclicAllocation } from './allocate.js';
+export type { AllocOptions, CyclicAllocation } from './allocate.js';
 export type { Range } from './iterate.js';
 export type { MapleTreeOptions, StoreType } from './options.js';
 export { Reservation } from './reserve.js';
@@ -414,14 +414,17 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
 
   /**
    * `mtree_alloc_range`: stores `entry` at the lowest s with [s, s + size - 1] inside
-   * [min, max] and empty; returns s. EBUSY if none fits. Locking: takes the tree lock.
+   * [min, max] and empty; returns s. `opts.align` makes s a multiple of it, `opts.nospan`
+   * keeps the range from crossing a multiple of it (see AllocOptions). EBUSY if none fits.
+   * Locking: takes the tree lock.
    *
    * @example
    * const ids = new MapleTree<object>({ allocRange: true });
    * ids.allocRange(4096, {}, 0, MAX_INDEX); // 0
+   * ids.allocRange(100, {}, 0, MAX_INDEX, { align: 4096 }); // 4096
    */
-  allocRange(size: number, entry: V, min = 0, max: number = MAX_INDEX): number {
-    return allocateRange(this.#ctx, 'MapleTree.allocRange', size, entry, min, max, false);
+  allocRange(size: number, entry: V, min = 0, max: number = MAX_INDEX, opts?: AllocOptions): number {
+    return allocateRange(this.#ctx, 'MapleTree.allocRange', size, entry, min, max, false, opts);
   }
 
   /**
@@ -430,8 +433,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * ids.allocRRange(16, {}); // MAX_INDEX - 15 on an empty tree
    */
-  allocRRange(size: number, entry: V, min = 0, max: number = MAX_INDEX): number {
-    return allocateRange(this.#ctx, 'MapleTree.allocRRange', size, entry, min, max, true);
+  allocRRange(size: number, entry: V, min = 0, max: number = MAX_INDEX, opts?: AllocOptions): number {
+    return allocateRange(this.#ctx, 'MapleTree.allocRRange', size, entry, min, max, true, opts);
   }
 
   /**

@@ -7,6 +7,7 @@
 
 import type { CoreBackend, NodeView } from '../../src/backend/backend.js';
 import { EntryTable } from '../../src/backend/entries.js';
+import { highestFitIn, lowestFitIn, type FitOptions } from './alignedFit.js';
 import {
   EBUSY,
   EEXIST,
@@ -238,9 +239,10 @@ export class NaiveBackend implements CoreBackend {
     return this.drawLeft;
   }
 
-  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number {
+  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean, align = 1, nospan = 0): number {
     const t = this.get(tree);
-    const start = rev ? this.highestFit(t, min, max, size) : this.lowestFit(t, min, max, size);
+    const fit = { align, nospan };
+    const start = rev ? this.highestFit(t, min, max, size, fit) : this.lowestFit(t, min, max, size, fit);
     if (start < 0) return EBUSY;
     this.walk(tree, start); // the NULL range holding the fit
     this.res[RES_GAP_FIRST] = this.res[RES_FIRST];
@@ -339,18 +341,19 @@ export class NaiveBackend implements CoreBackend {
     this.setResult(lo, hi, old);
   }
 
-  private lowestFit(t: NaiveTree, min: number, max: number, size: number): number {
+  private lowestFit(t: NaiveTree, min: number, max: number, size: number, fit: FitOptions): number {
     let gapStart = min;
     for (let i = lowerBound(t, min); i <= t.firsts.length; i++) {
       const gapEnd = i < t.firsts.length ? Math.min(t.firsts[i] - 1, max) : max;
-      if (gapEnd >= gapStart && gapEnd - gapStart + 1 >= size) return gapStart;
+      const start = gapEnd >= gapStart ? lowestFitIn(gapStart, gapEnd, size, fit) : -1;
+      if (start >= 0) return start;
       if (i === t.firsts.length || t.lasts[i] >= max) return -1;
       gapStart = Math.max(min, t.lasts[i] + 1);
     }
     return -1;
   }
 
-  private highestFit(t: NaiveTree, min: number, max: number, size: number): number {
+  private highestFit(t: NaiveTree, min: number, max: number, size: number, fit: FitOptions): number {
     // Start from the first stored range at or after max and walk gaps downwards.
     let i = lowerBound(t, max);
     let gapEnd = max;
@@ -359,7 +362,8 @@ export class NaiveBackend implements CoreBackend {
     }
     for (;;) {
       const gapStart = i > 0 ? Math.max(t.lasts[i - 1] + 1, min) : min;
-      if (gapEnd >= gapStart && gapEnd - gapStart + 1 >= size) return gapEnd - size + 1;
+      const start = gapEnd >= gapStart ? highestFitIn(gapStart, gapEnd, size, fit) : -1;
+      if (start >= 0) return start;
       if (i === 0) return -1;
       i--;
       if (t.firsts[i] <= min) return -1;
