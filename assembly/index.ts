@@ -11,7 +11,7 @@ import {
   treeFlags as coreTreeFlags, treeSetFlags, treeHeight, treeNodes, treeReserved,
   treeRoot, treeUnreserve,
 } from "./core/tree";
-import { treeLoad, treeWalk, treePage } from "./core/walk";
+import { treeLoad, treeWalk, treePage, treeFind, treeNext, treePrev } from "./core/walk";
 import { treeStore, treePreallocate } from "./core/store";
 import { treeEmptyArea } from "./core/gap";
 import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
@@ -51,3 +51,7 @@ export function page(tree: i32, first: f64, last: f64): i32 { return treePage(tr
 export function dup(tree: i32): i32 { return treeDup(tree); }
 export function validate(tree: i32): i32 { return treeValidate(tree); }
 export function nodeRead(node: i32): void { coreNodeRead(node); }
+
+export function find(tree: i32, index: f64, max: f64): i32 { return treeFind(tree, <u64>index, <u64>max); }
+export function next(tree: i32, index: f64, max: f64): i32 { return treeNext(tree, <u64>index, <u64>max); }
+export function prev(tree: i32, index: f64, min: f64): i32 { return treePrev(tree, <u64>index, <u64>min); }

@@ -288,7 +288,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     const ctx = this.#live('MapleTree.find');
     const i = checkIndex('MapleTree.find', 'index', index);
     const m = checkIndex('MapleTree.find', 'max', max);
-    return firstEntryRange<V>(ctx, 'MapleTree.find', i, m);
+    return firstEntryRange<V>(ctx, i, m);
   }
 
   /**
@@ -303,7 +303,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     const ctx = this.#live('MapleTree.next');
     const i = checkIndex('MapleTree.next', 'index', index);
     const m = checkIndex('MapleTree.next', 'max', max);
-    return entryRangeAfter<V>(ctx, 'MapleTree.next', i, m);
+    return entryRangeAfter<V>(ctx, i, m);
   }
 
   /**
