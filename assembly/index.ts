@@ -15,6 +15,7 @@ import { treeLoad, treeWalk, treePage, treeFind, treeNext, treePrev } from "./co
 import { treeStore, treePreallocate } from "./core/store";
 import { treeEmptyArea } from "./core/gap";
 import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
+import { treeLoadMany } from "./core/many";
 import { RES, PAGE, LPATH, RELEASES, G_RELEASED } from "./core/scratch";
 
 poolInit();
@@ -55,3 +56,4 @@ export function nodeRead(node: i32): void { coreNodeRead(node); }
 export function find(tree: i32, index: f64, max: f64): i32 { return treeFind(tree, <u64>index, <u64>max); }
 export function next(tree: i32, index: f64, max: f64): i32 { return treeNext(tree, <u64>index, <u64>max); }
 export function prev(tree: i32, index: f64, min: f64): i32 { return treePrev(tree, <u64>index, <u64>min); }
+export function loadMany(tree: i32, count: i32): void { treeLoadMany(tree, count); }

@@ -100,6 +100,10 @@ export class CoreAdapter implements CoreBackend {
 
   load(tree: number, index: number): number { return this.raw.load(tree, index); }
   walk(tree: number, index: number): number { return this.raw.walk(tree, index); }
+  loadMany(tree: number, count: number): void {
+    this.pageWrites++;
+    this.raw.loadMany(tree, count);
+  }
   find(tree: number, index: number, max: number): number { return this.raw.find(tree, index, max); }
   next(tree: number, index: number, max: number): number { return this.raw.next(tree, index, max); }
   prev(tree: number, index: number, min: number): number { return this.raw.prev(tree, index, min); }

@@ -72,6 +72,11 @@ export interface CoreBackend {
    */
   walk(tree: number, index: number): number;
   /**
+   * Batched mtree_load: replaces the first `count` (<= PAGE_ROWS * PAGE_ROW_WORDS) keys the
+   * caller wrote into pageBuf with the handles load() would return for them.
+   */
+  loadMany(tree: number, count: number): void;
+  /**
    * mt_find in one walk: the first range holding an entry (ZERO_ENTRY skipped) intersecting
    * [index, max]. Returns its handle and sets res[RES_FIRST], res[RES_LAST]; 0 when none.
    */

@@ -236,6 +236,11 @@ export class NaiveBackend implements CoreBackend {
     return 0;
   }
 
+  loadMany(tree: number, count: number): void {
+    this.pageWrites++;
+    for (let i = 0; i < count; i++) this.pageBuf[i] = this.load(tree, this.pageBuf[i]);
+  }
+
   find(tree: number, index: number, max: number): number {
     const t = this.get(tree);
     if (index > max) return ENTRY_NULL;
