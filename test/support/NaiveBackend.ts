@@ -13,6 +13,7 @@ import {
   EEXIST,
   ENOMEM,
   ENTRY_NULL,
+  ENTRY_ZERO,
   MODE_INSERT,
   PAGE_ROWS,
   RES_COUNT,
@@ -73,6 +74,7 @@ export class NaiveBackend implements CoreBackend {
   readonly entries = new EntryTable();
   readonly res = new Float64Array(RES_COUNT);
   readonly pageBuf = new Float64Array(PAGE_ROWS * 3);
+  pageWrites = 0;
   private trees = new Map<number, NaiveTree>();
   private nextId = 1;
 
@@ -252,7 +254,47 @@ export class NaiveBackend implements CoreBackend {
     return 0;
   }
 
+  loadMany(tree: number, count: number): void {
+    this.pageWrites++;
+    for (let i = 0; i < count; i++) this.pageBuf[i] = this.load(tree, this.pageBuf[i]);
+  }
+
+  find(tree: number, index: number, max: number): number {
+    const t = this.get(tree);
+    if (index > max) return ENTRY_NULL;
+    for (let i = lowerBound(t, index); i < t.firsts.length && t.firsts[i] <= max; i++) {
+      if (t.handles[i] !== ENTRY_ZERO) return this.resultRange(t, i);
+    }
+    return ENTRY_NULL;
+  }
+
+  next(tree: number, index: number, max: number): number {
+    if (index >= max) return ENTRY_NULL;
+    this.walk(tree, index);
+    const end = this.res[RES_LAST];
+    return end >= max ? ENTRY_NULL : this.find(tree, end + 1, max);
+  }
+
+  prev(tree: number, index: number, min: number): number {
+    const t = this.get(tree);
+    if (index <= min) return ENTRY_NULL;
+    // Ranges before the one containing index: those ending below its first index.
+    this.walk(tree, index);
+    const start = this.res[RES_FIRST];
+    for (let i = lowerBound(t, start) - 1; i >= 0 && t.lasts[i] >= min; i--) {
+      if (t.handles[i] !== ENTRY_ZERO) return this.resultRange(t, i);
+    }
+    return ENTRY_NULL;
+  }
+
+  private resultRange(t: NaiveTree, i: number): number {
+    this.res[RES_FIRST] = t.firsts[i];
+    this.res[RES_LAST] = t.lasts[i];
+    return t.handles[i];
+  }
+
   page(tree: number, first: number, last: number): number {
+    this.pageWrites++;
     const t = this.get(tree);
     let n = 0;
     for (let i = lowerBound(t, first); i < t.firsts.length && n < PAGE_ROWS; i++) {
