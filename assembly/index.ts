@@ -11,10 +11,11 @@ import {
   treeFlags as coreTreeFlags, treeSetFlags, treeHeight, treeNodes, treeReserved,
   treeRoot, treeReserve, treeUnreserve, treeStoreBound,
 } from "./core/tree";
-import { treeLoad, treeWalk, treePage } from "./core/walk";
+import { treeLoad, treeWalk, treePage, treeFind, treeNext, treePrev } from "./core/walk";
 import { treeStore, treeNodesNeeded } from "./core/store";
 import { treeEmptyArea } from "./core/gap";
 import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
+import { treeLoadMany } from "./core/many";
 import { RES, PAGE, LPATH, RELEASES, G_RELEASED, G_DRAW } from "./core/scratch";
 
 poolInit();
@@ -47,10 +48,15 @@ export function reserve(tree: i32, count: i32): i32 { return treeReserve(tree, c
 export function unreserve(tree: i32, count: i32): void { treeUnreserve(tree, count); }
 export function storeBound(tree: i32): i32 { return treeStoreBound(tree); }
 export function drawAddr(): i32 { return G_DRAW; }
-export function emptyArea(tree: i32, min: f64, max: f64, size: f64, rev: i32): i32 {
-  return treeEmptyArea(tree, <u64>min, <u64>max, <u64>size, rev != 0);
+export function emptyArea(tree: i32, min: f64, max: f64, size: f64, rev: i32, align: f64, nospan: f64): i32 {
+  return treeEmptyArea(tree, <u64>min, <u64>max, <u64>size, rev != 0, <u64>align, <u64>nospan);
 }
 export function page(tree: i32, first: f64, last: f64): i32 { return treePage(tree, LPATH, <u64>first, <u64>last); }
 export function dup(tree: i32): i32 { return treeDup(tree); }
 export function validate(tree: i32): i32 { return treeValidate(tree); }
 export function nodeRead(node: i32): void { coreNodeRead(node); }
+
+export function find(tree: i32, index: f64, max: f64): i32 { return treeFind(tree, <u64>index, <u64>max); }
+export function next(tree: i32, index: f64, max: f64): i32 { return treeNext(tree, <u64>index, <u64>max); }
+export function prev(tree: i32, index: f64, min: f64): i32 { return treePrev(tree, <u64>index, <u64>min); }
+export function loadMany(tree: i32, count: i32): void { treeLoadMany(tree, count); }

@@ -58,7 +58,10 @@ const PEERS = ['sorted-btree', 'js-sdsl', 'flatten', 'nit'];
 /** Table rows: id, label, the native C figure (performance-anchors.md §3.1; measured separately). */
 const ROWS = [
   ['W1', 'W1 build: storeRange ascending', 194.6],
+  ['W1-from', 'W1 build: MapleTree.from (sorted, bulk)', null],
   ['W2', 'W2 load, random', 323.5],
+  ['W2-many', 'W2 load, random: one loadMany call (per index)', null],
+  ['W2-find', 'W2 find(k) at the same keys (one walk; per call)', null],
   ['W3', 'W3 iterate, forEach (per entry) ¹', 10.0],
   ['W3-find', 'W3 iterate, MaState find() loop (per entry)', 10.0],
   ['W3-entries', 'W3 iterate, entries() (per entry; C: mt_for_each)', 50.5],

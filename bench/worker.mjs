@@ -150,6 +150,7 @@ function runW1(n, timed) {
   const c1 = cpuSnap();
   if (timed) record('W1', nsPer(t0, t1, n), otherCores(c0, c1));
   spotCheckBuild(m, n);
+  if (isMaple) runW1From(n, timed, maple.nodeCount(m));
   if (timed && memory === null) {
     global.gc();
     const h1 = process.memoryUsage();
@@ -167,6 +168,62 @@ function runW1(n, timed) {
     }
   }
   dispose(m);
+}
+
+/** MapleTree.from over W1's ranges, built as [first, last, entry] triples outside the timing. */
+function runW1From(n, timed, oneByOneNodes) {
+  const ranges = new Array(n);
+  for (let i = 0; i < n; i++) ranges[i] = [16 * i, 16 * i + 9, i];
+  settle();
+  const c0 = cpuSnap();
+  const t0 = now();
+  const m = maple.from(contender, ranges);
+  const t1 = now();
+  const c1 = cpuSnap();
+  spotCheckBuild(m, n);
+  check(maple.nodeCount(m) <= oneByOneNodes, `W1 from: ${maple.nodeCount(m)} nodes, more than the ${oneByOneNodes} of one-by-one stores`);
+  if (timed) record('W1-from', nsPer(t0, t1, n), otherCores(c0, c1), { nodes: maple.nodeCount(m), oneByOneNodes });
+  dispose(m);
+}
+
+/** W2's keys through one loadMany call, then find(k) at each key (checked against load). */
+function runW2Bulk(n, timed, m, inputs) {
+  const { keys } = inputs;
+  settle();
+  let c0 = cpuSnap();
+  let t0 = now();
+  const values = m.loadMany(keys);
+  let t1 = now();
+  let c1 = cpuSnap();
+  let hits = 0;
+  let sum = 0;
+  for (const v of values) {
+    if (v !== undefined) {
+      hits++;
+      sum += v;
+    }
+  }
+  check(hits === inputs.hits && sum === inputs.sum, `W2 loadMany hits ${hits} sum ${sum}, expected ${inputs.hits} / ${inputs.sum}`);
+  if (timed) record('W2-many', nsPer(t0, t1, n), otherCores(c0, c1));
+
+  settle();
+  sum = 0;
+  c0 = cpuSnap();
+  t0 = now();
+  for (let k = 0; k < n; k++) {
+    const r = m.find(keys[k]);
+    if (r !== undefined) sum += r.entry;
+  }
+  t1 = now();
+  c1 = cpuSnap();
+  // The range at or after key k is entry floor(k / 16) (a hit) or the next one, until the last.
+  let expected = 0;
+  for (let k = 0; k < n; k++) {
+    const i = Math.floor(keys[k] / 16) + (keys[k] % 16 < 10 ? 0 : 1);
+    if (i < n) expected += i;
+  }
+  check(sum === expected, `W2 find: entry sum ${sum}, expected ${expected}`);
+  if (timed) record('W2-find', nsPer(t0, t1, n), otherCores(c0, c1));
 }
 
 function runW2(n, timed, m, inputs) {
@@ -188,6 +245,7 @@ function runW2(n, timed, m, inputs) {
   check(hits === inputs.hits && sum === inputs.sum, `W2 hits ${hits} sum ${sum}, expected ${inputs.hits} / ${inputs.sum}`);
   if (n === FULL_N) check(hits === 624_273, `W2 hits ${hits}, the anchors say 624,273`);
   if (timed) record('W2', nsPer(t0, t1, n), otherCores(c0, c1));
+  if (isMaple) runW2Bulk(n, timed, m, inputs);
 }
 
 function runW3(n, timed, m) {

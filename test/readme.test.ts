@@ -34,6 +34,41 @@ describe.each(['wasm', 'ts'] as const)('README example (%s)', (backend) => {
     expect([...tree]).toEqual(before);
   });
 
+  it('aligned allocation places what its comments say', () => {
+    const PAGE = 4096, VA_START = 0x100000, VA_END = 2 ** 47 - 1;
+    const heap = new MapleTree<string>({ backend, allocRange: true });
+    const vbo = heap.allocRange(1 << 20, 'vbo', VA_START, VA_END, { align: 1 << 16 });
+    expect(vbo).toBe(0x100000);
+    const shaders = heap.allocRRange(3 << 20, 'shaders', VA_START, VA_END, { align: PAGE, nospan: 2 ** 32 });
+    expect(shaders).toBe(2 ** 47 - (3 << 20));
+    expect(shaders % PAGE).toBe(0);
+    expect(Math.floor(shaders / 2 ** 32)).toBe(Math.floor((shaders + (3 << 20) - 1) / 2 ** 32));
+    heap.insertRange(0x2000_0000, 0x2000_ffff, 'fixed');
+    expect(errorCode(() => heap.insertRange(0x2000_8000, 0x2000_8fff, 'x'))).toBe('EEXIST');
+    expect(heap.erase(vbo)).toBe('vbo');
+    expect(heap.load(vbo)).toBeUndefined();
+    heap.validate();
+  });
+
+  it('a reservation covers its writes whatever happens in between', () => {
+    const tree = new MapleTree<number>({ backend, maxNodes: 400 });
+    const r = tree.reserve(2);
+    const held = tree.reservedNodes;
+    expect(held).toBeGreaterThan(0);
+    let i = 0;
+    try {
+      for (; i < 100_000; i++) tree.store(2 * i + 1000, i); // fill the rest of the budget
+    } catch (e) {
+      expect((e as MapleError).code).toBe('ENOMEM');
+    }
+    expect(tree.reservedNodes).toBe(held);
+    r.run(() => { tree.storeRange(0, 99, 1); tree.storeRange(40, 59, 2); });
+    expect([...tree.entries(0, 99)]).toEqual([[0, 39, 1], [40, 59, 2], [60, 99, 1]]);
+    r.release();
+    expect(tree.reservedNodes).toBe(0);
+    tree.validate();
+  });
+
   it('the advanced-API loop erases while it walks', () => {
     const tree = new MapleTree<number>({ backend });
     for (let i = 0; i < 100; i++) tree.storeRange(10 * i, 10 * i + 4, i);

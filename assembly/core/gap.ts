@@ -4,6 +4,13 @@
  * below it, so whole subtrees whose gap is too small are skipped; stored gaps are not clipped
  * to the window, so a subtree may be entered and left without a fit. Other trees are scanned
  * leaf by leaf, so the search works on every tree.
+ *
+ * Aligned searches (`align`, `nospan`) descend on the same gap ≥ size test, which every fit
+ * needs, and place the fit inside each candidate NULL range; a range without an aligned,
+ * non-spanning fit sends the search on to the next candidate, so the result is the one a
+ * linear scan would find (the kernel's unmapped_area over-asks size + align instead, which
+ * misses fits that need no padding). Arithmetic is by `%`, never bit masks: the generated TS
+ * core has 53-bit numbers where `|`/`&` would truncate to 32 bits.
  */
 
 import { NODE_LEAF, NODE_ARANGE, OK, EBUSY, RES_FIRST, RES_LAST, RES_GAP_FIRST, RES_GAP_LAST } from "../shared/layout";
@@ -11,6 +18,63 @@ import { stKeyF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodeGap, slotMin, slotMax } from "./node";
 import { treeRoot } from "./tree";
 import { RES, KEY_MAX } from "./scratch";
+
+/** The search's alignment (power of two; 1 = none) and span boundary (power of two ≥ size; 0 = none). */
+let gAlign: u64 = 1;
+let gNospan: u64 = 0;
+/** Where fitLow / fitHigh placed the fit. */
+let gFit: u64 = 0;
+
+/**
+ * The lowest aligned start s in [start, stop] whose [s, s + size - 1] ends by `stop` and does
+ * not cross a multiple of nospan (a crossing fit moves to that multiple, which is aligned
+ * because align ≤ nospan whenever a crossing is possible). The caller checked the unaligned fit.
+ */
+function fitLow(start: u64, stop: u64, size: u64): bool {
+  let s = start;
+  const misalign = s % gAlign;
+  if (misalign != 0) {
+    if (gAlign - misalign > stop - s) return false;
+    s += gAlign - misalign;
+  }
+  if (gNospan != 0) {
+    const offset = s % gNospan;
+    if (offset > gNospan - size) {
+      if (gNospan - offset > stop - s) return false;
+      s += gNospan - offset;
+    }
+  }
+  if (stop - s < size - 1) return false;
+  gFit = s;
+  return true;
+}
+
+/**
+ * The highest such start: the aligned start of the fit ending at `stop`, or, when that fit
+ * crosses a multiple m of nospan, the aligned fit ending at m - 1 (m ≥ nospan ≥ size, so no
+ * underflow). The caller checked stop - start ≥ size - 1.
+ */
+function fitHigh(start: u64, stop: u64, size: u64): bool {
+  let s = stop - (size - 1);
+  s -= s % gAlign;
+  if (gNospan != 0) {
+    const end = s + size - 1;
+    const offset = end % gNospan;
+    if (offset < size - 1) {
+      s = end - offset - size;
+      s -= s % gAlign;
+    }
+  }
+  if (s < start) return false;
+  gFit = s;
+  return true;
+}
+
+/** True when the search has no alignment or span constraint (the fit is the gap's edge). */
+// @ts-ignore: decorator
+@inline function unconstrained(): bool {
+  return gAlign == 1 && gNospan == 0;
+}
 
 /** Reports the fit and the NULL range holding it (saves the caller a walk). */
 function resFound(first: u64, last: u64, gapFirst: u64, gapLast: u64): bool {
@@ -33,7 +97,9 @@ function gapForward(node: i32, min: u64, max: u64, wmin: u64, wmax: u64, size: u
       if (nodeSlot(node, type, i) != 0) continue;
       const start = lo > wmin ? lo : wmin;
       const stop = hi < wmax ? hi : wmax;
-      if (stop - start + 1 >= size) return resFound(start, start + size - 1, lo, hi);
+      if (stop - start + 1 < size) continue;
+      if (unconstrained()) return resFound(start, start + size - 1, lo, hi);
+      if (fitLow(start, stop, size)) return resFound(gFit, gFit + size - 1, lo, hi);
     } else {
       if (type == NODE_ARANGE && nodeGap(node, i) < size) continue;
       if (gapForward(nodeSlot(node, type, i), lo, hi, wmin, wmax, size)) return true;
@@ -54,7 +120,9 @@ function gapReverse(node: i32, min: u64, max: u64, wmin: u64, wmax: u64, size: u
       if (nodeSlot(node, type, i) != 0) continue;
       const start = lo > wmin ? lo : wmin;
       const stop = hi < wmax ? hi : wmax;
-      if (stop - start + 1 >= size) return resFound(stop - size + 1, stop, lo, hi);
+      if (stop - start + 1 < size) continue;
+      if (unconstrained()) return resFound(stop - size + 1, stop, lo, hi);
+      if (fitHigh(start, stop, size)) return resFound(gFit, gFit + size - 1, lo, hi);
     } else {
       if (type == NODE_ARANGE && nodeGap(node, i) < size) continue;
       if (gapReverse(nodeSlot(node, type, i), lo, hi, wmin, wmax, size)) return true;
@@ -63,12 +131,17 @@ function gapReverse(node: i32, min: u64, max: u64, wmin: u64, wmax: u64, size: u
   return false;
 }
 
-/** The window [wmin, wmax] must hold at least `size` indices (checked by the caller). */
-export function treeEmptyArea(tree: i32, wmin: u64, wmax: u64, size: u64, rev: bool): i32 {
+/**
+ * The window [wmin, wmax] must hold at least `size` indices, `align` must be a power of two
+ * and `nospan` 0 or a power of two ≥ size (all checked by the caller).
+ */
+export function treeEmptyArea(tree: i32, wmin: u64, wmax: u64, size: u64, rev: bool, align: u64, nospan: u64): i32 {
+  gAlign = align;
+  gNospan = nospan;
   const root = treeRoot(tree);
   if (root == 0) {
-    if (rev) resFound(wmax - size + 1, wmax, 0, KEY_MAX);
-    else resFound(wmin, wmin + size - 1, 0, KEY_MAX);
+    if (!(rev ? fitHigh(wmin, wmax, size) : fitLow(wmin, wmax, size))) return EBUSY;
+    resFound(gFit, gFit + size - 1, 0, KEY_MAX);
     return OK;
   }
   const found = rev ? gapReverse(root, 0, KEY_MAX, wmin, wmax, size) : gapForward(root, 0, KEY_MAX, wmin, wmax, size);

@@ -48,6 +48,9 @@ export function hostRelease(handle: i32): void {
 /** Writes a key as f64, the format JS reads from result registers and pages. */
 // @ts-ignore: decorator
 @inline export function stKeyF64(p: i32, v: u64): void { store<f64>(<usize>p, <f64>v); }
+/** Reads a key JS wrote as f64 (exact below 2^53). */
+// @ts-ignore: decorator
+@inline export function ldKeyF64(p: i32): u64 { return <u64>load<f64>(<usize>p); }
 // @ts-ignore: decorator
 @inline export function memZero(p: i32, n: i32): void { memory.fill(<usize>p, 0, <usize>n); }
 // @ts-ignore: decorator

@@ -4,7 +4,7 @@
  */
 
 import {
-  NODE_LEAF, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST, TREE_CACHE_LEAF, TREE_CACHE_GEN, TREE_CACHE_MIN, TREE_CACHE_MAX,
+  NODE_LEAF, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST, TREE_CACHE_LEAF, TREE_CACHE_GEN, TREE_CACHE_MIN, TREE_CACHE_MAX,
 } from "../shared/layout";
 import { ld32, st32, ld64, st64, stKeyF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodeFind, slotMin, slotMax } from "./node";
@@ -116,45 +116,118 @@ export function treeLoad(tree: i32, index: u64): i32 {
 }
 
 /**
- * The range containing index, NULL ranges included: returns its handle, bounds in RES.
- * Walks that stay in the leaf the previous walk ended in (cursor loops: find/next/prev,
- * the VA manager's walks) skip the descent; any change to the tree invalidates that leaf.
+ * Descends to the leaf holding index and returns it; its bounds are then in the tree's leaf
+ * cache (TREE_CACHE_MIN/MAX). Walks that stay in the leaf the previous walk ended in (cursor
+ * loops: find/next/prev, the VA manager's walks) skip the descent; any change to the tree
+ * invalidates that leaf. The tree must not be empty.
  */
-export function treeWalk(tree: i32, index: u64): i32 {
+function leafWalk(tree: i32, index: u64): i32 {
   let node = treeRoot(tree);
   let min: u64 = 0;
   let max: u64 = KEY_MAX;
-  if (node == 0) {
-    resRange(min, max);
-    return 0;
-  }
   const leaf = ld32(tree + TREE_CACHE_LEAF);
   if (leaf != 0 && ld32(tree + TREE_CACHE_GEN) == treeGeneration(tree)) {
     const leafMin = ld64(tree + TREE_CACHE_MIN);
     const leafMax = ld64(tree + TREE_CACHE_MAX);
-    if (index >= leafMin && index <= leafMax) {
-      node = leaf;
-      min = leafMin;
-      max = leafMax;
-    }
+    if (index >= leafMin && index <= leafMax) return leaf;
   }
-  while (true) {
-    const type = nodeType(node);
+  while (nodeType(node) != NODE_LEAF) {
     const end = nodeEnd(node);
     const i = nodeFind(node, end, index);
-    const slot = nodeSlot(node, type, i);
-    if (type == NODE_LEAF) {
-      st32(tree + TREE_CACHE_LEAF, node);
-      st32(tree + TREE_CACHE_GEN, treeGeneration(tree));
-      st64(tree + TREE_CACHE_MIN, min);
-      st64(tree + TREE_CACHE_MAX, max);
-      resRange(slotMin(node, i, min), slotMax(node, i, end, max));
-      return slot;
-    }
     const childMin = slotMin(node, i, min);
     max = slotMax(node, i, end, max);
     min = childMin;
-    node = slot;
+    node = nodeSlot(node, nodeType(node), i);
+  }
+  st32(tree + TREE_CACHE_LEAF, node);
+  st32(tree + TREE_CACHE_GEN, treeGeneration(tree));
+  st64(tree + TREE_CACHE_MIN, min);
+  st64(tree + TREE_CACHE_MAX, max);
+  return node;
+}
+
+// @ts-ignore: decorator
+@inline function leafMin(tree: i32): u64 { return ld64(tree + TREE_CACHE_MIN); }
+// @ts-ignore: decorator
+@inline function leafMax(tree: i32): u64 { return ld64(tree + TREE_CACHE_MAX); }
+
+/**
+ * The range containing index, NULL ranges included: returns its handle, bounds in RES.
+ * An empty tree is one NULL range [0, KEY_MAX].
+ */
+export function treeWalk(tree: i32, index: u64): i32 {
+  if (treeRoot(tree) == 0) {
+    resRange(0, KEY_MAX);
+    return 0;
+  }
+  const leaf = leafWalk(tree, index);
+  const end = nodeEnd(leaf);
+  const i = nodeFind(leaf, end, index);
+  resRange(slotMin(leaf, i, leafMin(tree)), slotMax(leaf, i, end, leafMax(tree)));
+  return nodeSlot(leaf, NODE_LEAF, i);
+}
+
+/**
+ * mt_find in one call: the first range holding an entry (ZERO skipped) that intersects
+ * [index, max]; returns its handle with its bounds in RES, or 0. Scans on from the leaf
+ * holding index, re-walking only when a leaf runs out (NULL ranges coalesce, so rarely twice).
+ */
+export function treeFind(tree: i32, index: u64, max: u64): i32 {
+  if (treeRoot(tree) == 0 || index > max) return 0;
+  let from = index;
+  while (true) {
+    const leaf = leafWalk(tree, from);
+    const end = nodeEnd(leaf);
+    const min = leafMin(tree);
+    for (let i = nodeFind(leaf, end, from); i <= end; i++) {
+      const lo = slotMin(leaf, i, min);
+      if (lo > max) return 0;
+      const handle = nodeSlot(leaf, NODE_LEAF, i);
+      if (handle > ENTRY_ZERO) {
+        resRange(lo, slotMax(leaf, i, end, leafMax(tree)));
+        return handle;
+      }
+    }
+    const last = leafMax(tree);
+    if (last >= max) return 0;
+    from = last + 1;
+  }
+  return 0;
+}
+
+/** mt_next in one call: treeFind after the range containing index, for ranges starting <= max. */
+export function treeNext(tree: i32, index: u64, max: u64): i32 {
+  if (treeRoot(tree) == 0 || index >= max) return 0;
+  const leaf = leafWalk(tree, index);
+  const end = nodeEnd(leaf);
+  const last = slotMax(leaf, nodeFind(leaf, end, index), end, leafMax(tree));
+  if (last >= max) return 0;
+  return treeFind(tree, last + 1, max);
+}
+
+/**
+ * mt_prev in one call: the last range holding an entry (ZERO skipped) before the range
+ * containing index and ending >= min; returns its handle with its bounds in RES, or 0.
+ */
+export function treePrev(tree: i32, index: u64, min: u64): i32 {
+  if (treeRoot(tree) == 0 || index <= min) return 0;
+  let leaf = leafWalk(tree, index);
+  let i = nodeFind(leaf, nodeEnd(leaf), index) - 1;
+  while (true) {
+    const end = nodeEnd(leaf);
+    const lo = leafMin(tree);
+    for (; i >= 0; i--) {
+      const hi = slotMax(leaf, i, end, leafMax(tree));
+      if (hi < min) return 0;
+      const handle = nodeSlot(leaf, NODE_LEAF, i);
+      if (handle > ENTRY_ZERO) {
+        resRange(slotMin(leaf, i, lo), hi);
+        return handle;
+      }
+    }
+    if (lo <= min) return 0;
+    leaf = leafWalk(tree, lo - 1);
+    i = nodeEnd(leaf);
   }
   return 0;
 }
@@ -163,6 +236,7 @@ function resRange(first: u64, last: u64): void {
   stKeyF64(RES + (RES_FIRST << 3), first);
   stKeyF64(RES + (RES_LAST << 3), last);
 }
+
 
 /**
  * Fills the iteration page with the non-NULL ranges intersecting [first, last], starting

@@ -28,6 +28,11 @@ export function create(backend, options = {}) {
   return new MapleTree({ backend, ...options });
 }
 
+/** MapleTree.from: a bulk build of sorted [first, last, entry] ranges. */
+export function from(backend, ranges) {
+  return MapleTree.from(ranges, { backend });
+}
+
 /** Lowest free [s, s + size - 1] in [0, MAX_INDEX]: fresh MA_STATE + mas_empty_area under the lock. */
 export function emptyArea(tree, size) {
   const mas = tree.state(0);

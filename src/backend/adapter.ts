@@ -26,6 +26,7 @@ const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
 export class CoreAdapter implements CoreBackend {
   res!: Float64Array;
   pageBuf!: Float64Array;
+  pageWrites = 0;
   private f64: Float64Array | null = null;
   private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private readonly resIndex: number;
@@ -101,6 +102,13 @@ export class CoreAdapter implements CoreBackend {
 
   load(tree: number, index: number): number { return this.raw.load(tree, index); }
   walk(tree: number, index: number): number { return this.raw.walk(tree, index); }
+  loadMany(tree: number, count: number): void {
+    this.pageWrites++;
+    this.raw.loadMany(tree, count);
+  }
+  find(tree: number, index: number, max: number): number { return this.raw.find(tree, index, max); }
+  next(tree: number, index: number, max: number): number { return this.raw.next(tree, index, max); }
+  prev(tree: number, index: number, min: number): number { return this.raw.prev(tree, index, min); }
 
   store(tree: number, first: number, last: number, handle: number, mode: number): number {
     const status = this.raw.store(tree, first, last, handle, mode);
@@ -124,11 +132,14 @@ export class CoreAdapter implements CoreBackend {
   setDraw(count: number): void { this.i32[this.drawIndex] = count; }
   draw(): number { return this.i32[this.drawIndex]; }
 
-  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number {
-    return this.raw.emptyArea(tree, min, max, size, rev ? 1 : 0);
+  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean, align = 1, nospan = 0): number {
+    return this.raw.emptyArea(tree, min, max, size, rev ? 1 : 0, align, nospan);
   }
 
-  page(tree: number, first: number, last: number): number { return this.raw.page(tree, first, last); }
+  page(tree: number, first: number, last: number): number {
+    this.pageWrites++;
+    return this.raw.page(tree, first, last);
+  }
 
   dup(tree: number): number {
     const copy = this.raw.dup(tree);
@@ -150,6 +161,7 @@ export class CoreAdapter implements CoreBackend {
   }
 
   private nodeView(addr: number, min: number, max: number): NodeView {
+    this.pageWrites++;
     this.raw.nodeRead(addr);
     const page = this.pageBuf;
     const type = NODE_TYPES[page[NODE_READ_TYPE]] as NodeView['type'];

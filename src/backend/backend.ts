@@ -42,6 +42,11 @@ export interface CoreBackend {
   readonly res: Float64Array;
   /** Iteration page written by page(): PAGE_ROWS rows of [first, last, handle]. Re-read after calls. */
   readonly pageBuf: Float64Array;
+  /**
+   * Counts the calls that overwrote pageBuf: a reader that keeps rows in place across user code
+   * (forEach) compares it to know its page still holds what it fetched.
+   */
+  readonly pageWrites: number;
 
   /** A new empty tree; flags are TREE_* bits. maxNodes 0 = unlimited. Returns 0 when out of memory. */
   treeCreate(flags: number, maxNodes: number): number;
@@ -66,6 +71,20 @@ export interface CoreBackend {
    * res[RES_FIRST], res[RES_LAST]. An empty tree returns 0 with [0, MAX_INDEX].
    */
   walk(tree: number, index: number): number;
+  /**
+   * Batched mtree_load: replaces the first `count` (<= PAGE_ROWS * PAGE_ROW_WORDS) keys the
+   * caller wrote into pageBuf with the handles load() would return for them.
+   */
+  loadMany(tree: number, count: number): void;
+  /**
+   * mt_find in one walk: the first range holding an entry (ZERO_ENTRY skipped) intersecting
+   * [index, max]. Returns its handle and sets res[RES_FIRST], res[RES_LAST]; 0 when none.
+   */
+  find(tree: number, index: number, max: number): number;
+  /** mt_next in one walk: find() after the range containing index, for ranges starting <= max. */
+  next(tree: number, index: number, max: number): number;
+  /** mt_prev in one walk: the last range holding an entry before the range containing index, ending >= min. */
+  prev(tree: number, index: number, min: number): number;
   /**
    * Stores handle over [first, last] (first <= last, checked by the caller).
    * mode MODE_OVERWRITE: overwrite; a NULL handle erases with coalescing.
@@ -97,11 +116,13 @@ export interface CoreBackend {
   draw(): number;
   /**
    * Gap search: lowest (rev = false) or highest (rev = true) [s, s + size - 1] inside
-   * [min, max] that is entirely NULL. Window checks (EINVAL) are the caller's. Returns 0 and
+   * [min, max] that is entirely NULL, with s a multiple of `align` (a power of two, 1 = any)
+   * and the range crossing no multiple of `nospan` (a power of two ≥ size, 0 = no limit).
+   * Window and option checks (EINVAL) are the caller's. Returns 0 and
    * sets res[RES_FIRST], res[RES_LAST] (and res[RES_GAP_FIRST..RES_GAP_LAST], the whole NULL
    * range holding the fit), or -EBUSY.
    */
-  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number;
+  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean, align?: number, nospan?: number): number;
   /**
    * Writes up to PAGE_ROWS non-NULL ranges (ZERO included) that intersect [first, last], in
    * ascending order, starting with the range containing `first`, into pageBuf as

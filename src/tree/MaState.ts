@@ -16,6 +16,7 @@ import type { ZeroEntry } from './zeroEntry.js';
 import { MaCursor, PROCEED, type MaStatus } from './cursor.js';
 import { fwdResumeBound, revResumeBound } from './gapResume.js';
 import { Reservation, reserveNodes } from './reserve.js';
+import { checkPlacement, describePlacement, type AllocOptions } from './allocate.js';
 
 export type { MaStatus } from './cursor.js';
 
@@ -190,22 +191,25 @@ export class MaState<V = unknown> extends MaCursor<V> {
    * index/last to it. On a state that is not 'start' the search resumes from the current
    * position, two ranges back (the kernel's `offset -= 2`), or from the next range when fewer
    * than two precede it; the kernel's skip to the next node is modelled as a skip to the next
-   * range. EINVAL for a bad window, EBUSY (status 'error') when nothing fits.
+   * range. `opts.align` / `opts.nospan` constrain the fit as for MapleTree.allocRange.
+   * EINVAL for a bad window or opts, EBUSY (status 'error') when nothing fits.
    * Locking: none (reader).
    *
    * @example
    * mas.emptyArea(0, 0xffff, 16); // mas.index = lowest free start, mas.last = index + 15
+   * mas.reset();
+   * mas.emptyArea(0, 0xffff, 16, { align: 64 }); // the lowest free start that is a multiple of 64
    */
-  emptyArea(min: number, max: number, size: number): void {
-    this.gapSearch('MaState.emptyArea', min, max, size, false);
+  emptyArea(min: number, max: number, size: number, opts?: AllocOptions): void {
+    this.gapSearch('MaState.emptyArea', min, max, size, false, opts);
   }
 
   /**
    * `mas_empty_area_rev`: the highest fit; `last` is clipped to max. Resumes like emptyArea,
    * scanning down from two ranges before the current one. Locking: none (reader).
    */
-  emptyAreaRev(min: number, max: number, size: number): void {
-    this.gapSearch('MaState.emptyAreaRev', min, max, size, true);
+  emptyAreaRev(min: number, max: number, size: number, opts?: AllocOptions): void {
+    this.gapSearch('MaState.emptyAreaRev', min, max, size, true, opts);
   }
 
   // ---------------------------------------------------------------- cursor control
@@ -379,17 +383,19 @@ export class MaState<V = unknown> extends MaCursor<V> {
     }
   }
 
-  private gapSearch(method: string, min: number, max: number, size: number, rev: boolean): void {
+  private gapSearch(method: string, min: number, max: number, size: number, rev: boolean, opts: unknown): void {
     this.ctx.assertLive(method);
     const [s, lo, hi] = checkWindow(method, size, min, max);
+    const { align, nospan } = checkPlacement(method, opts, s);
     if (this._status === 'error') {
       throw new MapleError(this.errorCode, `${method}: the state holds an error; reset() it first`);
     }
     const core = this.core;
     const id = this.ctx.id;
     if (core.isEmpty(id)) {
-      this._index = rev ? hi - s + 1 : lo;
-      this._last = rev ? hi : lo + s - 1;
+      if (core.emptyArea(id, lo, hi, s, rev, align, nospan) < 0) this.failGapSearch(method, lo, hi, s, align, nospan);
+      this._index = core.res[RES_FIRST];
+      this._last = this._index + s - 1;
       this.slotFirst = 0;
       this.slotLast = MAX_INDEX;
       this._status = 'none';
@@ -404,12 +410,8 @@ export class MaState<V = unknown> extends MaCursor<V> {
       if (rev) to = Math.min(hi, bound);
       else from = Math.max(lo, bound);
     }
-    if (from > to || to - from < s - 1 || core.emptyArea(id, from, to, s, rev) < 0) {
-      this._index = lo;
-      this._last = hi;
-      this._status = 'error';
-      this.errorCode = 'EBUSY';
-      throw new MapleError('EBUSY', `${method}: no free range of size ${s} in [${lo}, ${hi}]`);
+    if (from > to || to - from < s - 1 || core.emptyArea(id, from, to, s, rev, align, nospan) < 0) {
+      this.failGapSearch(method, lo, hi, s, align, nospan);
     }
     const start = core.res[RES_FIRST];
     this.slotFirst = core.res[RES_GAP_FIRST];
@@ -417,5 +419,14 @@ export class MaState<V = unknown> extends MaCursor<V> {
     this._index = start;
     this._last = start + s - 1;
     this._status = 'active';
+  }
+
+  /** A gap search found nothing: the kernel's EBUSY state (index/last = the window). */
+  private failGapSearch(method: string, lo: number, hi: number, s: number, align: number, nospan: number): never {
+    this._index = lo;
+    this._last = hi;
+    this._status = 'error';
+    this.errorCode = 'EBUSY';
+    throw new MapleError('EBUSY', `${method}: no free range of size ${s} in [${lo}, ${hi}]${describePlacement(align, nospan)}`);
   }
 }

@@ -2,14 +2,15 @@
  * Iteration over a tree's ranges, a page of PAGE_ROWS ranges per core call: the cursor behind
  * find/entries/keys/values, the forEach loop, and counting.
  *
- * A page is a copy of [first, last, handle] rows. The tree may change while a walk is paused
- * (a loop body that writes); the tree's generation counter shows it, and the walk then
- * refetches from just after the last range it returned, as the tree is then.
+ * A page is [first, last, handle] rows in the core's memory, read in place. The tree may change
+ * while a walk is paused (a loop body that writes), or the page be overwritten (a loop body
+ * that iterates); the tree's generation and the core's page-write count show it, and the walk
+ * then refetches from just after the last range it returned, as the tree is then.
  */
 
 import { MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
-import { ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from '../backend/layout.js';
+import { ENTRY_NULL, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from '../backend/layout.js';
 
 /** Word offsets inside one page row. */
 const ROW_FIRST = 0;
@@ -23,15 +24,21 @@ export interface Range<V> {
   entry: V;
 }
 
-/** Walks the non-NULL ranges (ZERO_ENTRY included) intersecting [from, until]. */
+/**
+ * Walks the non-NULL ranges (ZERO_ENTRY included) intersecting [from, until], reading rows
+ * in place from the core's page. The page is valid while the tree's generation and the core's
+ * page-write count are what they were at the fetch; otherwise the walk refetches from just
+ * after the last range it returned.
+ */
 class RangeCursor {
   first = 0;
   last = 0;
   handle = 0;
-  private rows = new Float64Array(0);
   private count = 0;
   private at = 0;
   private gen = -1;
+  private writes = -1;
+  private lastOnPage = 0;
   private resumeFrom: number;
   private done: boolean;
 
@@ -47,13 +54,15 @@ class RangeCursor {
 
   /** Steps to the next range; false at the end. A tree freed mid-walk throws EINVAL. */
   advance(): boolean {
+    const core = this.ctx.core;
     while (!this.done) {
       this.ctx.assertLive(this.method);
-      if (this.at < this.count && this.ctx.core.generation(this.ctx.id) === this.gen) {
+      if (this.at < this.count && core.pageWrites === this.writes && core.generation(this.ctx.id) === this.gen) {
+        const rows = core.pageBuf;
         const o = this.at++ * PAGE_ROW_WORDS;
-        this.first = this.rows[o + ROW_FIRST];
-        this.last = this.rows[o + ROW_LAST];
-        this.handle = this.rows[o + ROW_HANDLE];
+        this.first = rows[o + ROW_FIRST];
+        this.last = rows[o + ROW_LAST];
+        this.handle = rows[o + ROW_HANDLE];
         return true;
       }
       this.fetch();
@@ -69,20 +78,19 @@ class RangeCursor {
   private fetch(): void {
     const core = this.ctx.core;
     const tree = this.ctx.id;
-    if (this.gen !== -1 && core.generation(tree) === this.gen) {
+    if (this.at >= this.count && this.gen !== -1 && core.generation(tree) === this.gen) {
       // Page used up: it was the last page unless it was full.
-      if (this.count < PAGE_ROWS) return this.finish();
-      const lastOnPage = this.rows[(this.count - 1) * PAGE_ROW_WORDS + ROW_LAST];
-      if (lastOnPage >= this.until) return this.finish();
-      if (this.resumeFrom < lastOnPage + 1) this.resumeFrom = lastOnPage + 1;
+      if (this.count < PAGE_ROWS || this.lastOnPage >= this.until) return this.finish();
+      if (this.resumeFrom < this.lastOnPage + 1) this.resumeFrom = this.lastOnPage + 1;
     }
     if (this.resumeFrom < 0 || this.resumeFrom > this.until) return this.finish();
     const n = core.page(tree, this.resumeFrom, this.until);
-    this.rows = core.pageBuf.slice(0, n * PAGE_ROW_WORDS);
     this.count = n;
     this.at = 0;
     this.gen = core.generation(tree);
-    if (n === 0) this.finish();
+    this.writes = core.pageWrites;
+    if (n === 0) return this.finish();
+    this.lastOnPage = core.pageBuf[(n - 1) * PAGE_ROW_WORDS + ROW_LAST];
   }
 
   private finish(): void {
@@ -90,39 +98,27 @@ class RangeCursor {
   }
 }
 
-/** The first range holding an entry (ZERO_ENTRY skipped) that intersects [from, max]. */
-export function firstEntryRange<V>(ctx: TreeContext, method: string, from: number, max: number): Range<V> | undefined {
-  const cursor = new RangeCursor(ctx, method, from, max);
-  while (cursor.advance()) {
-    if (cursor.handle !== ENTRY_ZERO) {
-      return { first: cursor.first, last: cursor.last, entry: ctx.core.entries.get(cursor.handle) as V };
-    }
-  }
-  return undefined;
+/** The range in the result registers with the entry behind handle, or undefined for handle 0. */
+function resultRange<V>(ctx: TreeContext, handle: number): Range<V> | undefined {
+  if (handle === ENTRY_NULL) return undefined;
+  const core = ctx.core;
+  const res = core.res;
+  return { first: res[RES_FIRST], last: res[RES_LAST], entry: core.entries.get(handle) as V };
+}
+
+/** mt_find: the first range holding an entry (ZERO_ENTRY skipped) that intersects [from, max]; one core walk. */
+export function firstEntryRange<V>(ctx: TreeContext, from: number, max: number): Range<V> | undefined {
+  return resultRange<V>(ctx, ctx.core.find(ctx.id, from, max));
 }
 
 /** mt_next: the first range holding an entry after the range containing `index`, starting <= max. */
-export function entryRangeAfter<V>(ctx: TreeContext, method: string, index: number, max: number): Range<V> | undefined {
-  if (index >= max) return undefined;
-  ctx.core.walk(ctx.id, index);
-  const end = ctx.core.res[RES_LAST];
-  if (end >= max) return undefined;
-  return firstEntryRange<V>(ctx, method, end + 1, max);
+export function entryRangeAfter<V>(ctx: TreeContext, index: number, max: number): Range<V> | undefined {
+  return resultRange<V>(ctx, ctx.core.next(ctx.id, index, max));
 }
 
 /** mt_prev: the last range holding an entry before the range containing `index`, ending >= min. */
 export function entryRangeBefore<V>(ctx: TreeContext, index: number, min: number): Range<V> | undefined {
-  if (index <= min) return undefined;
-  const core = ctx.core;
-  core.walk(ctx.id, index);
-  let start = core.res[RES_FIRST];
-  while (start > min) {
-    const handle = core.walk(ctx.id, start - 1);
-    const first = core.res[RES_FIRST];
-    if (handle > ENTRY_ZERO) return { first, last: core.res[RES_LAST], entry: core.entries.get(handle) as V };
-    start = first;
-  }
-  return undefined;
+  return resultRange<V>(ctx, ctx.core.prev(ctx.id, index, min));
 }
 
 /** What a walk yields per range: [first, last, entry], [first, last], or the entry. */
@@ -143,9 +139,10 @@ export function* walkEntries<T>(ctx: TreeContext, method: string, first: number,
 }
 
 /**
- * The forEach loop, reading pages directly rather than through RangeCursor (the hot loop of
- * iteration): one core call per PAGE_ROWS ranges, one generation read per range to notice
- * writes made by fn (then it refetches after the last range it returned).
+ * The forEach loop, reading pages in place rather than through RangeCursor (the hot loop of
+ * iteration): one core call per PAGE_ROWS ranges. After each call of fn it checks the tree's
+ * generation (fn wrote) and the core's page-write count (fn iterated, reusing the page); on
+ * either it refetches after the last range it returned.
  */
 export function forEachEntry<V>(
   ctx: TreeContext,
@@ -162,21 +159,20 @@ export function forEachEntry<V>(
     ctx.assertLive(method); // fn may have freed the tree
     const n = core.page(tree, from, last);
     if (n === 0) return;
-    const rows = core.pageBuf.slice(0, n * PAGE_ROW_WORDS); // fn may iterate too, reusing the page buffer
     const gen = core.generation(tree);
-    let changed = false;
-    for (let o = 0; o < n * PAGE_ROW_WORDS; o += PAGE_ROW_WORDS) {
+    const writes = core.pageWrites;
+    const end = n * PAGE_ROW_WORDS;
+    let o = 0;
+    for (; o < end; o += PAGE_ROW_WORDS) {
+      const rows = core.pageBuf; // re-read: memory may have grown during fn
       const rangeLast = rows[o + ROW_LAST];
       const handle = rows[o + ROW_HANDLE];
       if (handle !== ENTRY_ZERO && fn(entries.get(handle) as V, rows[o + ROW_FIRST], rangeLast) === false) return;
       if (rangeLast >= last) return;
       from = rangeLast + 1;
-      if (ctx.isFreed || core.generation(tree) !== gen) {
-        changed = true;
-        break;
-      }
+      if (ctx.isFreed || core.pageWrites !== writes || core.generation(tree) !== gen) break;
     }
-    if (!changed && n < PAGE_ROWS) return;
+    if (o >= end && n < PAGE_ROWS) return;
   }
 }
 

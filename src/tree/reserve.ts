@@ -37,7 +37,8 @@ export function reserveNodes(ctx: TreeContext, method: string, count: number): v
  * trees are unaffected. run() may be called again from fn (reentrant) and after it returns,
  * as long as writes remain; a failed write (EEXIST, EINVAL …) uses none.
  */
-export class Reservation implements NodeSource {
+export class Reservation {
+  // A NodeSource structurally: an `implements` clause would outlive stripInternal in the .d.ts.
   #ctx: TreeContext | null;
   #stores: number;
   readonly #perStore: number;

@@ -41,6 +41,7 @@ export function st32(p: number, v: number): void { I32[p >>> 2] = v; }
 export function ld8(p: number): number { return U8[p]; }
 export function st8(p: number, v: number): void { U8[p] = v; }
 export function stKeyF64(p: number, v: number): void { F64[p >>> 3] = v; }
+export function ldKeyF64(p: number): number { return F64[p >>> 3]; }
 export function memZero(p: number, n: number): void {
   // Nodes are 8-byte aligned: a short f64 loop beats TypedArray.fill's call overhead.
   if (((p | n) & 7) === 0) {

@@ -7,11 +7,13 @@
 
 import type { CoreBackend, NodeView } from '../../src/backend/backend.js';
 import { EntryTable } from '../../src/backend/entries.js';
+import { highestFitIn, lowestFitIn, type FitOptions } from './alignedFit.js';
 import {
   EBUSY,
   EEXIST,
   ENOMEM,
   ENTRY_NULL,
+  ENTRY_ZERO,
   MODE_INSERT,
   PAGE_ROWS,
   RES_COUNT,
@@ -72,6 +74,7 @@ export class NaiveBackend implements CoreBackend {
   readonly entries = new EntryTable();
   readonly res = new Float64Array(RES_COUNT);
   readonly pageBuf = new Float64Array(PAGE_ROWS * 3);
+  pageWrites = 0;
   private trees = new Map<number, NaiveTree>();
   private nextId = 1;
 
@@ -238,9 +241,10 @@ export class NaiveBackend implements CoreBackend {
     return this.drawLeft;
   }
 
-  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean): number {
+  emptyArea(tree: number, min: number, max: number, size: number, rev: boolean, align = 1, nospan = 0): number {
     const t = this.get(tree);
-    const start = rev ? this.highestFit(t, min, max, size) : this.lowestFit(t, min, max, size);
+    const fit = { align, nospan };
+    const start = rev ? this.highestFit(t, min, max, size, fit) : this.lowestFit(t, min, max, size, fit);
     if (start < 0) return EBUSY;
     this.walk(tree, start); // the NULL range holding the fit
     this.res[RES_GAP_FIRST] = this.res[RES_FIRST];
@@ -250,7 +254,47 @@ export class NaiveBackend implements CoreBackend {
     return 0;
   }
 
+  loadMany(tree: number, count: number): void {
+    this.pageWrites++;
+    for (let i = 0; i < count; i++) this.pageBuf[i] = this.load(tree, this.pageBuf[i]);
+  }
+
+  find(tree: number, index: number, max: number): number {
+    const t = this.get(tree);
+    if (index > max) return ENTRY_NULL;
+    for (let i = lowerBound(t, index); i < t.firsts.length && t.firsts[i] <= max; i++) {
+      if (t.handles[i] !== ENTRY_ZERO) return this.resultRange(t, i);
+    }
+    return ENTRY_NULL;
+  }
+
+  next(tree: number, index: number, max: number): number {
+    if (index >= max) return ENTRY_NULL;
+    this.walk(tree, index);
+    const end = this.res[RES_LAST];
+    return end >= max ? ENTRY_NULL : this.find(tree, end + 1, max);
+  }
+
+  prev(tree: number, index: number, min: number): number {
+    const t = this.get(tree);
+    if (index <= min) return ENTRY_NULL;
+    // Ranges before the one containing index: those ending below its first index.
+    this.walk(tree, index);
+    const start = this.res[RES_FIRST];
+    for (let i = lowerBound(t, start) - 1; i >= 0 && t.lasts[i] >= min; i--) {
+      if (t.handles[i] !== ENTRY_ZERO) return this.resultRange(t, i);
+    }
+    return ENTRY_NULL;
+  }
+
+  private resultRange(t: NaiveTree, i: number): number {
+    this.res[RES_FIRST] = t.firsts[i];
+    this.res[RES_LAST] = t.lasts[i];
+    return t.handles[i];
+  }
+
   page(tree: number, first: number, last: number): number {
+    this.pageWrites++;
     const t = this.get(tree);
     let n = 0;
     for (let i = lowerBound(t, first); i < t.firsts.length && n < PAGE_ROWS; i++) {
@@ -339,18 +383,19 @@ export class NaiveBackend implements CoreBackend {
     this.setResult(lo, hi, old);
   }
 
-  private lowestFit(t: NaiveTree, min: number, max: number, size: number): number {
+  private lowestFit(t: NaiveTree, min: number, max: number, size: number, fit: FitOptions): number {
     let gapStart = min;
     for (let i = lowerBound(t, min); i <= t.firsts.length; i++) {
       const gapEnd = i < t.firsts.length ? Math.min(t.firsts[i] - 1, max) : max;
-      if (gapEnd >= gapStart && gapEnd - gapStart + 1 >= size) return gapStart;
+      const start = gapEnd >= gapStart ? lowestFitIn(gapStart, gapEnd, size, fit) : -1;
+      if (start >= 0) return start;
       if (i === t.firsts.length || t.lasts[i] >= max) return -1;
       gapStart = Math.max(min, t.lasts[i] + 1);
     }
     return -1;
   }
 
-  private highestFit(t: NaiveTree, min: number, max: number, size: number): number {
+  private highestFit(t: NaiveTree, min: number, max: number, size: number, fit: FitOptions): number {
     // Start from the first stored range at or after max and walk gaps downwards.
     let i = lowerBound(t, max);
     let gapEnd = max;
@@ -359,7 +404,8 @@ export class NaiveBackend implements CoreBackend {
     }
     for (;;) {
       const gapStart = i > 0 ? Math.max(t.lasts[i - 1] + 1, min) : min;
-      if (gapEnd >= gapStart && gapEnd - gapStart + 1 >= size) return gapEnd - size + 1;
+      const start = gapEnd >= gapStart ? highestFitIn(gapStart, gapEnd, size, fit) : -1;
+      if (start >= 0) return start;
       if (i === 0) return -1;
       i--;
       if (t.firsts[i] <= min) return -1;

@@ -1,0 +1,65 @@
+/**
+ * Bulk operations of the normal API: loadMany (batched lookups, walked by the core a group at
+ * a time so their cache misses overlap) and the input checks of MapleTree.from.
+ */
+
+import { checkEntry, checkIndex, describeArg } from './args.js';
+import type { TreeContext } from './context.js';
+import { MapleError } from './errors.js';
+import { PAGE_ROWS, PAGE_ROW_WORDS } from '../backend/layout.js';
+
+/** Keys per core call: the page holds PAGE_ROWS rows of PAGE_ROW_WORDS f64. */
+const MANY_CHUNK = PAGE_ROWS * PAGE_ROW_WORDS;
+/** Below this many keys a loop of load() beats filling the page (no group to overlap). */
+const MANY_MIN_BATCH = 4;
+
+/** The indices of loadMany, checked before any lookup. */
+function checkIndices(method: string, indices: unknown): ArrayLike<number> {
+  const length = (indices as ArrayLike<unknown> | null)?.length;
+  if (typeof indices !== 'object' || indices === null || typeof length !== 'number') {
+    throw new MapleError('EINVAL', `${method}: indices must be an array-like of indices, got ${describeArg(indices)}`);
+  }
+  const list = indices as ArrayLike<unknown>;
+  for (let i = 0; i < length; i++) checkIndex(method, `indices[${i}]`, list[i]);
+  return list as ArrayLike<number>;
+}
+
+/** mtree_load of every index, in order; ZERO_ENTRY reads as undefined, as in load(). */
+export function loadEntries<V>(ctx: TreeContext, method: string, indices: unknown): (V | undefined)[] {
+  const keys = checkIndices(method, indices);
+  const core = ctx.core;
+  const tree = ctx.id;
+  const count = keys.length;
+  const out = new Array<V | undefined>(count);
+  if (count < MANY_MIN_BATCH) {
+    for (let i = 0; i < count; i++) out[i] = ctx.userValue(core.load(tree, keys[i])) as V | undefined;
+    return out;
+  }
+  for (let start = 0; start < count; start += MANY_CHUNK) {
+    const n = Math.min(MANY_CHUNK, count - start);
+    let page = core.pageBuf;
+    for (let k = 0; k < n; k++) page[k] = keys[start + k];
+    core.loadMany(tree, n);
+    page = core.pageBuf;
+    for (let k = 0; k < n; k++) out[start + k] = ctx.userValue(page[k]) as V | undefined;
+  }
+  return out;
+}
+
+/**
+ * One element of MapleTree.from's input: [first, last, entry] starting after prevLast, the
+ * previous range's last index (-1 before the first).
+ */
+export function checkFromRange(method: string, at: number, range: unknown, prevLast: number): void {
+  if (typeof range !== 'object' || range === null || (range as ArrayLike<unknown>).length !== 3) {
+    throw new MapleError('EINVAL', `${method}: ranges[${at}] must be [first, last, entry], got ${describeArg(range)}`);
+  }
+  const [first, last, entry] = range as [unknown, unknown, unknown];
+  const f = checkIndex(method, `ranges[${at}][0]`, first);
+  const l = checkIndex(method, `ranges[${at}][1]`, last);
+  if (f > l) throw new MapleError('EINVAL', `${method}: ranges[${at}]: first (${f}) > last (${l})`);
+  if (f <= prevLast) {
+    throw new MapleError('EINVAL', `${method}: ranges[${at}] starts at ${f}, not after the previous range's last (${prevLast}): ranges must ascend without overlap`);
+  }
+  checkEntry(`${method}: ranges[${at}]`, entry);
+}
