@@ -60,3 +60,7 @@ export function find(tree: i32, index: f64, max: f64): i32 { return treeFind(tre
 export function next(tree: i32, index: f64, max: f64): i32 { return treeNext(tree, <u64>index, <u64>max); }
 export function prev(tree: i32, index: f64, min: f64): i32 { return treePrev(tree, <u64>index, <u64>min); }
 export function loadMany(tree: i32, count: i32): void { treeLoadMany(tree, count); }
+
+import { treeBuildPage, treeBuildEnd } from "./core/bulk";
+export function buildPage(tree: i32, count: i32): i32 { return treeBuildPage(tree, count); }
+export function buildEnd(tree: i32): i32 { return treeBuildEnd(tree); }

@@ -106,6 +106,19 @@ export class CoreAdapter implements CoreBackend {
     this.pageWrites++;
     this.raw.loadMany(tree, count);
   }
+  buildPage(tree: number, count: number): number {
+    this.pageWrites++;
+    const status = this.raw.buildPage(tree, count);
+    this.refresh();
+    this.drainReleases();
+    return status;
+  }
+  buildEnd(tree: number): number {
+    const status = this.raw.buildEnd(tree);
+    this.refresh();
+    this.drainReleases();
+    return status;
+  }
   find(tree: number, index: number, max: number): number { return this.raw.find(tree, index, max); }
   next(tree: number, index: number, max: number): number { return this.raw.next(tree, index, max); }
   prev(tree: number, index: number, min: number): number { return this.raw.prev(tree, index, min); }

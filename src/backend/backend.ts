@@ -77,6 +77,16 @@ export interface CoreBackend {
    */
   loadMany(tree: number, count: number): void;
   /**
+   * Bulk build (MapleTree.from) into an empty tree: lays the first `count` (<= PAGE_ROWS)
+   * [first, last, handle] rows the caller wrote into pageBuf — ascending, after every earlier
+   * row, handles never NULL — into the tree, retaining each handle. Returns OK, or ENOMEM (node
+   * cap or memory) with the tree empty and nothing retained. The tree is not walkable until
+   * buildEnd().
+   */
+  buildPage(tree: number, count: number): number;
+  /** Finishes a bulk build: OK, or ENOMEM with the tree empty. An empty build leaves it empty. */
+  buildEnd(tree: number): number;
+  /**
    * mt_find in one walk: the first range holding an entry (ZERO_ENTRY skipped) intersecting
    * [index, max]. Returns its handle and sets res[RES_FIRST], res[RES_LAST]; 0 when none.
    */

@@ -22,7 +22,7 @@ import { TreeContext } from './context.js';
 import { prepareCore, selectCore } from './cores.js';
 import { dumpTree, inspectTree, NOT_CLONEABLE, type InspectFn, type InspectOptions } from './describe.js';
 import { MapleError } from './errors.js';
-import { checkFromRange, loadEntries } from './bulk.js';
+import { buildFrom, collectFromRanges, loadEntries } from './bulk.js';
 import { countEntries, entryRangeAfter, entryRangeBefore, firstEntryRange, forEachEntry, walkEntries, type Range } from './iterate.js';
 import { ENTRY_NULL, ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
 import { isExternalLock, TreeLock } from './lock.js';
@@ -119,20 +119,18 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     if (ranges === null || typeof (ranges as Partial<Iterable<unknown>>)?.[Symbol.iterator] !== 'function') {
       throw new MapleError('EINVAL', `${method}: ranges must be an iterable of [first, last, entry]`);
     }
+    const rows = collectFromRanges(method, ranges);
     const tree = new MapleTree<V>(options);
     const ctx = tree.#ctx;
+    const taken = ctx.lock.enterWriter(method);
     try {
-      let prevLast = -1;
-      let at = 0;
-      for (const range of ranges) {
-        checkFromRange(method, at++, range, prevLast);
-        prevLast = range[1] + 0;
-        tree.#write(ctx, method, range[0] + 0, prevLast, range[2], MODE_OVERWRITE);
-      }
+      buildFrom(ctx, method, rows);
     } catch (err) {
+      ctx.lock.exitWriter(taken);
       tree.free();
       throw err;
     }
+    ctx.lock.exitWriter(taken);
     return tree;
   }
 

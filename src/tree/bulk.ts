@@ -1,12 +1,13 @@
 /**
  * Bulk operations of the normal API: loadMany (batched lookups, walked by the core a group at
- * a time so their cache misses overlap) and the input checks of MapleTree.from.
+ * a time so their cache misses overlap) and MapleTree.from (the whole input checked first,
+ * then handed to the core's bottom-up build a page of rows at a time).
  */
 
 import { checkEntry, checkIndex, describeArg } from './args.js';
 import type { TreeContext } from './context.js';
 import { MapleError } from './errors.js';
-import { PAGE_ROWS, PAGE_ROW_WORDS } from '../backend/layout.js';
+import { OK, PAGE_ROWS, PAGE_ROW_WORDS } from '../backend/layout.js';
 
 /** Keys per core call: the page holds PAGE_ROWS rows of PAGE_ROW_WORDS f64. */
 const MANY_CHUNK = PAGE_ROWS * PAGE_ROW_WORDS;
@@ -50,7 +51,7 @@ export function loadEntries<V>(ctx: TreeContext, method: string, indices: unknow
  * One element of MapleTree.from's input: [first, last, entry] starting after prevLast, the
  * previous range's last index (-1 before the first).
  */
-export function checkFromRange(method: string, at: number, range: unknown, prevLast: number): void {
+function checkFromRange(method: string, at: number, range: unknown, prevLast: number): void {
   if (typeof range !== 'object' || range === null || (range as ArrayLike<unknown>).length !== 3) {
     throw new MapleError('EINVAL', `${method}: ranges[${at}] must be [first, last, entry], got ${describeArg(range)}`);
   }
@@ -62,4 +63,52 @@ export function checkFromRange(method: string, at: number, range: unknown, prevL
     throw new MapleError('EINVAL', `${method}: ranges[${at}] starts at ${f}, not after the previous range's last (${prevLast}): ranges must ascend without overlap`);
   }
   checkEntry(`${method}: ranges[${at}]`, entry);
+}
+
+/** MapleTree.from's input, checked: parallel arrays of firsts, lasts and entries. */
+export interface FromRows {
+  readonly firsts: number[];
+  readonly lasts: number[];
+  readonly entries: unknown[];
+}
+
+/** Reads and checks every range before anything is built (a bad one throws, nothing built). */
+export function collectFromRanges(method: string, ranges: Iterable<unknown>): FromRows {
+  const rows: FromRows = { firsts: [], lasts: [], entries: [] };
+  let prevLast = -1;
+  let at = 0;
+  for (const range of ranges) {
+    checkFromRange(method, at++, range, prevLast);
+    const [first, last, entry] = range as [number, number, unknown];
+    prevLast = last + 0;
+    rows.firsts.push(first + 0);
+    rows.lasts.push(prevLast);
+    rows.entries.push(entry);
+  }
+  return rows;
+}
+
+/** Builds the checked rows into ctx's empty tree; ENOMEM (cap or memory) leaves it empty. */
+export function buildFrom(ctx: TreeContext, method: string, rows: FromRows): void {
+  const core = ctx.core;
+  const count = rows.firsts.length;
+  for (let start = 0; start < count; start += PAGE_ROWS) {
+    const n = Math.min(PAGE_ROWS, count - start);
+    const page = core.pageBuf;
+    for (let k = 0; k < n; k++) {
+      const at = k * PAGE_ROW_WORDS;
+      page[at] = rows.firsts[start + k];
+      page[at + 1] = rows.lasts[start + k];
+      page[at + 2] = ctx.handleFor(rows.entries[start + k]);
+    }
+    const status = core.buildPage(ctx.id, n);
+    if (status !== OK) {
+      // The page may be stale after memory growth: the handles are read back from a fresh view.
+      const handles = core.pageBuf;
+      for (let k = 0; k < n; k++) core.entries.dropIfUnused(handles[k * PAGE_ROW_WORDS + 2]);
+      throw MapleError.fromErrno(status, `${method}: node budget exhausted at ranges[${start}..${start + n - 1}]`);
+    }
+  }
+  const status = core.buildEnd(ctx.id);
+  if (status !== OK) throw MapleError.fromErrno(status, `${method}: node budget exhausted closing the tree`);
 }

@@ -15,6 +15,9 @@ import {
   ENTRY_NULL,
   ENTRY_ZERO,
   MODE_INSERT,
+  MODE_OVERWRITE,
+  OK,
+  PAGE_ROW_WORDS,
   PAGE_ROWS,
   RES_COUNT,
   RES_FIRST,
@@ -257,6 +260,23 @@ export class NaiveBackend implements CoreBackend {
   loadMany(tree: number, count: number): void {
     this.pageWrites++;
     for (let i = 0; i < count; i++) this.pageBuf[i] = this.load(tree, this.pageBuf[i]);
+  }
+
+  /** The simple bulk build: one store per row; ENOMEM empties the tree. */
+  buildPage(tree: number, count: number): number {
+    this.pageWrites++;
+    const rows = this.pageBuf.slice(0, count * PAGE_ROW_WORDS);
+    for (let r = 0; r < rows.length; r += PAGE_ROW_WORDS) {
+      if (this.store(tree, rows[r], rows[r + 1], rows[r + 2], MODE_OVERWRITE) < 0) {
+        this.treeClear(tree);
+        return ENOMEM;
+      }
+    }
+    return OK;
+  }
+
+  buildEnd(_tree: number): number {
+    return OK;
   }
 
   find(tree: number, index: number, max: number): number {
