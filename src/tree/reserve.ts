@@ -37,7 +37,7 @@ export function reserveNodes(ctx: TreeContext, method: string, count: number): v
  * trees are unaffected. run() may be called again from fn (reentrant) and after it returns,
  * as long as writes remain; a failed write (EEXIST, EINVAL …) uses none.
  */
-export class Reservation implements NodeSource {
+export class Reservation {
   #ctx: TreeContext | null;
   #stores: number;
   readonly #perStore: number;
