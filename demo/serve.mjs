@@ -15,7 +15,7 @@ const buildDir = fileURLToPath(new URL('../build/demo/', import.meta.url));
 const MAX_PORT = 65535;
 const isStatic = process.argv.includes('--static');
 
-for (const file of ['index.js', 'maple.wasm']) {
+for (const file of ['index.streaming.js', 'maple.wasm']) {
   if (!existsSync(new URL(file, dist))) {
     console.error(`demo: dist/${file} is missing; run \`npm run build\` (or \`npm start\`, which builds first).`);
     process.exit(1);

@@ -3,8 +3,9 @@
 //
 // The pages import the library by its package name, exactly as an npm user would:
 //   import { init, MapleTree, GpuVm } from 'maple-gpuvm';
-// Here that name resolves to the repository's build output (dist/index.js, produced by
-// `npm run build`), and dist/maple.wasm is found by the library's own init() next to it.
+// Here that name resolves to the repository's build output of the streaming entry
+// (dist/index.streaming.js, what `maple-gpuvm/streaming` gives an npm user): Vite emits
+// dist/maple.wasm as an asset, and init() compiles it while it downloads.
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
@@ -18,7 +19,7 @@ export default defineConfig({
   appType: 'mpa',
   clearScreen: false,
   resolve: {
-    alias: [{ find: /^maple-gpuvm$/, replacement: resolve(repoRoot, 'dist/index.js') }],
+    alias: [{ find: /^maple-gpuvm$/, replacement: resolve(repoRoot, 'dist/index.streaming.js') }],
   },
   server: {
     host: '127.0.0.1',

@@ -15,3 +15,4 @@ export { ZERO_ENTRY, isZeroEntry } from './tree/zeroEntry.js';
 export type { ZeroEntry } from './tree/zeroEntry.js';
 export type { NodeView, BackendKind } from './backend/backend.js';
 export * from './gpuvm/index.js';
+export * from './shared/index.js';

@@ -356,7 +356,7 @@ describe.each(GPUVM_BACKENDS)('JS conventions (%s)', (backend) => {
     const tree = vm._tree;
     const dispose = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
     (vm as unknown as Record<symbol, () => void>)[dispose]();
-    expect(tree.isEmpty()).toBe(true);
+    expect(() => tree.isEmpty()).toThrow(einval(/the tree was freed/));
     vm.free();
     const calls: [string, () => unknown][] = [
       ['insert', () => vm.insert({ addr: 32, range: 16 })],

@@ -1,8 +1,19 @@
-// The README's usage example, statement by statement, with the results its comments claim.
+// The README's code blocks, statement by statement, with the results their comments claim.
 import { describe, it, expect } from 'vitest';
+import type { CoreAdapter } from '../src/backend/adapter.js';
 import { MapleTree, MAX_INDEX } from '../src/tree/MapleTree.js';
 import { MapleError } from '../src/tree/errors.js';
 import { isZeroEntry } from '../src/tree/zeroEntry.js';
+import { SharedMutex } from '../src/shared/SharedMutex.js';
+
+function errorCode(fn: () => void): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as MapleError).code;
+  }
+  return 'no error';
+}
 
 describe.each(['wasm', 'ts'] as const)('README example (%s)', (backend) => {
   it('does what its comments say', () => {
@@ -19,13 +30,7 @@ describe.each(['wasm', 'ts'] as const)('README example (%s)', (backend) => {
     expect(ids.allocRRange(16, {})).toBe(MAX_INDEX - 15);
 
     const before = [...tree];
-    let code = '';
-    try {
-      tree.insertRange(15, 20, 'c');
-    } catch (e) {
-      code = (e as MapleError).code;
-    }
-    expect(code).toBe('EEXIST');
+    expect(errorCode(() => tree.insertRange(15, 20, 'c'))).toBe('EEXIST');
     expect([...tree]).toEqual(before);
   });
 
@@ -44,5 +49,34 @@ describe.each(['wasm', 'ts'] as const)('README example (%s)', (backend) => {
     const left = [...tree].map(([, , v]) => v);
     expect(left).toEqual([...Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 3 !== 0), 7]);
     tree.validate();
+  });
+
+  it('using frees the scratch tree at the end of its block', () => {
+    const core = new MapleTree({ backend })._core as CoreAdapter;
+    const liveBefore = core.liveNodes();
+    let escaped: MapleTree<string> | undefined;
+    {
+      using scratch = new MapleTree<string>({ backend });
+      scratch.storeRange(0, 9, 'tmp');
+      expect(core.liveNodes()).toBeGreaterThan(liveBefore);
+      escaped = scratch;
+    }
+    expect(core.liveNodes()).toBe(liveBefore);
+    expect(errorCode(() => escaped!.load(0))).toBe('EINVAL');
+  });
+
+  it('a SharedMutex is the external lock of a tree', () => {
+    const mutex = new SharedMutex();
+    const guarded = new MapleTree<number>({ backend, lock: mutex });
+    expect(errorCode(() => guarded.store(1, 1))).toBe('ENOLCK');
+    mutex.lock();
+    try {
+      guarded.store(1, 1);
+    } finally {
+      mutex.unlock();
+    }
+    expect(guarded.load(1)).toBe(1);
+    expect(mutex.share().buffer).toBeInstanceOf(SharedArrayBuffer);
+    mutex.free();
   });
 });

@@ -25,10 +25,10 @@ export class GpuVa<O = unknown> {
   // Private fields behind prototype accessors: read-only to everyone but this class, no own
   // enumerable properties besides flags, and unlike Object.defineProperty per instance they
   // keep VA creation on V8's fast path (about 9% of the W7 trace).
-  readonly #addr: number;
-  readonly #range: number;
-  readonly #obj: O | null;
-  readonly #offset: number;
+  #addr: number;
+  #range: number;
+  #obj: O | null;
+  #offset: number;
   #vm: GpuVm<O> | null = null;
   #vmBo: VmBo<O> | null = null;
 
@@ -42,6 +42,18 @@ export class GpuVa<O = unknown> {
   }
 
   /** First address of the mapping. */
+  /**
+   * @internal Gives a blank VA (made ahead of time by a prepared bind job, never yet in a VM)
+   * its mapping when the job runs.
+   */
+  _place(addr: number, range: number, obj: O | null, offset: number): this {
+    this.#addr = addr;
+    this.#range = range;
+    this.#obj = obj;
+    this.#offset = offset;
+    return this;
+  }
+
   get addr(): number {
     return this.#addr;
   }

@@ -35,10 +35,20 @@ import {
   requestProblem,
   vaFromPiece,
 } from './checks.js';
+import {
+  type BindHost,
+  BindJob,
+  type BindKind,
+  MAP_STORES,
+  type ReservingTree,
+  reserveStores,
+  UNMAP_STORES,
+} from './bindJob.js';
 import { gpuvmError, withContext } from './errors.js';
 import { GpuVa } from './GpuVa.js';
 import { INSPECT, inspectView } from './inspect.js';
 import { Journal } from './journal.js';
+import { widenForMerge } from './merge.js';
 import {
   type GpuVaOp,
   type GpuVaOpMap,
@@ -49,9 +59,9 @@ import {
   unmapOp,
 } from './ops.js';
 import { BoRegistry } from './registry.js';
-import type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, SmOptions } from './options.js';
+import type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, SmOptions } from './options.js';
 import { CallbackSink, ListSink, TouchedSink } from './sinks.js';
-import { type StepSink, splitMergeMap, splitMergeUnmap } from './splitMerge.js';
+import { type MapRequest, type StepSink, splitMergeMap, splitMergeUnmap } from './splitMerge.js';
 import { advanceTicket, checkTicket, Generations, liveTickets, type OpTicket, stampOp } from './tickets.js';
 import { treeOptions, VaTree } from './vaTree.js';
 import { VmBo } from './VmBo.js';
@@ -59,7 +69,7 @@ import { VmBo } from './VmBo.js';
 /** Symbol.dispose where the runtime has it (Node >= 20), else the name Node registers for it. */
 const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
 
-export type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, SmOptions } from './options.js';
+export type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, SmOptions } from './options.js';
 
 export class GpuVm<O = unknown, C = unknown> {
   /** First address of the managed window. */
@@ -79,6 +89,20 @@ export class GpuVm<O = unknown, C = unknown> {
   readonly #vas: VaTree<O>;
   readonly #bos: BoRegistry<O>;
   #freed = false;
+  readonly #capped: boolean;
+  /** Prepared jobs not yet run or cancelled, in submit order. */
+  readonly #pending = new Set<BindJob<O, C>>();
+  /** Ops a job's run has already applied, with what applying them returns. */
+  readonly #preApplied = new WeakMap<GpuVaOp<O>, PreApplied<O>>();
+  /** Depth of job runs calling the driver: unlink and putBo defer the VmBo's destruction. */
+  #inJob = 0;
+  readonly #host: BindHost<O, C> = {
+    run: (job, ctx) => this.runJob(job, ctx),
+    cancel: (job) => {
+      this.assertHeld('BindJob.cancel');
+      this.dropJob(job);
+    },
+  };
 
   /**
    * drm_gpuvm_init().
@@ -98,6 +122,7 @@ export class GpuVm<O = unknown, C = unknown> {
     this.#extObjTest = options.isExtObj ?? null;
     const tree = new MapleTree<GpuVa<O>>(treeOptions(options));
     const capped = options.maxNodes !== undefined;
+    this.#capped = capped;
     this.#vas = new VaTree<O>(tree, this, this.#journal, this.#gens, capped, this.#lock);
     this.#bos = new BoRegistry<O>(this, this.#journal);
     const reserveOffset = options.reserveOffset ?? 0;
@@ -238,14 +263,15 @@ export class GpuVm<O = unknown, C = unknown> {
   /**
    * drm_gpuvm_sm_map_ops_create(): the ops that map req: at most one REMAP of the VA
    * straddling the start, UNMAPs of covered VAs, at most one REMAP of the VA straddling the
-   * end, then a MAP of exactly req.
+   * end, then a MAP of exactly req. With `merge: true` (beyond the kernel) req is first
+   * widened over its mergeable neighbours (see MapOptions.merge).
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for an invalid request.
    */
-  smMapOps(req: GpuVmMapRequest<O>): GpuVaOp<O>[] {
+  smMapOps(req: GpuVmMapRequest<O>, options: MapOptions = {}): GpuVaOp<O>[] {
     this.assertHeld('smMapOps');
     const sink = this.listSink();
-    splitMergeMap(this.#vas.walk, mapRequest('smMapOps', this, req), sink);
+    splitMergeMap(this.#vas.walk, this.mapRequestWith('smMapOps', req, options), sink);
     return sink.ops;
   }
 
@@ -275,7 +301,7 @@ export class GpuVm<O = unknown, C = unknown> {
   smMap(req: GpuVmMapRequest<O>, ctx?: C, options: SmOptions = {}): void {
     this.assertHeld('smMap');
     checkCallbacks('smMap', this.#ops, ['smStepMap', 'smStepRemap', 'smStepUnmap']);
-    const mreq = mapRequest('smMap', this, req);
+    const mreq = this.mapRequestWith('smMap', req, options);
     const sink = this.callbackSink(ctx);
     this.maybeAtomic(options, () => splitMergeMap(this.#vas.walk, mreq, sink));
   }
@@ -375,6 +401,8 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   applyMap(op: GpuVaOpMap<O>): GpuVa<O> {
     this.assertHeld('applyMap');
+    const done = this.takePreApplied(op);
+    if (done !== undefined) return done as GpuVa<O>;
     this.checkOp('applyMap', op, 'map');
     const va = vaFromPiece('applyMap', this, op);
     this.#vas.insert('applyMap', va);
@@ -392,6 +420,8 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   applyRemap(op: GpuVaOpRemap<O>): { prev?: GpuVa<O>; next?: GpuVa<O> } {
     this.assertHeld('applyRemap');
+    const done = this.takePreApplied(op);
+    if (done !== undefined) return done as { prev?: GpuVa<O>; next?: GpuVa<O> };
     this.checkOp('applyRemap', op, 'remap');
     checkObject('applyRemap', op.unmap, 'malformed remap: unmap must be { va, keep }');
     const old = op.unmap.va;
@@ -415,6 +445,7 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   applyUnmap(op: GpuVaOpUnmap<O>): void {
     this.assertHeld('applyUnmap');
+    if (this.takePreApplied(op) !== undefined) return;
     this.checkOp('applyUnmap', op, 'unmap');
     checkRemovable('applyUnmap', this, op.va);
     this.#vas.erase('applyUnmap', op.va);
@@ -444,6 +475,56 @@ export class GpuVm<O = unknown, C = unknown> {
       for (const t of live) t.gen = this.#gens.current;
       throw err;
     }
+  }
+
+  // ---------------------------------------------------------------- queued binds
+
+  /**
+   * A bind job for later: validates the request now and reserves now everything its run may
+   * need whatever the VM looks like by then — tree writes for MAP_STORES (map) or UNMAP_STORES
+   * (unmap) stores via tree.reserve, and the three VAs a run may place — so that job.run()
+   * never throws ENOMEM. req is a map request ({ addr, range, obj?, offset? }) or, for
+   * kind 'unmap', { addr, range }; `merge` as for smMapOps, decided at run time.
+   *
+   * job.objectsTouched is the request's object, the objects of the VAs intersecting the
+   * request now, and the objects of the pending map jobs prepared earlier that can reach it (a
+   * merging one always can). If only jobs run between this submit and this run (the queued
+   * case), every VA the run removes has one of those objects: a remnant keeps the object of a
+   * VA that intersected the request, and a VA an earlier job made has that job's object.
+   * Direct changes in between (insert, apply, smMap) are not covered.
+   * Locking: asserts the external lock.
+   * @throws MapleError EINVAL for an invalid request, kind or options (nothing reserved);
+   *   ENOMEM if the node budget cannot cover the run (nothing changed).
+   */
+  prepare(req: GpuVmMapRequest<O>, kind: BindKind = 'map', options: MapOptions = {}): BindJob<O, C> {
+    this.assertHeld('prepare');
+    if (kind !== 'map' && kind !== 'unmap') {
+      throw gpuvmError('EINVAL', 'prepare', `kind must be 'map' or 'unmap', not ${String(kind)}`);
+    }
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw gpuvmError('EINVAL', 'prepare', 'options must be an object { merge? }');
+    }
+    const request = kind === 'map' ? mapRequest('prepare', this, req) : this.unmapRequest('prepare', req);
+    const merge = kind === 'map' && options.merge === true;
+    const objects = this.queuedObjects(request, kind);
+    const stores = kind === 'map' ? MAP_STORES : UNMAP_STORES;
+    const reservation = reserveStores('prepare', this.#vas.tree as ReservingTree, stores, this.#capped);
+    const blanks = [blankVa<O>(), blankVa<O>(), blankVa<O>()] as const;
+    const job = new BindJob<O, C>(this.#host, kind, Object.freeze(request), merge, Object.freeze(objects), reservation, blanks);
+    this.#pending.add(job);
+    return job;
+  }
+
+  /** Tree nodes held by reservations (prepared jobs included). */
+  get reservedNodes(): number {
+    this.assertLive('reservedNodes');
+    return (this.#vas.tree as ReservingTree).reservedNodes ?? 0;
+  }
+
+  /** Prepared jobs neither run nor cancelled. */
+  get pendingJobs(): number {
+    this.assertLive('pendingJobs');
+    return this.#pending.size;
   }
 
   // ---------------------------------------------------------------- VmBo and object lists
@@ -478,7 +559,7 @@ export class GpuVm<O = unknown, C = unknown> {
   putBo(vmBo: VmBo<O>): boolean {
     this.assertHeld('putBo');
     checkOwnBo('putBo', this, vmBo);
-    return this.#bos.put('putBo', vmBo);
+    return this.#bos.put('putBo', vmBo, this.#inJob > 0);
   }
 
   /**
@@ -508,7 +589,44 @@ export class GpuVm<O = unknown, C = unknown> {
     const vmBo = va._vmBo;
     if (va.obj === null || vmBo === null) return;
     if (vmBo.vm !== this) throw gpuvmError('EINVAL', 'unlink', 'the VA is linked in another VM');
-    this.#bos.unlink(va, vmBo);
+    this.#bos.unlink(va, vmBo, this.#inJob > 0);
+  }
+
+  /**
+   * drm_gpuva_unlink_defer(): unlink, except that a last reference does not destroy the VmBo:
+   * it leaves the VM (obtainBo makes a fresh one) and waits on the deferred list, skipped by
+   * extObjs() and evicted(), until deferredCleanup(). Inside a job's run, unlink does this.
+   * Locking: asserts the external lock.
+   */
+  unlinkDefer(va: GpuVa<O>): void {
+    this.#inJob++;
+    try {
+      this.unlink(va);
+    } finally {
+      this.#inJob--;
+    }
+  }
+
+  /**
+   * drm_gpuvm_bo_put_deferred(): putBo whose last reference defers the destruction as
+   * unlinkDefer does. Returns whether that was the last reference. Inside a job's run, putBo
+   * does this.
+   * Locking: asserts the external lock.
+   */
+  putBoDeferred(vmBo: VmBo<O>): boolean {
+    this.assertHeld('putBoDeferred');
+    checkOwnBo('putBoDeferred', this, vmBo);
+    return this.#bos.put('putBoDeferred', vmBo, true);
+  }
+
+  /**
+   * drm_gpuvm_bo_deferred_cleanup(): takes every VmBo whose destruction was deferred off the
+   * external-object and evicted lists; returns them (in the order they were deferred).
+   * Locking: asserts the external lock.
+   */
+  deferredCleanup(): VmBo<O>[] {
+    this.assertHeld('deferredCleanup');
+    return this.#bos.cleanup();
   }
 
   /** drm_gpuvm_is_extobj(): whether obj is external to this VM (the isExtObj option). */
@@ -547,13 +665,13 @@ export class GpuVm<O = unknown, C = unknown> {
   /** The external-object list, in the order VmBos were added. Safe to modify while iterating. */
   extObjs(): IterableIterator<VmBo<O>> {
     this.assertLive('extObjs');
-    return this.#bos.extList[Symbol.iterator]();
+    return liveBos(this.#bos.extList);
   }
 
   /** The evicted list, in the order VmBos were evicted. Safe to modify while iterating. */
   evicted(): IterableIterator<VmBo<O>> {
     this.assertLive('evicted');
-    return this.#bos.evictList[Symbol.iterator]();
+    return liveBos(this.#bos.evictList);
   }
 
   /**
@@ -566,7 +684,7 @@ export class GpuVm<O = unknown, C = unknown> {
     this.assertHeld('validate');
     const fn = this.#ops.vmBoValidate;
     if (!fn) throw gpuvmError('EINVAL', 'validate', 'ops.vmBoValidate is not set');
-    for (const vmBo of this.#bos.evictList) fn.call(this.#ops, vmBo, ctx as C);
+    for (const vmBo of liveBos(this.#bos.evictList)) fn.call(this.#ops, vmBo, ctx as C);
   }
 
   // ---------------------------------------------------------------- lifetime and display
@@ -579,9 +697,7 @@ export class GpuVm<O = unknown, C = unknown> {
   free(): void {
     if (this.#freed) return;
     this.assertHeld('free');
-    const tree = this.#vas.tree as MapleTree<GpuVa<O>> & { free?: () => void };
-    if (typeof tree.free === 'function') tree.free();
-    else tree.destroy();
+    this.#vas.tree.free();
     this.#freed = true;
   }
 
@@ -607,6 +723,112 @@ export class GpuVm<O = unknown, C = unknown> {
     this.assertLive(method);
     checkInterval(method, addr, range);
     return this.#vas.tree.find(addr, addr + range - 1)?.entry;
+  }
+
+  /**
+   * A job's run: the ops against the VM as it is now, the whole change in a bounded number of
+   * stores on the job's reservation, then the driver's step callbacks in order (each op is
+   * applied by then; the apply helpers hand back what it made).
+   */
+  private runJob(job: BindJob<O, C>, ctx: C | undefined): void {
+    this.assertHeld('BindJob.run');
+    const req = job.request as MapRequest<O>;
+    const sink = this.listSink();
+    if (job.kind === 'map') splitMergeMap(this.#vas.walk, job.merge ? this.widen(req) : req, sink);
+    else splitMergeUnmap(this.#vas.walk, req.addr, req.range, sink);
+    const span = spanOf(req, sink.ops);
+    const { removed, placed } = this.placeOps(sink.ops, job._vas);
+    job._reservation.run(() => this.#vas.replaceSpan(span.first, span.last, removed, placed));
+    this.dropJob(job);
+    job._finish();
+    this.callSteps(sink.ops, ctx);
+  }
+
+  /** Gives the job's blank VAs the mappings the ops create; records what applying each returns. */
+  private placeOps(ops: readonly GpuVaOp<O>[], blanks: readonly GpuVa<O>[]): { removed: GpuVa<O>[]; placed: GpuVa<O>[] } {
+    const removed: GpuVa<O>[] = [];
+    const placed: GpuVa<O>[] = [];
+    const place = (blank: GpuVa<O>, piece: { addr: number; range: number; obj: O | null; offset: number }) => {
+      placed.push(blank._place(piece.addr, piece.range, piece.obj, piece.offset));
+      return blank;
+    };
+    for (const op of ops) {
+      if (op.type === 'map') this.#preApplied.set(op, place(blanks[0], op));
+      else if (op.type === 'unmap') {
+        removed.push(op.va);
+        this.#preApplied.set(op, true);
+      } else if (op.type === 'remap') {
+        removed.push(op.unmap.va);
+        const prev = op.prev ? place(blanks[1], op.prev) : undefined;
+        const next = op.next ? place(blanks[2], op.next) : undefined;
+        this.#preApplied.set(op, { ...(prev && { prev }), ...(next && { next }) });
+      }
+    }
+    return { removed, placed };
+  }
+
+  /** The driver's step callbacks for ops already applied; VmBo destruction is deferred meanwhile. */
+  private callSteps(ops: readonly GpuVaOp<O>[], ctx: C | undefined): void {
+    const cb = this.#ops;
+    this.#inJob++;
+    try {
+      for (const op of ops) {
+        if (op.type === 'map') cb.smStepMap?.(op, ctx as C);
+        else if (op.type === 'remap') cb.smStepRemap?.(op, ctx as C);
+        else if (op.type === 'unmap') cb.smStepUnmap?.(op, ctx as C);
+      }
+    } finally {
+      this.#inJob--;
+    }
+  }
+
+  private dropJob(job: BindJob<O, C>): void {
+    this.#pending.delete(job);
+    job._reservation.release();
+  }
+
+  /** What applying op returned when a job's run applied it (once), else undefined. */
+  private takePreApplied(op: GpuVaOp<O>): PreApplied<O> | undefined {
+    if (op === null || typeof op !== 'object') return undefined;
+    const done = this.#preApplied.get(op);
+    if (done !== undefined) this.#preApplied.delete(op);
+    return done;
+  }
+
+  /** The objects a queued job may touch (see prepare). */
+  private queuedObjects(req: MapRequest<O>, kind: BindKind): O[] {
+    const sink = new TouchedSink<O>();
+    if (kind === 'map') sink.add(req.obj);
+    this.#vas.walk(req.addr, req.addr + req.range - 1, (va) => {
+      sink.add(va.obj);
+      return true;
+    });
+    const end = req.addr + req.range;
+    for (const job of this.#pending) {
+      const r = job.request;
+      const reaches = job.merge || (r.addr < end && req.addr < r.addr + r.range);
+      if (job.kind === 'map' && reaches) sink.add(r.obj);
+    }
+    return sink.objects;
+  }
+
+  private unmapRequest(method: string, req: { addr: number; range: number } | null | undefined): MapRequest<O> {
+    checkObject(method, req, 'the request must be an object { addr, range }');
+    const { addr, range } = req as { addr: number; range: number };
+    checkRequest(method, this, addr, range);
+    return { addr, range, obj: null, offset: 0 };
+  }
+
+  private mapRequestWith(method: string, req: GpuVmMapRequest<O>, options: MapOptions): MapRequest<O> {
+    if (options === null || typeof options !== 'object') {
+      throw gpuvmError('EINVAL', method, 'options must be an object');
+    }
+    const mreq = mapRequest(method, this, req);
+    return options.merge === true ? this.widen(mreq) : mreq;
+  }
+
+  private widen(req: MapRequest<O>): MapRequest<O> {
+    return widenForMerge((addr) => this.#vas.tree.load(addr), req);
   }
 
   private maybeAtomic(options: SmOptions, fn: () => void): void {
@@ -666,4 +888,27 @@ export class GpuVm<O = unknown, C = unknown> {
     checkOpType(method, op, type);
     checkTicket(method, op, this, this.#gens.current);
   }
+}
+
+/** What an apply helper returns for an op a job's run applied: the VA, the remnants, or true. */
+type PreApplied<O> = GpuVa<O> | { prev?: GpuVa<O>; next?: GpuVa<O> } | true;
+
+/** A VA a prepared job may place when it runs. */
+function blankVa<O>(): GpuVa<O> {
+  return new GpuVa<O>(0, 0, null, 0, 0);
+}
+
+/**
+ * The keys a run's NULL store covers: the (widened) map's range, or the unmap request. The
+ * map op, when there is one, is the last op.
+ */
+function spanOf<O>(req: MapRequest<O>, ops: readonly GpuVaOp<O>[]): { first: number; last: number } {
+  const last = ops[ops.length - 1];
+  const range = last?.type === 'map' ? last : req;
+  return { first: range.addr, last: range.addr + range.range - 1 };
+}
+
+/** The live VmBos of a list: those whose destruction is deferred are skipped. */
+function* liveBos<O>(list: Iterable<VmBo<O>>): IterableIterator<VmBo<O>> {
+  for (const vmBo of list) if (vmBo._refs > 0) yield vmBo;
 }

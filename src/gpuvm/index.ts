@@ -1,11 +1,14 @@
 /** The GPU VA manager's public surface. */
 
 export { GpuVm } from './GpuVm.js';
+export { BindJob, MAP_STORES, UNMAP_STORES } from './bindJob.js';
+export type { BindKind, BindState, NodeReservation } from './bindJob.js';
 export type {
   GpuVaInit,
   GpuVmMapRequest,
   GpuVmOps,
   GpuVmOptions,
+  MapOptions,
   SmOptions,
 } from './GpuVm.js';
 export { GpuVa, GPUVA_INVALIDATED, GPUVA_SPARSE, GPUVA_USERBITS } from './GpuVa.js';

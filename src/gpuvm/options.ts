@@ -50,8 +50,17 @@ export interface GpuVaInit<O = unknown> extends GpuVmMapRequest<O> {
   flags?: number;
 }
 
-/** Options of smMap / smUnmap. */
-export interface SmOptions {
+/** Options of a map request's op generation (smMapOps, smMap, prepare). */
+export interface MapOptions {
+  /**
+   * Beyond the kernel: widen the MAP over the contiguous VAs of the same object whose
+   * VA-to-offset delta matches, UNMAPping them with keep = true. Never for a NULL object.
+   */
+  merge?: boolean;
+}
+
+/** Options of smMap / smUnmap (merge applies to smMap only). */
+export interface SmOptions extends MapOptions {
   /** Roll the VM back to its state before the request if a callback throws. */
   atomic?: boolean;
 }

@@ -21,6 +21,12 @@ export class BoRegistry<O> {
   readonly extList = new OrderedSet<VmBo<O>>();
   /** drm_gpuvm.evict.list, in the order VmBos were evicted. */
   readonly evictList = new OrderedSet<VmBo<O>>();
+  /**
+   * drm_gpuvm.bo_defer: VmBos whose last reference went with a deferred put or unlink. They are
+   * out of the object map (obtain creates a fresh one) but still on the external-object and
+   * evicted lists, as zombies the list walkers skip, until cleanup() takes them off.
+   */
+  readonly deferList: VmBo<O>[] = [];
 
   constructor(
     private readonly vm: GpuVm<O>,
@@ -48,7 +54,7 @@ export class BoRegistry<O> {
   }
 
   /** Drops one of the caller's references; EINVAL when only linked VAs hold it. */
-  put(method: string, vmBo: VmBo<O>): boolean {
+  put(method: string, vmBo: VmBo<O>, defer = false): boolean {
     const linked = vmBo._vas.length;
     if (vmBo._refs <= linked) {
       throw gpuvmError(
@@ -57,7 +63,7 @@ export class BoRegistry<O> {
         `no reference left to put: the ${linked} linked VA(s) hold the VmBo's ${vmBo._refs} reference(s); unlink them`,
       );
     }
-    return this.dropRef(vmBo);
+    return this.dropRef(vmBo, defer);
   }
 
   link(va: GpuVa<O>, vmBo: VmBo<O>): void {
@@ -71,7 +77,7 @@ export class BoRegistry<O> {
     va._vmBo = vmBo;
   }
 
-  unlink(va: GpuVa<O>, vmBo: VmBo<O>): void {
+  unlink(va: GpuVa<O>, vmBo: VmBo<O>, defer = false): void {
     const at = vmBo._vas.indexOf(va);
     this.journal.record(() => {
       if (vmBo._vas[at] !== va) vmBo._vas.splice(at, 0, va);
@@ -79,7 +85,17 @@ export class BoRegistry<O> {
     });
     vmBo._vas.splice(at, 1);
     va._vmBo = null;
-    this.dropRef(vmBo);
+    this.dropRef(vmBo, defer);
+  }
+
+  /** drm_gpuvm_bo_deferred_cleanup(): takes the zombies off the lists; returns them. */
+  cleanup(): VmBo<O>[] {
+    const zombies = this.deferList.splice(0);
+    for (const vmBo of zombies) {
+      this.extList.remove(vmBo);
+      this.evictList.remove(vmBo);
+    }
+    return zombies;
   }
 
   extAdd(vmBo: VmBo<O>): void {
@@ -102,13 +118,17 @@ export class BoRegistry<O> {
     else this.evictList.remove(vmBo);
   }
 
-  /** The last reference removes the VmBo from the VM and its lists. */
-  private dropRef(vmBo: VmBo<O>): boolean {
+  /**
+   * The last reference removes the VmBo from the VM and its lists, or with defer only from the
+   * VM, leaving it on the lists for cleanup().
+   */
+  private dropRef(vmBo: VmBo<O>, defer: boolean): boolean {
     if (vmBo._refs > 1) {
       this.journal.record(() => void vmBo._refs++);
       vmBo._refs--;
       return false;
     }
+    if (defer) return this.deferLast(vmBo);
     const ext = this.extList.has(vmBo);
     const evicted = this.evictList.has(vmBo);
     // Where it sat in each list, so that the inverse puts it back in place.
@@ -124,6 +144,18 @@ export class BoRegistry<O> {
     if (this.bos.get(vmBo.obj) === vmBo) this.bos.delete(vmBo.obj);
     this.extList.remove(vmBo);
     this.evictList.remove(vmBo);
+    return true;
+  }
+
+  private deferLast(vmBo: VmBo<O>): boolean {
+    this.journal.record(() => {
+      vmBo._refs++;
+      this.bos.set(vmBo.obj, vmBo);
+      if (this.deferList.at(-1) === vmBo) this.deferList.pop();
+    });
+    vmBo._refs--;
+    if (this.bos.get(vmBo.obj) === vmBo) this.bos.delete(vmBo.obj);
+    this.deferList.push(vmBo);
     return true;
   }
 }

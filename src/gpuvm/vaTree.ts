@@ -63,6 +63,23 @@ export class VaTree<O> {
     this.gens.bump();
   }
 
+  /**
+   * A prepared bind job's whole change in a bounded number of stores: one NULL store over
+   * [first, last] (erasing every VA inside it at once and trimming the keys of the ones
+   * straddling its ends) when anything was removed, then one store per placed VA (a remnant
+   * overwrites the trimmed key of the VA it came from; the new VA fills the hole). Never
+   * journaled: it runs outside atomic sections, on nodes reserved for it.
+   */
+  replaceSpan(first: number, last: number, removed: readonly GpuVa<O>[], placed: readonly GpuVa<O>[]): void {
+    if (removed.length > 0) this.tree.storeRange(first, last, null);
+    for (const va of removed) va._vm = null;
+    for (const va of placed) {
+      this.tree.storeRange(va.addr, vaLast(va), va);
+      va._vm = this.owner as GpuVa<O>['_vm'];
+    }
+    if (removed.length + placed.length > 0) this.gens.bump();
+  }
+
   /** The kernel-reserved VA (never journaled: it exists from construction on). */
   insertReserved(addr: number, range: number): GpuVa<O> {
     const va = new GpuVa<O>(addr, range, null, 0, 0);

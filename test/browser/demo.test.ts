@@ -62,7 +62,7 @@ beforeAll(async () => {
     console.error(message);
     throw new Error(message);
   }
-  for (const file of ['dist/index.js', 'dist/maple.wasm']) {
+  for (const file of ['dist/index.streaming.js', 'dist/maple.wasm']) {
     if (!existsSync(ROOT + file)) throw new Error(`browser tests: ${file} is missing; run \`npm run build\` first`);
   }
   mkdirSync(SHOTS, { recursive: true });
