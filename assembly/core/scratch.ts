@@ -50,7 +50,13 @@ export const G_RELEASED: i32 = GLOBALS + 48;
  * what others reserved.
  */
 export const G_DRAW: i32 = GLOBALS + 52;
-const GLOBALS_BYTES: i32 = 56;
+/**
+ * Set while a write that adds no range runs over the node cap (see treeStore): the level
+ * loop then cuts a run in two wherever two nodes hold it, so the write never ends with more
+ * nodes than it found.
+ */
+export const G_NO_GROW: i32 = GLOBALS + 56;
+const GLOBALS_BYTES: i32 = 64;
 
 export const RES: i32 = GLOBALS + GLOBALS_BYTES;
 const RES_BYTES: i32 = RES_COUNT << 3;
