@@ -5,7 +5,7 @@
  * from shared/layout.ts. No logic beyond argument plumbing.
  */
 
-import { poolInit, poolLive } from "./core/pool";
+import { poolInit, poolLive, poolSetMemoryCap } from "./core/pool";
 import {
   treeCreate as coreTreeCreate, treeRelease as coreTreeRelease, treeClear as coreTreeClear, treeDup,
   treeFlags as coreTreeFlags, treeSetFlags, treeHeight, treeNodes, treeReserved,
@@ -54,3 +54,5 @@ export function page(tree: i32, first: f64, last: f64): i32 { return treePage(tr
 export function dup(tree: i32): i32 { return treeDup(tree); }
 export function validate(tree: i32): i32 { return treeValidate(tree); }
 export function nodeRead(node: i32): void { coreNodeRead(node); }
+/** Test hook: caps the pool's memory at `pages` 64 KiB pages (0 restores MEMORY_MAX_BYTES). */
+export function setMemoryCap(pages: i32): void { poolSetMemoryCap(pages); }

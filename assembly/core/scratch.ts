@@ -56,6 +56,8 @@ export const G_DRAW: i32 = GLOBALS + 52;
  * nodes than it found.
  */
 export const G_NO_GROW: i32 = GLOBALS + 56;
+/** A cap on the pool's memory in 64 KiB pages, below MEMORY_MAX_BYTES (0: none; see poolSetMemoryCap). */
+export const G_MEM_CAP: i32 = GLOBALS + 60;
 const GLOBALS_BYTES: i32 = 64;
 
 export const RES: i32 = GLOBALS + GLOBALS_BYTES;

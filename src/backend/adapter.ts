@@ -22,6 +22,8 @@ import { validateMessage } from './validate.js';
 export type RawCore = Omit<typeof CoreAbi, 'coreStart'>;
 
 const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
+/** The unit the core's memory grows and is capped in. */
+const WASM_PAGE_BYTES = 65536;
 
 export class CoreAdapter implements CoreBackend {
   res!: Float64Array;
@@ -46,6 +48,20 @@ export class CoreAdapter implements CoreBackend {
     this.releasedCountIndex = raw.releasedCountAddr() >>> 2;
     this.drawIndex = raw.drawAddr() >>> 2;
     this.refresh();
+  }
+
+  /** Bytes of memory the core holds now. */
+  memoryBytes(): number {
+    return this.memoryF64().buffer.byteLength;
+  }
+
+  /**
+   * Test hook: caps the memory the core's node pool may grow to at `bytes` (rounded up to
+   * 64 KiB pages; 0 restores MEMORY_MAX_BYTES), so the memory limit is tested without
+   * allocating gigabytes. Memory already held stays usable.
+   */
+  setMemoryCap(bytes: number): void {
+    this.raw.setMemoryCap(Math.ceil(bytes / WASM_PAGE_BYTES));
   }
 
   /** Re-creates the register views after memory grew (old views are detached). */
