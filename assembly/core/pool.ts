@@ -10,7 +10,7 @@
 
 import { NODE_SIZE, NODE_SHIFT, MEMORY_MAX_BYTES } from "../shared/layout";
 import { ld32, st32, memZero, memBytes, memGrow, memFitsBelow, memAbort, ctz32 } from "./mem";
-import { BASE, BITMAP, BITMAP_BYTES, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, G_MEM_CAP, POOL_START } from "./scratch";
+import { BASE, BITMAP, BITMAP_BYTES, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, G_MEM_CAP, G_FAULT_NODES, G_FAULT_GROW, POOL_START } from "./scratch";
 
 /** Bytes per WebAssembly page (the cap is set in pages). */
 const PAGE_BYTES: u64 = 65536;
@@ -53,6 +53,7 @@ export function poolSetMemoryCap(pages: i32): void {
  * when the cap or the host refuses. Sizes are u64: they pass 2^31 near the limit.
  */
 function poolGrow(want: u64): bool {
+  if (poolFault(G_FAULT_GROW)) return false;
   const size = <u64>memBytes();
   const cap = poolCapBytes();
   if (size + want > cap) return false;
@@ -69,9 +70,28 @@ function poolGrow(want: u64): bool {
  * growing memory geometrically if needed. False when memory cannot grow (ENOMEM).
  */
 export function poolEnsure(count: i32): bool {
+  if (poolFault(G_FAULT_NODES)) return false;
   const missing = ld32(G_RESERVED) + count - poolAvailable();
   if (missing <= 0) return true;
   return poolGrow(<u64>missing * <u64>NODE_SIZE);
+}
+
+/** Arms fault injection: the k-th node request (kind 0) or memory growth (kind 1) fails; 0 disarms. */
+export function poolSetFault(kind: i32, k: i32): void {
+  st32(kind == 0 ? G_FAULT_NODES : G_FAULT_GROW, k > 0 ? k : 0);
+}
+
+/** Events left before the armed fault of this kind fires (0: fired or off). */
+export function poolFaultPending(kind: i32): i32 {
+  return ld32(kind == 0 ? G_FAULT_NODES : G_FAULT_GROW);
+}
+
+/** Counts one event against an armed fault; true for the one that fails. Off costs one load. */
+function poolFault(counter: i32): bool {
+  const k = ld32(counter);
+  if (k == 0) return false;
+  st32(counter, k - 1);
+  return k == 1;
 }
 
 /** Takes the lowest free node (zeroed); the caller has made sure one is available. */
