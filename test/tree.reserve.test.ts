@@ -9,7 +9,7 @@ describe.each(backends)('reservations ($name backend)', ({ options }) => {
 
   /** A tree at height >= 2 under a budget, with every other index holding an entry. */
   const filled = (maxNodes: number, count: number) => {
-    const tree = make<number>({ maxNodes });
+    const tree = make<unknown>({ maxNodes });
     for (let i = 0; i < count; i++) tree.store(2 * i, i);
     return tree;
   };

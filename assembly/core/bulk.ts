@@ -85,7 +85,7 @@ function slotCopy(dst: i32, di: i32, src: i32, si: i32, srcEnd: i32, srcMax: u64
 
 /** A new tree node of level k, or 0 when the node cap or memory refuses. */
 function buildAlloc(tree: i32, k: i32): i32 {
-  if (k >= BUILD_LEVELS || !treeCanAllocate(tree, 1)) return 0;
+  if (k >= BUILD_LEVELS || !treeCanAllocate(tree, 1, false)) return 0;
   const node = treeNodeAlloc(tree);
   nodeSetType(node, levelType(tree, k));
   return node;

@@ -67,7 +67,7 @@ export function memFitsBelow(base: i32): bool { return <i32>__heap_base <= base;
 /** Current memory size in bytes. */
 export function memBytes(): i32 { return memory.size() << 16; }
 /** Grows memory by at least `bytes`; false if the host refuses. */
-export function memGrow(bytes: i32): bool {
-  const pages = (bytes + 0xffff) >>> 16;
+export function memGrow(bytes: u64): bool {
+  const pages = <i32>((bytes + 0xffff) >> 16);
   return memory.grow(pages) >= 0;
 }

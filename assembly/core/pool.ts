@@ -10,13 +10,16 @@
 
 import { NODE_SIZE, NODE_SHIFT, MEMORY_MAX_BYTES } from "../shared/layout";
 import { ld32, st32, memZero, memBytes, memGrow, memFitsBelow, memAbort, ctz32 } from "./mem";
-import { BASE, BITMAP, BITMAP_BYTES, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, POOL_START } from "./scratch";
+import { BASE, BITMAP, BITMAP_BYTES, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, G_MEM_CAP, G_FAULT_NODES, G_FAULT_GROW, POOL_START } from "./scratch";
+
+/** Bytes per WebAssembly page (the cap is set in pages). */
+const PAGE_BYTES: u64 = 65536;
 
 /** Sets up the pool globals once per memory. */
 export function poolInit(): void {
   if (ld32(G_READY) != 0) return;
   if (!memFitsBelow(BASE)) memAbort(); // a build with static data above BASE is broken
-  if (memBytes() < POOL_START + NODE_SIZE * 64) memGrow(POOL_START + NODE_SIZE * 64 - memBytes());
+  if (memBytes() < POOL_START + NODE_SIZE * 64) memGrow(<u64>(POOL_START + NODE_SIZE * 64 - memBytes()));
   st32(G_BUMP, POOL_START);
   st32(G_LIMIT, memBytes());
   st32(G_HINT, 0);
@@ -31,21 +34,64 @@ function poolAvailable(): i32 {
   return ld32(G_FREE_COUNT) + ((ld32(G_LIMIT) - ld32(G_BUMP)) >> NODE_SHIFT);
 }
 
+/** The most bytes of memory the pool may use: MEMORY_MAX_BYTES, or the lower cap set by poolSetMemoryCap. */
+function poolCapBytes(): u64 {
+  const pages = ld32(G_MEM_CAP);
+  const max = <u64>MEMORY_MAX_BYTES;
+  const cap = <u64>pages * PAGE_BYTES;
+  return pages > 0 && cap < max ? cap : max;
+}
+
+/** Caps the memory the pool may grow to, in 64 KiB pages (0: MEMORY_MAX_BYTES); memory already used stays. */
+export function poolSetMemoryCap(pages: i32): void {
+  st32(G_MEM_CAP, pages > 0 ? pages : 0);
+}
+
+/**
+ * Grows memory so that `want` more bytes are usable, by as much as the memory already is
+ * when the cap allows (geometric growth), and never past the cap. False (nothing changed)
+ * when the cap or the host refuses. Sizes are u64: they pass 2^31 near the limit.
+ */
+function poolGrow(want: u64): bool {
+  if (poolFault(G_FAULT_GROW)) return false;
+  const size = <u64>memBytes();
+  const cap = poolCapBytes();
+  if (size + want > cap) return false;
+  const room = cap - size;
+  const grow = size < room ? (want > size ? want : size) : want;
+  if (!memGrow(grow) && (grow == want || !memGrow(want))) return false;
+  const top = <u64>memBytes();
+  st32(G_LIMIT, <i32>(top < cap ? top : cap));
+  return true;
+}
+
 /**
  * Makes sure `count` more nodes can be allocated on top of every outstanding reservation,
  * growing memory geometrically if needed. False when memory cannot grow (ENOMEM).
  */
 export function poolEnsure(count: i32): bool {
+  if (poolFault(G_FAULT_NODES)) return false;
   const missing = ld32(G_RESERVED) + count - poolAvailable();
   if (missing <= 0) return true;
-  const want = missing << NODE_SHIFT;
-  const size = memBytes();
-  const grow = want > size ? want : size;
-  if (size + grow > MEMORY_MAX_BYTES || !memGrow(grow)) {
-    if (!memGrow(want)) return false;
-  }
-  st32(G_LIMIT, memBytes());
-  return true;
+  return poolGrow(<u64>missing * <u64>NODE_SIZE);
+}
+
+/** Arms fault injection: the k-th node request (kind 0) or memory growth (kind 1) fails; 0 disarms. */
+export function poolSetFault(kind: i32, k: i32): void {
+  st32(kind == 0 ? G_FAULT_NODES : G_FAULT_GROW, k > 0 ? k : 0);
+}
+
+/** Events left before the armed fault of this kind fires (0: fired or off). */
+export function poolFaultPending(kind: i32): i32 {
+  return ld32(kind == 0 ? G_FAULT_NODES : G_FAULT_GROW);
+}
+
+/** Counts one event against an armed fault; true for the one that fails. Off costs one load. */
+function poolFault(counter: i32): bool {
+  const k = ld32(counter);
+  if (k == 0) return false;
+  st32(counter, k - 1);
+  return k == 1;
 }
 
 /** Takes the lowest free node (zeroed); the caller has made sure one is available. */
@@ -67,10 +113,7 @@ export function poolAlloc(): i32 {
   } else {
     node = ld32(G_BUMP);
     // Writes secure their worst case first (poolEnsure); growing here is a last resort.
-    if (node + NODE_SIZE > ld32(G_LIMIT)) {
-      if (!memGrow(memBytes())) memAbort();
-      st32(G_LIMIT, memBytes());
-    }
+    if (node + NODE_SIZE > ld32(G_LIMIT) && !poolGrow(<u64>NODE_SIZE)) memAbort();
     st32(G_BUMP, node + NODE_SIZE);
   }
   memZero(node, NODE_SIZE);

@@ -21,7 +21,7 @@ import {
   treeDestroySubtree,
 } from "./tree";
 import { pathNode, pathOff, pathMin, pathMax, pathNextNode, pathPrevNode } from "./walk";
-import { LPATH, RPATH, BIG_A, BIG_B, BIG_CAP, BIG_SLOT, BIG_GAP, PIECES, PIECE_CAP, PUSH_CUT, G_STAMP, KEY_MAX } from "./scratch";
+import { LPATH, RPATH, BIG_A, BIG_B, BIG_CAP, BIG_SLOT, BIG_GAP, PIECES, PIECE_CAP, PUSH_CUT, G_STAMP, G_NO_GROW, KEY_MAX } from "./scratch";
 
 ////////////////////////////////////////////////////////////////////////////////////////////
 // Big-node buffers: [pivot u64, slot i32, gap u64] rows, every pivot explicit.
@@ -232,6 +232,7 @@ function runPullNeighbour(b: i32, n: i32, depth: i32): i32 {
  * and rebalance data get this big.
  */
 function pieceCount(n: i32, slots: i32): i32 {
+  if (ld32(G_NO_GROW) != 0 && n <= 2 * slots) return 2;
   return n <= 2 * slots - 2 ? 2 : 3;
 }
 

@@ -50,7 +50,21 @@ export const G_RELEASED: i32 = GLOBALS + 48;
  * what others reserved.
  */
 export const G_DRAW: i32 = GLOBALS + 52;
-const GLOBALS_BYTES: i32 = 56;
+/**
+ * Set while a write that adds no range runs over the node cap (see treeStore): the level
+ * loop then cuts a run in two wherever two nodes hold it, so the write never ends with more
+ * nodes than it found.
+ */
+export const G_NO_GROW: i32 = GLOBALS + 56;
+/** A cap on the pool's memory in 64 KiB pages, below MEMORY_MAX_BYTES (0: none; see poolSetMemoryCap). */
+export const G_MEM_CAP: i32 = GLOBALS + 60;
+/**
+ * Fault injection for tests: when non-zero, the k-th node request (poolEnsure) or the k-th
+ * memory growth from now fails as if memory were exhausted; each counts down to 0 (off).
+ */
+export const G_FAULT_NODES: i32 = GLOBALS + 64;
+export const G_FAULT_GROW: i32 = GLOBALS + 68;
+const GLOBALS_BYTES: i32 = 72;
 
 export const RES: i32 = GLOBALS + GLOBALS_BYTES;
 const RES_BYTES: i32 = RES_COUNT << 3;

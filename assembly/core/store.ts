@@ -17,12 +17,12 @@ import { ld32, st32, ld64, st64, stKeyF64, memMove, hostRetain, hostRelease } fr
 import { nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
 import {
   treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeNodeAlloc, treeNodeFree,
-  treeNewStamp, treeIsAlloc,
+  treeNewStamp, treeIsAlloc, treeNodes,
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax } from "./walk";
 import { bigSet, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
 import {
-  RES, LPATH, RPATH, PATH_BYTES, BIG_A, KEY_MAX, G_STAMP, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
+  RES, LPATH, RPATH, PATH_BYTES, BIG_A, KEY_MAX, G_STAMP, G_NO_GROW, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
   WS_OLD, WS_END_SLOT, WS_LO, WS_HI, WS_NEW_END, WS_FLAGS, WS_ROWS, WS_RIGHT, WS_RIGHT_OFF, WS_FIRST, WS_LAST,
   WS_LEAF_MIN, WS_LEAF_MAX, WS_R_MIN, WS_END_PIVOT, WS_MID_MIN, WS_MID_MAX,
 } from "./scratch";
@@ -31,6 +31,8 @@ import {
 const KEEP_LEFT: i32 = 1;
 const KEEP_RIGHT: i32 = 2;
 const EMPTIES: i32 = 4;
+/** The most merged leaf rows two leaves hold with a cut that moves off a NULL slot. */
+const SHRINK_ROWS_MAX: i32 = 2 * RANGE_SLOTS - 1;
 
 // @ts-ignore: decorator
 @inline function ws(field: i32): i32 { return ld32(WR + field); }
@@ -54,9 +56,36 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
   const type = storeClassify(tree, first, last, entry, mode);
   if (type < 0 || type == WR_NOTHING) return type;
   const need = storeNodesNeeded(type, treeHeight(tree));
-  if (need > 0 && !treeCanAllocate(tree, need)) return ENOMEM;
+  if (need > 0 && !treeCanAllocate(tree, need, false)) {
+    if (!storeShrinks(type) || !treeCanAllocate(tree, need, true)) return ENOMEM;
+    storeCommitNoGrow(tree, type);
+    return type;
+  }
   storeCommit(tree, type);
   return type;
+}
+
+/** Commits a write that adds no range over the node cap, cutting runs so the tree cannot grow. */
+function storeCommitNoGrow(tree: i32, type: i32): void {
+  const before = treeNodes(tree);
+  st32(G_NO_GROW, 1);
+  storeCommit(tree, type);
+  st32(G_NO_GROW, 0);
+  assert(treeNodes(tree) <= before, "a write that adds no range grew the tree");
+}
+
+/**
+ * Whether a classified write is a NULL write that adds no range to the leaf level (an erase,
+ * or a NULL store starting and ending on range boundaries or inside NULL ranges). Cut with
+ * G_NO_GROW, such a write ends with no more nodes than it found, so it may overdraw the node
+ * cap while it runs: its new nodes are allocated before the ones it replaces are freed. A
+ * NULL store that punches a hole into an entry adds ranges and is held to the cap.
+ */
+function storeShrinks(type: i32): bool {
+  if (ws(WS_ENTRY) != 0) return false;
+  if (type != WR_SPANNING_STORE) return ws(WS_NEW_END) <= ws(WS_END);
+  // The merged rows replace at least two leaves; two hold them with a spare slot for the cut.
+  return ws(WS_ROWS) <= SHRINK_ROWS_MAX;
 }
 
 /**

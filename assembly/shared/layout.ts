@@ -145,5 +145,8 @@ export const V_COUNT = 10;
 export const V_TYPE = 11;
 export const V_ROOT = 12;
 
-/** Largest linear memory either backend grows to (below 2 GiB, so i32 addresses stay positive). */
+/**
+ * Largest memory either backend's node pool grows to: 2 GiB less one 64 KiB page, so i32
+ * addresses and sizes stay positive. Past it a write throws ENOMEM and changes nothing.
+ */
 export const MEMORY_MAX_BYTES = 0x7fff0000;

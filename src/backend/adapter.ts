@@ -22,6 +22,11 @@ import { validateMessage } from './validate.js';
 export type RawCore = Omit<typeof CoreAbi, 'coreStart'>;
 
 const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
+/** The unit the core's memory grows and is capped in. */
+const WASM_PAGE_BYTES = 65536;
+/** What an injected fault fails: node requests or memory growth (the core's kind numbers). */
+export type CoreFault = 'nodes' | 'grow';
+const FAULT_KINDS: Readonly<Record<CoreFault, number>> = { nodes: 0, grow: 1 };
 
 export class CoreAdapter implements CoreBackend {
   res!: Float64Array;
@@ -47,6 +52,33 @@ export class CoreAdapter implements CoreBackend {
     this.releasedCountIndex = raw.releasedCountAddr() >>> 2;
     this.drawIndex = raw.drawAddr() >>> 2;
     this.refresh();
+  }
+
+  /** Bytes of memory the core holds now. */
+  memoryBytes(): number {
+    return this.memoryF64().buffer.byteLength;
+  }
+
+  /**
+   * Test hook: caps the memory the core's node pool may grow to at `bytes` (rounded up to
+   * 64 KiB pages; 0 restores MEMORY_MAX_BYTES), so the memory limit is tested without
+   * allocating gigabytes. Memory already held stays usable.
+   */
+  setMemoryCap(bytes: number): void {
+    this.raw.setMemoryCap(Math.ceil(bytes / WASM_PAGE_BYTES));
+  }
+
+  /**
+   * Test hook (fault injection): from now on the k-th node request of the core fails with
+   * ENOMEM (`'nodes'`), or the k-th memory growth (`'grow'`); k = 0 disarms.
+   */
+  setFault(kind: CoreFault, k: number): void {
+    this.raw.setFault(FAULT_KINDS[kind], k);
+  }
+
+  /** Events left before the armed fault fires: 0 once it fired (or when none is armed). */
+  faultPending(kind: CoreFault): number {
+    return this.raw.faultPending(FAULT_KINDS[kind]);
   }
 
   /** Re-creates the register views after memory grew (old views are detached). */

@@ -10,6 +10,8 @@ import { MEMORY_MAX_BYTES } from '../core/layout.js';
 
 /** The first memory of a backend: room for the scratch areas and a few thousand nodes. */
 const INITIAL_BYTES = 16 << 20;
+/** WebAssembly's page size: memory grows in whole pages on both backends. */
+const PAGE_BYTES = 1 << 16;
 
 // Empty until memStart(): importing the package allocates nothing.
 let buffer = new ArrayBuffer(0);
@@ -67,8 +69,9 @@ export function assert(ok: boolean, reason?: string): void {
 export function memAbort(): void { throw new Error('maple-gpuvm: core memory layout is broken'); }
 export function memFitsBelow(_base: number): boolean { return true; }
 export function memBytes(): number { return buffer.byteLength; }
+/** Grows memory by at least `bytes` (whole 64 KiB pages, as WebAssembly); false past MEMORY_MAX_BYTES. */
 export function memGrow(bytes: number): boolean {
-  const size = Math.max(buffer.byteLength * 2, buffer.byteLength + bytes);
+  const size = buffer.byteLength + Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
   if (size > MEMORY_MAX_BYTES) return false;
   const grown = new ArrayBuffer(size);
   new Uint8Array(grown).set(U8);

@@ -198,6 +198,21 @@ async function compileSource(source?: WasmSource): Promise<object> {
   throw fail('init() takes a WebAssembly.Module, bytes, a URL or path, a Response, or a promise of one');
 }
 
+/** Exports every core build has; a module lacking one is not this package's core. */
+const CORE_FUNCTIONS = ['resAddr', 'pageAddr', 'releasesAddr', 'releasedCountAddr', 'drawAddr', 'treeCreate', 'store', 'load'];
+
+/** The instance's exports as the core's ABI, or a clear error for a foreign module. */
+function checkCoreExports(exports: unknown): RawCore & { memory: WasmMemory } {
+  const found = (exports ?? {}) as Record<string, unknown>;
+  const memory = found.memory as { buffer?: unknown } | undefined;
+  const missing = CORE_FUNCTIONS.filter((name) => typeof found[name] !== 'function');
+  if (!(memory && memory.buffer instanceof ArrayBuffer)) missing.unshift('memory');
+  if (missing.length > 0) {
+    throw fail(`the WebAssembly module is not the maple-gpuvm core (missing exports: ${missing.join(', ')})`);
+  }
+  return found as unknown as RawCore & { memory: WasmMemory };
+}
+
 async function instantiateCore(source?: WasmSource): Promise<CoreAdapter> {
   const module = await compileSource(source);
   const entries = new EntryTable();
@@ -212,7 +227,7 @@ async function instantiateCore(source?: WasmSource): Promise<CoreAdapter> {
     },
   };
   const instance = await wasm.instantiate(module, imports);
-  const exports = instance.exports as RawCore & { memory: WasmMemory };
+  const exports = checkCoreExports(instance.exports);
   const memory = exports.memory;
   let view = new Float64Array(memory.buffer);
   // A grown (non-shared) memory detaches old views; length 0 is the cheap test for that.
