@@ -19,12 +19,25 @@ export interface SharedEpochHandle {
   readonly buffer: SharedArrayBuffer;
 }
 
+/**
+ * Epoch-based reclamation for a pool shared by several agents.
+ *
+ * @example
+ * const epoch = new SharedEpoch();
+ * worker.postMessage(epoch.share()); // there: SharedEpoch.attach(handle)
+ */
 export class SharedEpoch {
   private readonly region: SharedRegion;
   /** Nesting depth of this agent's read sections; only the outermost touches shared memory. */
   private depth = 0;
   private reclaimer: Reclaimer | null = null;
 
+  /**
+   * Creates the domain and attaches this agent to it. Throws EINVAL for bad options.
+   *
+   * @example
+   * const epoch = new SharedEpoch({ maxAgents: 8 });
+   */
   constructor(options?: SharedEpochOptions) {
     const method = 'new SharedEpoch';
     this.region = SharedRegion.createOrAdopt(checkMaxAgents(checkOptions(options, method).maxAgents, method), method);
@@ -33,6 +46,12 @@ export class SharedEpoch {
   /**
    * Attaches this agent (synchronous), as a new agent with its own reader word.
    * @throws MapleError EINVAL for a value that is not a handle; EBUSY when every slot is taken.
+   *
+   * @example
+   * // in the worker
+   * parentPort.on('message', ({ epoch: handle }) => {
+   *   const epoch = SharedEpoch.attach(handle);
+   * });
    */
   static attach(handle: SharedEpochHandle): SharedEpoch {
     const method = 'SharedEpoch.attach';
@@ -40,7 +59,12 @@ export class SharedEpoch {
     return constructOver(SharedRegion.attach(handle.buffer, method), () => new SharedEpoch());
   }
 
-  /** The handle other agents attach with. @throws MapleError EINVAL after free(). */
+  /**
+   * The handle other agents attach with. @throws MapleError EINVAL after free().
+   *
+   * @example
+   * worker.postMessage({ epoch: epoch.share() });
+   */
   share(): SharedEpochHandle {
     this.region.assertAttached('SharedEpoch.share');
     return { buffer: this.region.buffer };
@@ -60,6 +84,10 @@ export class SharedEpoch {
    * Enters a read section (they nest): nothing retired from now on is reclaimed before the
    * matching readUnlock(). Cost: one atomic load and one atomic store.
    * Locking: none. @throws MapleError EINVAL after free().
+   *
+   * @example
+   * epoch.readLock();
+   * try { value = pool[Atomics.load(head, 0)]; } finally { epoch.readUnlock(); }
    */
   readLock(): void {
     if (this.depth === 0) {
@@ -69,7 +97,16 @@ export class SharedEpoch {
     this.depth++;
   }
 
-  /** Leaves a read section. @throws MapleError EINVAL if this agent is not inside one. */
+  /**
+   * Leaves a read section. @throws MapleError EINVAL if this agent is not inside one.
+   *
+   * @example
+   * epoch.readLock();
+   * epoch.readLock(); // nested
+   * epoch.readUnlock();
+   * epoch.readUnlock();
+   * epoch.inReadSection; // false
+   */
   readUnlock(): void {
     if (this.depth === 0) throw new MapleError('EINVAL', 'SharedEpoch.readUnlock: not inside a read section');
     if (--this.depth === 0) leaveRead(this.region.epochs, this.region.slot);
@@ -80,12 +117,21 @@ export class SharedEpoch {
    * `Atomics.store`: a later reclaim() returns it once no reader can reach it.
    * Locking: one writer at a time (each agent keeps its own garbage list).
    * @throws MapleError EINVAL if `item` is not an int32, or after free().
+   *
+   * @example
+   * const old = Atomics.exchange(head, 0, fresh); // unlink the old slot
+   * epoch.retire(old);
    */
   retire(item: number): void {
     this.writerSide('SharedEpoch.retire').retire(item, 'SharedEpoch.retire');
   }
 
-  /** Returns the retired items no reader can still reach, oldest first. Never waits. */
+  /**
+   * Returns the retired items no reader can still reach, oldest first. Never waits.
+   *
+   * @example
+   * for (const slot of epoch.reclaim()) freeSlots.push(slot);
+   */
   reclaim(): number[] {
     return this.writerSide('SharedEpoch.reclaim').reclaim();
   }
@@ -95,7 +141,13 @@ export class SharedEpoch {
     return this.reclaimer?.pending ?? 0;
   }
 
-  /** True while agent `agentId` (of this domain) is inside a read section. */
+  /**
+   * True while agent `agentId` (of this domain) is inside a read section.
+   *
+   * @example
+   * epoch.readLock();
+   * epoch.isReading(epoch.agentId); // true
+   */
   isReading(agentId: number): boolean {
     return this.region.isRegistered(agentId) && isReading(this.region.epochs, this.region.slotOf(agentId));
   }
@@ -105,6 +157,10 @@ export class SharedEpoch {
    * read section, so that it no longer holds reclamation back.
    * @returns false if `agentId` was not attached.
    * @throws MapleError EINVAL for this agent's own id, or after free().
+   *
+   * @example
+   * worker.on('message', (id: number) => { workerAgent = id; }); // the worker posts epoch.agentId
+   * worker.on('exit', () => epoch.forgetAgent(workerAgent));
    */
   forgetAgent(agentId: number): boolean {
     return this.region.forget(agentId, 'SharedEpoch.forgetAgent');
@@ -113,6 +169,10 @@ export class SharedEpoch {
   /**
    * Ends this agent's use: leaves any read section, then gives up the slot. Items this agent
    * retired and has not reclaimed are dropped with its garbage list. Idempotent.
+   *
+   * @example
+   * epoch.free();
+   * epoch.agentId; // 0
    */
   free(): void {
     if (this.depth > 0 && this.region.attached) leaveRead(this.region.epochs, this.region.slot);
@@ -120,6 +180,15 @@ export class SharedEpoch {
     this.region.detach();
   }
 
+  /**
+   * free() for `using`: this agent's slot is given up when the block ends.
+   *
+   * @example
+   * {
+   *   using epoch = SharedEpoch.attach(handle);
+   *   epoch.readLock();
+   * } // read section left and slot given up here
+   */
   [Symbol.dispose](): void {
     this.free();
   }

@@ -51,6 +51,14 @@ function checkBlocking(value: unknown, method: string): boolean {
   return value;
 }
 
+/**
+ * A mutex over a SharedArrayBuffer, shared by handle with other agents.
+ *
+ * @example
+ * const mutex = new SharedMutex();
+ * const tree = new MapleTree<number>({ lock: mutex });
+ * worker.postMessage(mutex.share()); // there: SharedMutex.attach(handle)
+ */
 export class SharedMutex implements ExternalLock {
   /** Milliseconds a non-blocking `lock()` polls before EBUSY. */
   readonly lockTimeoutMs: number;
@@ -58,6 +66,12 @@ export class SharedMutex implements ExternalLock {
   readonly blocking: boolean;
   private readonly region: SharedRegion;
 
+  /**
+   * Creates the mutex and attaches this agent to it. Throws EINVAL for bad options.
+   *
+   * @example
+   * const mutex = new SharedMutex({ maxAgents: 8, lockTimeoutMs: 50 });
+   */
   constructor(options?: SharedMutexOptions) {
     const method = 'new SharedMutex';
     const opts = checkOptions(options, method);
@@ -72,7 +86,12 @@ export class SharedMutex implements ExternalLock {
     return this.region.agentId;
   }
 
-  /** The handle other agents attach with. @throws MapleError EINVAL after free(). */
+  /**
+   * The handle other agents attach with. @throws MapleError EINVAL after free().
+   *
+   * @example
+   * worker.postMessage({ mutex: mutex.share() });
+   */
   share(): SharedMutexHandle {
     this.region.assertAttached('SharedMutex.share');
     return { buffer: this.region.buffer, lockTimeoutMs: this.lockTimeoutMs };
@@ -82,6 +101,12 @@ export class SharedMutex implements ExternalLock {
    * Attaches this agent to a mutex shared by another (synchronous), as a new agent.
    * @throws MapleError EINVAL for a value that is not a handle or bad options; EBUSY when
    * every agent slot is taken.
+   *
+   * @example
+   * // in the worker
+   * parentPort.on('message', ({ mutex: handle }) => {
+   *   const mutex = SharedMutex.attach(handle);
+   * });
    */
   static attach(handle: SharedMutexHandle, options?: SharedMutexAttachOptions): SharedMutex {
     const method = 'SharedMutex.attach';
@@ -96,6 +121,10 @@ export class SharedMutex implements ExternalLock {
    * Takes the mutex, waiting while another agent holds it.
    * @throws MapleError EDEADLK if this agent holds it; EBUSY if this agent cannot block and it
    * stayed held for `lockTimeoutMs`; EINVAL after free().
+   *
+   * @example
+   * mutex.lock();
+   * try { tree.store(5, 'x'); } finally { mutex.unlock(); }
    */
   lock(): void {
     const method = 'SharedMutex.lock';
@@ -108,6 +137,11 @@ export class SharedMutex implements ExternalLock {
    * Takes the mutex if it is free.
    * @returns false if another agent holds it.
    * @throws MapleError EDEADLK if this agent holds it; EINVAL after free().
+   *
+   * @example
+   * if (mutex.tryLock()) {
+   *   try { tree.store(5, 'x'); } finally { mutex.unlock(); }
+   * }
    */
   tryLock(): boolean {
     const method = 'SharedMutex.tryLock';
@@ -115,14 +149,27 @@ export class SharedMutex implements ExternalLock {
     return tryAcquireLock(this.region.view, this.region.lockIndex, this.agentId, method);
   }
 
-  /** Releases the mutex. @throws MapleError EINVAL if this agent does not hold it. */
+  /**
+   * Releases the mutex. @throws MapleError EINVAL if this agent does not hold it.
+   *
+   * @example
+   * mutex.lock();
+   * mutex.unlock();
+   * mutex.isHeld(); // false
+   */
   unlock(): void {
     const method = 'SharedMutex.unlock';
     this.region.assertAttached(method);
     releaseLock(this.region.view, this.region.lockIndex, this.agentId, method);
   }
 
-  /** True while this agent holds the mutex (ExternalLock). */
+  /**
+   * True while this agent holds the mutex (ExternalLock).
+   *
+   * @example
+   * mutex.lock();
+   * mutex.isHeld(); // true
+   */
   isHeld(): boolean {
     return this.region.attached && lockOwner(this.region.view, this.region.lockIndex) === this.agentId;
   }
@@ -138,17 +185,36 @@ export class SharedMutex implements ExternalLock {
    * and a waiter woken — whatever the mutex guarded may be half-updated.
    * @returns false if `agentId` was not attached.
    * @throws MapleError EINVAL for this agent's own id, or after free().
+   *
+   * @example
+   * worker.on('message', (id: number) => { workerAgent = id; }); // the worker posts mutex.agentId
+   * worker.on('exit', () => mutex.forgetAgent(workerAgent));
    */
   forgetAgent(agentId: number): boolean {
     return this.region.forget(agentId, 'SharedMutex.forgetAgent');
   }
 
-  /** Ends this agent's use: releases the mutex if held, then the agent slot. Idempotent. */
+  /**
+   * Ends this agent's use: releases the mutex if held, then the agent slot. Idempotent.
+   *
+   * @example
+   * mutex.free();
+   * mutex.agentId; // 0
+   */
   free(): void {
     if (this.isHeld()) this.unlock();
     this.region.detach();
   }
 
+  /**
+   * free() for `using`: this agent's slot is given up when the block ends.
+   *
+   * @example
+   * {
+   *   using mutex = SharedMutex.attach(handle);
+   *   mutex.lock();
+   * } // unlocked and detached here
+   */
   [Symbol.dispose](): void {
     this.free();
   }

@@ -5,7 +5,8 @@
  * Every method validates all of its arguments before it touches the backend, and backends
  * report errors before they change anything, so a call that throws leaves the tree as it was.
  * Arguments are checked in args.ts, iteration lives in iterate.ts, allocation in allocate.ts,
- * dump/inspect in describe.ts; what MaState shares with the tree is a TreeContext.
+ * dump/inspect in describe.ts, the writer-locked bodies (writes, erase, dup, destroy, free)
+ * and the finalizer in writers.ts; what MaState shares with the tree is a TreeContext.
  *
  * The kernel builds its normal API on the advanced one. Here both write through one routine
  * (TreeContext.store, under the lock each API requires), but the normal readers do not go
@@ -18,14 +19,14 @@
 import type { BackendKind, CoreBackend, NodeView } from '../backend/backend.js';
 import { checkEntry, checkFunction, checkIndex, checkRange, describeArg, MAX_INDEX } from './args.js';
 import { allocateCyclic, allocateRange, type AllocOptions, type CyclicAllocation } from './allocate.js';
-import { TreeContext } from './context.js';
-import { prepareCore, selectCore } from './cores.js';
+import type { TreeContext } from './context.js';
+import { prepareCore } from './cores.js';
 import { dumpTree, inspectTree, NOT_CLONEABLE, type InspectFn, type InspectOptions } from './describe.js';
 import { MapleError } from './errors.js';
-import { buildFrom, collectFromRanges, loadEntries } from './bulk.js';
+import { collectFromRanges, loadEntries } from './bulk.js';
 import { countEntries, entryRangeAfter, entryRangeBefore, firstEntryRange, forEachEntry, walkEntries, type Range } from './iterate.js';
-import { ENTRY_NULL, ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
-import { isExternalLock, TreeLock } from './lock.js';
+import { ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE } from '../backend/layout.js';
+import { clearTree, DISPOSE, dupTree, eraseEntry, fillTree, freeTree, openTree, writeEntry } from './writers.js';
 import { MaState } from './MaState.js';
 import { Reservation, reserveNodes } from './reserve.js';
 import { checkTreeOptions, storeTypeName, type MapleTreeOptions, type StoreType } from './options.js';
@@ -38,22 +39,8 @@ export type { Range } from './iterate.js';
 export type { MapleTreeOptions, StoreType } from './options.js';
 export { Reservation } from './reserve.js';
 
-interface TreeHandle {
-  core: CoreBackend;
-  id: number;
-}
-
-// Frees the backend's tree once the MapleTree object is unreachable (free() unregisters).
-const releaser: FinalizationRegistry<TreeHandle> | null =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<TreeHandle>(({ core, id }) => core.treeRelease(id))
-    : null;
-
 /** The core counts nodes in i32. */
 const MAX_RESERVED_NODES = 0x7fffffff;
-
-/** Symbol.dispose where the runtime has it (Node ≥ 20, recent browsers), else a stand-in. */
-const DISPOSE: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('Symbol.dispose')) as typeof Symbol.dispose;
 
 /**
  * A maple tree: non-overlapping inclusive ranges [first, last] over [0, MAX_INDEX], each
@@ -84,14 +71,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    */
   constructor(options: MapleTreeOptions = {}) {
     checkTreeOptions(options);
-    const core = selectCore('new MapleTree', options.backend, options._core);
-    const flags = options.allocRange ? TREE_ALLOC_RANGE : 0;
-    const id = options._tree ?? core.treeCreate(flags, options.maxNodes ?? 0);
-    if (id <= 0) throw new MapleError('ENOMEM', 'new MapleTree: out of memory');
-    const lock = new TreeLock(isExternalLock(options.lock) ? options.lock : null);
-    this.#ctx = new TreeContext(core, id, lock, flags !== 0); // a dup has its source's options
+    this.#ctx = openTree(this, 'new MapleTree', options);
     this.#options = { ...options, _tree: undefined };
-    releaser?.register(this, { core, id }, this);
   }
 
   /**
@@ -121,16 +102,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     }
     const rows = collectFromRanges(method, ranges);
     const tree = new MapleTree<V>(options);
-    const ctx = tree.#ctx;
-    const taken = ctx.lock.enterWriter(method);
-    try {
-      buildFrom(ctx, method, rows);
-    } catch (err) {
-      ctx.lock.exitWriter(taken);
-      tree.free();
-      throw err;
-    }
-    ctx.lock.exitWriter(taken);
+    fillTree(tree, tree.#ctx, method, rows);
     return tree;
   }
 
@@ -272,7 +244,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
   store(index: number, entry: V | ZeroEntry | null | undefined): void {
     const ctx = this.#live('MapleTree.store');
     const i = checkIndex('MapleTree.store', 'index', index);
-    this.#write(ctx, 'MapleTree.store', i, i, entry, MODE_OVERWRITE);
+    writeEntry(ctx, 'MapleTree.store', i, i, entry, MODE_OVERWRITE);
   }
 
   /**
@@ -286,7 +258,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
   storeRange(first: number, last: number, entry: V | ZeroEntry | null | undefined): void {
     const ctx = this.#live('MapleTree.storeRange');
     const [f, l] = checkRange('MapleTree.storeRange', first, last);
-    this.#write(ctx, 'MapleTree.storeRange', f, l, entry, MODE_OVERWRITE);
+    writeEntry(ctx, 'MapleTree.storeRange', f, l, entry, MODE_OVERWRITE);
   }
 
   /**
@@ -299,7 +271,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     const ctx = this.#live('MapleTree.insert');
     const i = checkIndex('MapleTree.insert', 'index', index);
     checkEntry('MapleTree.insert', entry);
-    this.#write(ctx, 'MapleTree.insert', i, i, entry, MODE_INSERT);
+    writeEntry(ctx, 'MapleTree.insert', i, i, entry, MODE_INSERT);
   }
 
   /**
@@ -313,7 +285,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     const ctx = this.#live('MapleTree.insertRange');
     const [f, l] = checkRange('MapleTree.insertRange', first, last);
     checkEntry('MapleTree.insertRange', entry);
-    this.#write(ctx, 'MapleTree.insertRange', f, l, entry, MODE_INSERT);
+    writeEntry(ctx, 'MapleTree.insertRange', f, l, entry, MODE_INSERT);
   }
 
   /**
@@ -339,19 +311,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    */
   erase(index: number): V | ZeroEntry | undefined {
     const method = 'MapleTree.erase';
-    const ctx = this.#live(method);
-    const i = checkIndex(method, 'index', index);
-    const taken = ctx.lock.enterWriter(method);
-    try {
-      const core = ctx.core;
-      const handle = core.walk(ctx.id, i);
-      if (handle === ENTRY_NULL) return undefined;
-      const value = core.entries.get(handle) as V | ZeroEntry;
-      ctx.store(method, core.res[RES_FIRST], core.res[RES_LAST], ENTRY_NULL, MODE_OVERWRITE);
-      return value;
-    } finally {
-      ctx.lock.exitWriter(taken);
-    }
+    return eraseEntry(this.#live(method), method, checkIndex(method, 'index', index)) as V | ZeroEntry | undefined;
   }
 
   /**
@@ -504,15 +464,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    */
   dup(): MapleTree<V> {
     const method = 'MapleTree.dup';
-    const ctx = this.#live(method);
-    const taken = ctx.lock.enterWriter(method); // asserts an external lock, as destroy() does
-    try {
-      const id = ctx.core.dup(ctx.id);
-      if (id <= 0) throw MapleError.fromErrno(id, `${method}: out of nodes`);
-      return new MapleTree<V>({ ...this.#options, _core: ctx.core, _tree: id });
-    } finally {
-      ctx.lock.exitWriter(taken);
-    }
+    const id = dupTree(this.#live(method), method);
+    return new MapleTree<V>({ ...this.#options, _core: this.#ctx.core, _tree: id });
   }
 
   /**
@@ -524,13 +477,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.isEmpty(); // true
    */
   destroy(): void {
-    const ctx = this.#live('MapleTree.destroy');
-    const taken = ctx.lock.enterWriter('MapleTree.destroy');
-    try {
-      ctx.core.treeClear(ctx.id);
-    } finally {
-      ctx.lock.exitWriter(taken);
-    }
+    clearTree(this.#live('MapleTree.destroy'), 'MapleTree.destroy');
   }
 
   /**
@@ -544,15 +491,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * scratch.free();
    */
   free(): void {
-    const ctx = this.#ctx;
-    if (ctx.isFreed) return;
-    const taken = ctx.lock.enterWriter('MapleTree.free');
-    try {
-      releaser?.unregister(this);
-      ctx.release();
-    } finally {
-      ctx.lock.exitWriter(taken);
-    }
+    freeTree(this, this.#ctx);
   }
 
   /**
@@ -662,15 +601,5 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     const f = checkIndex(method, 'first', first);
     const l = checkIndex(method, 'last', last);
     return walkEntries<T>(ctx, method, f, l, shape);
-  }
-
-  /** Normal-API write: lock, convert the entry, store. */
-  #write(ctx: TreeContext, method: string, first: number, last: number, entry: unknown, mode: number): void {
-    const taken = ctx.lock.enterWriter(method);
-    try {
-      ctx.store(method, first, last, ctx.handleFor(entry), mode);
-    } finally {
-      ctx.lock.exitWriter(taken);
-    }
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * What MapleTree does under the writer lock — the normal-API writes (store, erase) and the
+ * lifetime steps that change the backend tree (build, dup, destroy, free) — and the tree's
+ * creation and finalizer, which frees a tree whose MapleTree became unreachable. Taking the
+ * writer lock is what makes each of these assert an external lock or throw EDEADLK.
+ */
+
+import { buildFrom, type FromRows } from './bulk.js';
+import { TreeContext } from './context.js';
+import { selectCore } from './cores.js';
+import { MapleError } from './errors.js';
+import { isExternalLock, TreeLock } from './lock.js';
+import type { MapleTreeOptions } from './options.js';
+import { ENTRY_NULL, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
+import type { CoreBackend } from '../backend/backend.js';
+
+interface TreeHandle {
+  core: CoreBackend;
+  id: number;
+}
+
+// Frees the backend's tree once its MapleTree is unreachable (freeTree() unregisters).
+const releaser: FinalizationRegistry<TreeHandle> | null =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<TreeHandle>(({ core, id }) => core.treeRelease(id))
+    : null;
+
+/** Symbol.dispose where the runtime has it (Node ≥ 20, recent browsers), else a stand-in. */
+export const DISPOSE: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('Symbol.dispose')) as typeof Symbol.dispose;
+
+/**
+ * The context of a new backend tree for `owner` (options already checked), or of the
+ * options' `_tree` (a dup), released by the finalizer when `owner` is unreachable.
+ */
+export function openTree(owner: object, method: string, options: MapleTreeOptions): TreeContext {
+  const core = selectCore(method, options.backend, options._core);
+  const flags = options.allocRange ? TREE_ALLOC_RANGE : 0;
+  const id = options._tree ?? core.treeCreate(flags, options.maxNodes ?? 0);
+  if (id <= 0) throw new MapleError('ENOMEM', `${method}: out of memory`);
+  const lock = new TreeLock(isExternalLock(options.lock) ? options.lock : null);
+  releaser?.register(owner, { core, id }, owner);
+  return new TreeContext(core, id, lock, flags !== 0); // a dup has its source's options
+}
+
+/** Normal-API write of [first, last] (checked): converts the entry, stores it in `mode`. */
+export function writeEntry(ctx: TreeContext, method: string, first: number, last: number, entry: unknown, mode: number): void {
+  const taken = ctx.lock.enterWriter(method);
+  try {
+    ctx.store(method, first, last, ctx.handleFor(entry), mode);
+  } finally {
+    ctx.lock.exitWriter(taken);
+  }
+}
+
+/** `mtree_erase` of the range containing `index` (checked): its entry, or undefined if empty. */
+export function eraseEntry(ctx: TreeContext, method: string, index: number): unknown {
+  const taken = ctx.lock.enterWriter(method);
+  try {
+    const core = ctx.core;
+    const handle = core.walk(ctx.id, index);
+    if (handle === ENTRY_NULL) return undefined;
+    const value = core.entries.get(handle);
+    ctx.store(method, core.res[RES_FIRST], core.res[RES_LAST], ENTRY_NULL, MODE_OVERWRITE);
+    return value;
+  } finally {
+    ctx.lock.exitWriter(taken);
+  }
+}
+
+/** Builds checked, sorted `rows` into the new empty tree; frees it if the build fails. */
+export function fillTree(owner: object, ctx: TreeContext, method: string, rows: FromRows): void {
+  const taken = ctx.lock.enterWriter(method);
+  try {
+    buildFrom(ctx, method, rows);
+  } catch (err) {
+    ctx.lock.exitWriter(taken);
+    freeTree(owner, ctx);
+    throw err;
+  }
+  ctx.lock.exitWriter(taken);
+}
+
+/** `mtree_dup` in the core: the copy's id, under the source's writer lock. */
+export function dupTree(ctx: TreeContext, method: string): number {
+  const taken = ctx.lock.enterWriter(method);
+  try {
+    const id = ctx.core.dup(ctx.id);
+    if (id <= 0) throw MapleError.fromErrno(id, `${method}: out of nodes`);
+    return id;
+  } finally {
+    ctx.lock.exitWriter(taken);
+  }
+}
+
+/** `mtree_destroy`: every entry and node gone, flags kept. */
+export function clearTree(ctx: TreeContext, method: string): void {
+  const taken = ctx.lock.enterWriter(method);
+  try {
+    ctx.core.treeClear(ctx.id);
+  } finally {
+    ctx.lock.exitWriter(taken);
+  }
+}
+
+/** Returns the tree to its core now, once; the finalizer no longer needs to. */
+export function freeTree(owner: object, ctx: TreeContext): void {
+  if (ctx.isFreed) return;
+  const taken = ctx.lock.enterWriter('MapleTree.free');
+  try {
+    releaser?.unregister(owner);
+    ctx.release();
+  } finally {
+    ctx.lock.exitWriter(taken);
+  }
+}
