@@ -15,52 +15,18 @@
 
 import type { ExternalLock } from '../tree/lock.js';
 import { MAX_INDEX, MapleTree } from '../tree/MapleTree.js';
-import {
-  checkBound,
-  checkCallbacks,
-  checkIndex,
-  checkInterval,
-  checkObject,
-  checkOpType,
-  checkOwnBo,
-  checkRemap,
-  checkRemovable,
-  checkRequest,
-  checkReusable,
-  checkSpan,
-  checkVa,
-  checkWindow,
-  mapRequest,
-  newVa,
-  requestProblem,
-  vaFromPiece,
-} from './checks.js';
-import {
-  type BindHost,
-  BindJob,
-  type BindKind,
-  MAP_STORES,
-  UNMAP_STORES,
-} from './bindJob.js';
-import { gpuvmError, withContext } from './errors.js';
+import { OpApplier } from './apply.js';
+import { BindJob, type BindKind, BindQueue } from './bindJob.js';
+import { checkBound, checkIndex, checkInterval, checkObject, checkOwnBo, checkRemovable, checkRequest, checkReusable, checkSpan, checkVa, newVa, requestProblem } from './checks.js';
+import { gpuvmError } from './errors.js';
+import { OpGenerator } from './generate.js';
 import { GpuVa } from './GpuVa.js';
 import { INSPECT, inspectView } from './inspect.js';
 import { Journal } from './journal.js';
-import { widenForMerge } from './merge.js';
-import {
-  type GpuVaOp,
-  type GpuVaOpMap,
-  type GpuVaOpPrefetch,
-  type GpuVaOpRemap,
-  type GpuVaOpUnmap,
-  prefetchOp,
-  unmapOp,
-} from './ops.js';
-import { BoRegistry } from './registry.js';
+import type { GpuVaOp, GpuVaOpMap, GpuVaOpPrefetch, GpuVaOpRemap, GpuVaOpUnmap } from './ops.js';
 import type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, SmOptions } from './options.js';
-import { CallbackSink, ListSink, TouchedSink } from './sinks.js';
-import { type MapRequest, type StepSink, splitMergeMap, splitMergeUnmap } from './splitMerge.js';
-import { advanceTicket, checkTicket, Generations, liveTickets, type OpTicket, stampOp } from './tickets.js';
+import { BoRegistry } from './registry.js';
+import { Generations } from './tickets.js';
 import { treeOptions, VaTree } from './vaTree.js';
 import { VmBo } from './VmBo.js';
 
@@ -87,19 +53,9 @@ export class GpuVm<O = unknown, C = unknown> {
   readonly #vas: VaTree<O>;
   readonly #bos: BoRegistry<O>;
   #freed = false;
-  /** Prepared jobs not yet run or cancelled, in submit order. */
-  readonly #pending = new Set<BindJob<O, C>>();
-  /** Ops a job's run has already applied, with what applying them returns. */
-  readonly #preApplied = new WeakMap<GpuVaOp<O>, PreApplied<O>>();
-  /** Depth of job runs calling the driver: unlink and putBo defer the VmBo's destruction. */
-  #inJob = 0;
-  readonly #host: BindHost<O, C> = {
-    run: (job, ctx) => this.runJob(job, ctx),
-    cancel: (job) => {
-      this.assertHeld('BindJob.cancel');
-      this.dropJob(job);
-    },
-  };
+  readonly #generator: OpGenerator<O, C>;
+  readonly #applier: OpApplier<O>;
+  readonly #jobs: BindQueue<O, C>;
 
   /**
    * drm_gpuvm_init().
@@ -121,6 +77,10 @@ export class GpuVm<O = unknown, C = unknown> {
     const capped = options.maxNodes !== undefined;
     this.#vas = new VaTree<O>(tree, this, this.#journal, this.#gens, capped, this.#lock);
     this.#bos = new BoRegistry<O>(this, this.#journal);
+    const parts = { vm: this, vas: this.#vas, journal: this.#journal, gens: this.#gens, ops: this.#ops };
+    this.#generator = new OpGenerator<O, C>(parts);
+    this.#applier = new OpApplier<O>(parts);
+    this.#jobs = new BindQueue<O, C>(parts, this.#generator, this.#applier, (method) => this.assertHeld(method));
     const reserveOffset = options.reserveOffset ?? 0;
     const reserveRange = options.reserveRange ?? 0;
     checkIndex('constructor', 'reserveOffset', reserveOffset);
@@ -173,18 +133,30 @@ export class GpuVm<O = unknown, C = unknown> {
     return this.findFirstChecked('intervalEmpty', addr, range) === undefined;
   }
 
-  /** drm_gpuva_find(): the VA exactly at [addr, addr + range), else undefined. */
+  /**
+   * drm_gpuva_find(): the VA exactly at [addr, addr + range), else undefined.
+   * @example
+   * vm.find(0x1000, 0x2000)?.obj; // bo
+   */
   find(addr: number, range: number): GpuVa<O> | undefined {
     const va = this.findFirstChecked('find', addr, range);
     return va && va.addr === addr && va.range === range ? va : undefined;
   }
 
-  /** drm_gpuva_find_first(): the lowest VA intersecting [addr, addr + range). */
+  /**
+   * drm_gpuva_find_first(): the lowest VA intersecting [addr, addr + range).
+   * @example
+   * const first = vm.findFirst(0, 0x10000); // the lowest VA below 0x10000
+   */
   findFirst(addr: number, range: number): GpuVa<O> | undefined {
     return this.findFirstChecked('findFirst', addr, range);
   }
 
-  /** The VA ending exactly at start - 1 (drm_gpuva_find_prev as documented). */
+  /**
+   * The VA ending exactly at start - 1 (drm_gpuva_find_prev as documented).
+   * @example
+   * vm.findPrev(0x3000); // the VA ending at 0x2fff
+   */
   findPrev(start: number): GpuVa<O> | undefined {
     this.assertLive('findPrev');
     checkBound('findPrev', 'start', start);
@@ -193,7 +165,11 @@ export class GpuVm<O = unknown, C = unknown> {
     return va && va.addr + va.range === start ? va : undefined;
   }
 
-  /** The VA starting exactly at end (drm_gpuva_find_next as documented). */
+  /**
+   * The VA starting exactly at end (drm_gpuva_find_next as documented).
+   * @example
+   * vm.findNext(0x3000); // the VA starting at 0x3000
+   */
   findNext(end: number): GpuVa<O> | undefined {
     this.assertLive('findNext');
     checkBound('findNext', 'end', end);
@@ -207,6 +183,8 @@ export class GpuVm<O = unknown, C = unknown> {
    * (drm_gpuvm_for_each_va_range). Default: the managed window; without range, from addr to
    * the window's end. Arguments are checked at the call. The VM may change during the walk;
    * it continues after the last VA returned.
+   * @example
+   * for (const va of vm.vas(0x1000, 0x4000)) console.log(va.addr, va.range);
    */
   vas(addr: number = this.start, range?: number): IterableIterator<GpuVa<O>> {
     this.assertLive('vas');
@@ -232,6 +210,8 @@ export class GpuVm<O = unknown, C = unknown> {
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for an invalid range, offset or flags, or a VA already in a VM;
    *   EEXIST if the range intersects a VA; ENOMEM if the tree is out of nodes.
+   * @example
+   * const va = vm.insert({ addr: 0x1000, range: 0x2000, obj: bo, offset: 0 });
    */
   insert(init: GpuVaInit<O> | GpuVa<O>): GpuVa<O> {
     this.assertHeld('insert');
@@ -247,6 +227,8 @@ export class GpuVm<O = unknown, C = unknown> {
    * drm_gpuva_remove(). The VA keeps its VmBo link; unlink it separately.
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for the kernel-reserved VA or a VA not in this VM.
+   * @example
+   * vm.remove(vm.find(0x1000, 0x2000)!);
    */
   remove(va: GpuVa<O>): void {
     this.assertHeld('remove');
@@ -263,12 +245,13 @@ export class GpuVm<O = unknown, C = unknown> {
    * widened over its mergeable neighbours (see MapOptions.merge).
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for an invalid request.
+   * @example
+   * const ops = vm.smMapOps({ addr: 0x2000, range: 0x1000, obj: bo, offset: 0 });
+   * vm.apply(ops); // REMAP of the VA there, then the MAP
    */
   smMapOps(req: GpuVmMapRequest<O>, options: MapOptions = {}): GpuVaOp<O>[] {
     this.assertHeld('smMapOps');
-    const sink = this.listSink();
-    splitMergeMap(this.#vas.walk, this.mapRequestWith('smMapOps', req, options), sink);
-    return sink.ops;
+    return this.#generator.mapOps(req, options);
   }
 
   /**
@@ -276,13 +259,12 @@ export class GpuVm<O = unknown, C = unknown> {
    * VAs sticking out of it. keep is always false.
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for an invalid range.
+   * @example
+   * vm.apply(vm.smUnmapOps(0x2000, 0x1000));
    */
   smUnmapOps(addr: number, range: number): GpuVaOp<O>[] {
     this.assertHeld('smUnmapOps');
-    checkRequest('smUnmapOps', this, addr, range);
-    const sink = this.listSink();
-    splitMergeUnmap(this.#vas.walk, addr, range, sink);
-    return sink.ops;
+    return this.#generator.unmapOps(addr, range);
   }
 
   /**
@@ -293,13 +275,12 @@ export class GpuVm<O = unknown, C = unknown> {
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for an invalid request or a missing callback; whatever a
    *   callback throws.
+   * @example
+   * vm.smMap({ addr: 0x2000, range: 0x1000, obj: bo, offset: 0 }, ctx, { atomic: true });
    */
   smMap(req: GpuVmMapRequest<O>, ctx?: C, options: SmOptions = {}): void {
     this.assertHeld('smMap');
-    checkCallbacks('smMap', this.#ops, ['smStepMap', 'smStepRemap', 'smStepUnmap']);
-    const mreq = this.mapRequestWith('smMap', req, options);
-    const sink = this.callbackSink(ctx);
-    this.maybeAtomic(options, () => splitMergeMap(this.#vas.walk, mreq, sink));
+    this.#generator.smMap(req, ctx, options);
   }
 
   /**
@@ -307,13 +288,12 @@ export class GpuVm<O = unknown, C = unknown> {
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for an invalid range or a missing callback; whatever a callback
    *   throws (after rolling back with `atomic: true`).
+   * @example
+   * vm.smUnmap(0x2000, 0x1000, ctx);
    */
   smUnmap(addr: number, range: number, ctx?: C, options: SmOptions = {}): void {
     this.assertHeld('smUnmap');
-    checkCallbacks('smUnmap', this.#ops, ['smStepRemap', 'smStepUnmap']);
-    checkRequest('smUnmap', this, addr, range);
-    const sink = this.callbackSink(ctx);
-    this.maybeAtomic(options, () => splitMergeUnmap(this.#vas.walk, addr, range, sink));
+    this.#generator.smUnmap(addr, range, ctx, options);
   }
 
   /**
@@ -322,12 +302,12 @@ export class GpuVm<O = unknown, C = unknown> {
    * parts (at most two REMAPs and two MAPs; possibly no op at all).
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for an invalid request.
+   * @example
+   * vm.apply(vm.madviseOps({ addr: 0x2000, range: 0x1000 }));
    */
   madviseOps(req: GpuVmMapRequest<O>): GpuVaOp<O>[] {
     this.assertHeld('madviseOps');
-    const sink = this.listSink();
-    splitMergeMap(this.#vas.walk, mapRequest('madviseOps', this, req), sink, true);
-    return sink.ops;
+    return this.#generator.madviseOps(req);
   }
 
   /**
@@ -335,35 +315,24 @@ export class GpuVm<O = unknown, C = unknown> {
    * not clipped to it. As in the kernel the kernel-reserved VA is not excluded.
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for a range that is empty, overflows or leaves the window.
+   * @example
+   * for (const op of vm.prefetchOps(0x1000, 0x4000)) migrate(op.va);
    */
   prefetchOps(addr: number, range: number): GpuVaOpPrefetch<O>[] {
     this.assertHeld('prefetchOps');
-    checkWindow('prefetchOps', this, addr, range);
-    const ticket = this.ticket();
-    const ops: GpuVaOpPrefetch<O>[] = [];
-    this.#vas.walk(addr, addr + range - 1, (va) => {
-      const op = prefetchOp(va);
-      stampOp(op, ticket);
-      ops.push(op);
-      return true;
-    });
-    return ops;
+    return this.#generator.prefetchOps(addr, range);
   }
 
   /**
    * drm_gpuvm_bo_unmap_ops_create(): one UNMAP (keep false) per VA linked to vmBo, in link order.
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for a VmBo of another VM.
+   * @example
+   * vm.apply(vm.boUnmapOps(vm.findBo(bo)!));
    */
   boUnmapOps(vmBo: VmBo<O>): GpuVaOpUnmap<O>[] {
     this.assertHeld('boUnmapOps');
-    checkOwnBo('boUnmapOps', this, vmBo);
-    const ticket = this.ticket();
-    return vmBo.vas.map((va) => {
-      const op = unmapOp(va, false);
-      stampOp(op, ticket);
-      return op;
-    });
+    return this.#generator.boUnmapOps(vmBo);
   }
 
   /**
@@ -372,19 +341,12 @@ export class GpuVm<O = unknown, C = unknown> {
    * UNMAP; each once, NULL objects left out. `kind: 'unmap'` treats req as an unmap range.
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for an invalid request.
+   * @example
+   * for (const obj of vm.objectsTouched({ addr: 0x2000, range: 0x1000, obj: bo })) lock(obj);
    */
   objectsTouched(req: GpuVmMapRequest<O> & { kind?: 'map' | 'unmap' }): O[] {
     this.assertHeld('objectsTouched');
-    const sink = new TouchedSink<O>();
-    if (req?.kind === 'unmap') {
-      checkRequest('objectsTouched', this, req.addr, req.range);
-      splitMergeUnmap(this.#vas.walk, req.addr, req.range, sink);
-    } else {
-      const mreq = mapRequest('objectsTouched', this, req);
-      sink.add(mreq.obj);
-      splitMergeMap(this.#vas.walk, mreq, sink);
-    }
-    return sink.objects;
+    return this.#generator.objectsTouched(req);
   }
 
   // ---------------------------------------------------------------- applying ops
@@ -394,16 +356,13 @@ export class GpuVm<O = unknown, C = unknown> {
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for a stale or malformed op; EEXIST if its range is occupied;
    *   ENOMEM if the tree is out of nodes.
+   * @example
+   * const [op] = vm.smMapOps({ addr: 0x8000, range: 0x1000, obj: bo }); // an empty range
+   * if (op.type === 'map') vm.link(vm.applyMap(op), vm.obtainBo(bo));
    */
   applyMap(op: GpuVaOpMap<O>): GpuVa<O> {
     this.assertHeld('applyMap');
-    const done = this.takePreApplied(op);
-    if (done !== undefined) return done as GpuVa<O>;
-    this.checkOp('applyMap', op, 'map');
-    const va = vaFromPiece('applyMap', this, op);
-    this.#vas.insert('applyMap', va);
-    advanceTicket(op, this.#gens.current);
-    return va;
+    return this.#applier.map(op);
   }
 
   /**
@@ -413,39 +372,25 @@ export class GpuVm<O = unknown, C = unknown> {
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for a stale or malformed op (remnants that do not describe the
    *   VA); EEXIST / ENOMEM as insert.
+   * @example
+   * const [op] = vm.smUnmapOps(0x2000, 0x1000); // inside a larger VA
+   * if (op.type === 'remap') vm.applyRemap(op).prev; // the VA left below 0x2000
    */
   applyRemap(op: GpuVaOpRemap<O>): { prev?: GpuVa<O>; next?: GpuVa<O> } {
     this.assertHeld('applyRemap');
-    const done = this.takePreApplied(op);
-    if (done !== undefined) return done as { prev?: GpuVa<O>; next?: GpuVa<O> };
-    this.checkOp('applyRemap', op, 'remap');
-    checkObject('applyRemap', op.unmap, 'malformed remap: unmap must be { va, keep }');
-    const old = op.unmap.va;
-    checkRemovable('applyRemap', this, old);
-    const prev = op.prev ? vaFromPiece('applyRemap', this, op.prev) : undefined;
-    const next = op.next ? vaFromPiece('applyRemap', this, op.next) : undefined;
-    checkRemap('applyRemap', op);
-    this.#journal.atomically(() => {
-      this.#vas.erase('applyRemap', old);
-      if (prev) this.#vas.insert('applyRemap', prev);
-      if (next) this.#vas.insert('applyRemap', next);
-    });
-    advanceTicket(op, this.#gens.current);
-    return { ...(prev && { prev }), ...(next && { next }) };
+    return this.#applier.remap(op);
   }
 
   /**
    * drm_gpuva_unmap(): removes op.va. It stays linked to its VmBo until unlinked.
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for a stale or malformed op.
+   * @example
+   * for (const op of vm.smUnmapOps(0x1000, 0x2000)) if (op.type === 'unmap') vm.applyUnmap(op);
    */
   applyUnmap(op: GpuVaOpUnmap<O>): void {
     this.assertHeld('applyUnmap');
-    if (this.takePreApplied(op) !== undefined) return;
-    this.checkOp('applyUnmap', op, 'unmap');
-    checkRemovable('applyUnmap', this, op.va);
-    this.#vas.erase('applyUnmap', op.va);
-    advanceTicket(op, this.#gens.current);
+    this.#applier.unmap(op);
   }
 
   /**
@@ -455,22 +400,12 @@ export class GpuVm<O = unknown, C = unknown> {
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for a non-array or an array with holes; otherwise as the apply
    *   helper of the failing op, its message naming the op index.
+   * @example
+   * vm.apply(vm.smMapOps({ addr: 0x1000, range: 0x1000, obj: bo })); // all or nothing
    */
   apply(ops: readonly GpuVaOp<O>[]): void {
     this.assertHeld('apply');
-    if (!Array.isArray(ops)) throw gpuvmError('EINVAL', 'apply', 'ops must be an array');
-    for (let i = 0; i < ops.length; i++) {
-      if (!(i in ops)) throw gpuvmError('EINVAL', 'apply', `op ${i}: the array has a hole here`);
-    }
-    const live = liveTickets(ops, this, this.#gens.current);
-    try {
-      this.#journal.atomically(() => {
-        for (let i = 0; i < ops.length; i++) this.applyAt(ops[i], i);
-      });
-    } catch (err) {
-      for (const t of live) t.gen = this.#gens.current;
-      throw err;
-    }
+    this.#applier.list(ops);
   }
 
   // ---------------------------------------------------------------- queued binds
@@ -491,24 +426,13 @@ export class GpuVm<O = unknown, C = unknown> {
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for an invalid request, kind or options (nothing reserved);
    *   ENOMEM if the node budget cannot cover the run (nothing changed).
+   * @example
+   * const job = vm.prepare({ addr: 0x1000, range: 0x1000, obj: bo }); // may throw ENOMEM
+   * job.run(ctx); // later: never ENOMEM
    */
   prepare(req: GpuVmMapRequest<O>, kind: BindKind = 'map', options: MapOptions = {}): BindJob<O, C> {
     this.assertHeld('prepare');
-    if (kind !== 'map' && kind !== 'unmap') {
-      throw gpuvmError('EINVAL', 'prepare', `kind must be 'map' or 'unmap', not ${String(kind)}`);
-    }
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw gpuvmError('EINVAL', 'prepare', 'options must be an object { merge? }');
-    }
-    const request = kind === 'map' ? mapRequest('prepare', this, req) : this.unmapRequest('prepare', req);
-    const merge = kind === 'map' && options.merge === true;
-    const objects = this.queuedObjects(request, kind);
-    const stores = kind === 'map' ? MAP_STORES : UNMAP_STORES;
-    const reservation = this.#vas.reserveRun('prepare', stores);
-    const blanks = [blankVa<O>(), blankVa<O>(), blankVa<O>()] as const;
-    const job = new BindJob<O, C>(this.#host, kind, Object.freeze(request), merge, Object.freeze(objects), reservation, blanks);
-    this.#pending.add(job);
-    return job;
+    return this.#jobs.prepare(req, kind, options);
   }
 
   /** Tree nodes held by reservations (prepared jobs included). */
@@ -526,7 +450,7 @@ export class GpuVm<O = unknown, C = unknown> {
   /** Prepared jobs neither run nor cancelled. */
   get pendingJobs(): number {
     this.assertLive('pendingJobs');
-    return this.#pending.size;
+    return this.#jobs.size;
   }
 
   // ---------------------------------------------------------------- VmBo and object lists
@@ -536,6 +460,8 @@ export class GpuVm<O = unknown, C = unknown> {
    * reference (drop it with putBo).
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL for a null or undefined obj.
+   * @example
+   * const vmBo = vm.obtainBo(bo); // drop with vm.putBo(vmBo)
    */
   obtainBo(obj: O): VmBo<O> {
     this.assertHeld('obtainBo');
@@ -561,7 +487,7 @@ export class GpuVm<O = unknown, C = unknown> {
   putBo(vmBo: VmBo<O>): boolean {
     this.assertHeld('putBo');
     checkOwnBo('putBo', this, vmBo);
-    return this.#bos.put('putBo', vmBo, this.#inJob > 0);
+    return this.#bos.put('putBo', vmBo, this.#jobs.deferring);
   }
 
   /**
@@ -569,6 +495,8 @@ export class GpuVm<O = unknown, C = unknown> {
    * object VA.
    * Locking: asserts the external lock.
    * @throws MapleError EINVAL if va is already linked, or vmBo belongs to another VM or object.
+   * @example
+   * vm.link(vm.insert({ addr: 0x1000, range: 0x1000, obj: bo }), vm.obtainBo(bo));
    */
   link(va: GpuVa<O>, vmBo: VmBo<O>): void {
     this.assertHeld('link');
@@ -584,6 +512,9 @@ export class GpuVm<O = unknown, C = unknown> {
    * drm_gpuva_unlink(): removes va from its VmBo's list and drops that reference (which may
    * destroy the VmBo). A no-op for a NULL-object or unlinked VA.
    * Locking: asserts the external lock.
+   * @example
+   * vm.remove(va);
+   * vm.unlink(va);
    */
   unlink(va: GpuVa<O>): void {
     this.assertHeld('unlink');
@@ -591,7 +522,7 @@ export class GpuVm<O = unknown, C = unknown> {
     const vmBo = va._vmBo;
     if (va.obj === null || vmBo === null) return;
     if (vmBo.vm !== this) throw gpuvmError('EINVAL', 'unlink', 'the VA is linked in another VM');
-    this.#bos.unlink(va, vmBo, this.#inJob > 0);
+    this.#bos.unlink(va, vmBo, this.#jobs.deferring);
   }
 
   /**
@@ -601,12 +532,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * Locking: asserts the external lock.
    */
   unlinkDefer(va: GpuVa<O>): void {
-    this.#inJob++;
-    try {
-      this.unlink(va);
-    } finally {
-      this.#inJob--;
-    }
+    this.#jobs.deferDuring(() => this.unlink(va));
   }
 
   /**
@@ -695,6 +621,8 @@ export class GpuVm<O = unknown, C = unknown> {
    * Frees the VM's tree now (every node and the header) instead of at garbage collection.
    * Any later call on the VM throws EINVAL; freeing twice is a no-op.
    * Locking: asserts the external lock.
+   * @example
+   * vm.free(); // vm.find(0, 1) now throws EINVAL
    */
   free(): void {
     if (this.#freed) return;
@@ -727,154 +655,6 @@ export class GpuVm<O = unknown, C = unknown> {
     return this.#vas.tree.find(addr, addr + range - 1)?.entry;
   }
 
-  /**
-   * A job's run: the ops against the VM as it is now, the whole change in a bounded number of
-   * stores on the job's reservation, then the driver's step callbacks in order (each op is
-   * applied by then; the apply helpers hand back what it made).
-   */
-  private runJob(job: BindJob<O, C>, ctx: C | undefined): void {
-    this.assertHeld('BindJob.run');
-    const req = job.request as MapRequest<O>;
-    const sink = this.listSink();
-    if (job.kind === 'map') splitMergeMap(this.#vas.walk, job.merge ? this.widen(req) : req, sink);
-    else splitMergeUnmap(this.#vas.walk, req.addr, req.range, sink);
-    const span = spanOf(req, sink.ops);
-    const { removed, placed } = this.placeOps(sink.ops, job._vas);
-    job._reservation.run(() => this.#vas.replaceSpan(span.first, span.last, removed, placed));
-    this.dropJob(job);
-    job._finish();
-    this.callSteps(sink.ops, ctx);
-  }
-
-  /** Gives the job's blank VAs the mappings the ops create; records what applying each returns. */
-  private placeOps(ops: readonly GpuVaOp<O>[], blanks: readonly GpuVa<O>[]): { removed: GpuVa<O>[]; placed: GpuVa<O>[] } {
-    const removed: GpuVa<O>[] = [];
-    const placed: GpuVa<O>[] = [];
-    const place = (blank: GpuVa<O>, piece: { addr: number; range: number; obj: O | null; offset: number }) => {
-      placed.push(blank._place(piece.addr, piece.range, piece.obj, piece.offset));
-      return blank;
-    };
-    for (const op of ops) {
-      if (op.type === 'map') this.#preApplied.set(op, place(blanks[0], op));
-      else if (op.type === 'unmap') {
-        removed.push(op.va);
-        this.#preApplied.set(op, true);
-      } else if (op.type === 'remap') {
-        removed.push(op.unmap.va);
-        const prev = op.prev ? place(blanks[1], op.prev) : undefined;
-        const next = op.next ? place(blanks[2], op.next) : undefined;
-        this.#preApplied.set(op, { ...(prev && { prev }), ...(next && { next }) });
-      }
-    }
-    return { removed, placed };
-  }
-
-  /** The driver's step callbacks for ops already applied; VmBo destruction is deferred meanwhile. */
-  private callSteps(ops: readonly GpuVaOp<O>[], ctx: C | undefined): void {
-    const cb = this.#ops;
-    this.#inJob++;
-    try {
-      for (const op of ops) {
-        if (op.type === 'map') cb.smStepMap?.(op, ctx as C);
-        else if (op.type === 'remap') cb.smStepRemap?.(op, ctx as C);
-        else if (op.type === 'unmap') cb.smStepUnmap?.(op, ctx as C);
-      }
-    } finally {
-      this.#inJob--;
-    }
-  }
-
-  private dropJob(job: BindJob<O, C>): void {
-    this.#pending.delete(job);
-    job._reservation.release();
-  }
-
-  /** What applying op returned when a job's run applied it (once), else undefined. */
-  private takePreApplied(op: GpuVaOp<O>): PreApplied<O> | undefined {
-    if (op === null || typeof op !== 'object') return undefined;
-    const done = this.#preApplied.get(op);
-    if (done !== undefined) this.#preApplied.delete(op);
-    return done;
-  }
-
-  /** The objects a queued job may touch (see prepare). */
-  private queuedObjects(req: MapRequest<O>, kind: BindKind): O[] {
-    const sink = new TouchedSink<O>();
-    if (kind === 'map') sink.add(req.obj);
-    this.#vas.walk(req.addr, req.addr + req.range - 1, (va) => {
-      sink.add(va.obj);
-      return true;
-    });
-    const end = req.addr + req.range;
-    for (const job of this.#pending) {
-      const r = job.request;
-      const reaches = job.merge || (r.addr < end && req.addr < r.addr + r.range);
-      if (job.kind === 'map' && reaches) sink.add(r.obj);
-    }
-    return sink.objects;
-  }
-
-  private unmapRequest(method: string, req: { addr: number; range: number } | null | undefined): MapRequest<O> {
-    checkObject(method, req, 'the request must be an object { addr, range }');
-    const { addr, range } = req as { addr: number; range: number };
-    checkRequest(method, this, addr, range);
-    return { addr, range, obj: null, offset: 0 };
-  }
-
-  private mapRequestWith(method: string, req: GpuVmMapRequest<O>, options: MapOptions): MapRequest<O> {
-    if (options === null || typeof options !== 'object') {
-      throw gpuvmError('EINVAL', method, 'options must be an object');
-    }
-    const mreq = mapRequest(method, this, req);
-    return options.merge === true ? this.widen(mreq) : mreq;
-  }
-
-  private widen(req: MapRequest<O>): MapRequest<O> {
-    return widenForMerge((addr) => this.#vas.tree.load(addr), req);
-  }
-
-  private maybeAtomic(options: SmOptions, fn: () => void): void {
-    if (options?.atomic) this.#journal.atomically(fn, true);
-    else fn();
-  }
-
-  private ticket(): OpTicket {
-    return { vm: this, gen: this.#gens.current };
-  }
-
-  /** One ticket for the whole list: applying its ops in order keeps the rest current. */
-  private listSink(): ListSink<O> {
-    const ticket = this.ticket();
-    return new ListSink<O>((op) => stampOp(op, ticket));
-  }
-
-  /** A ticket per step, taken when the step is emitted. */
-  private callbackSink(ctx: C | undefined): StepSink<O> {
-    return new CallbackSink<O, C>(this.#ops, ctx as C, (op) => stampOp(op, this.ticket()));
-  }
-
-  private applyAt(op: GpuVaOp<O>, index: number): void {
-    try {
-      switch (op?.type) {
-        case 'map':
-          this.applyMap(op);
-          return;
-        case 'remap':
-          this.applyRemap(op);
-          return;
-        case 'unmap':
-          this.applyUnmap(op);
-          return;
-        case 'prefetch':
-          return;
-        default:
-          throw gpuvmError('EINVAL', 'apply', `unknown op type ${String((op as { type?: unknown })?.type)}`);
-      }
-    } catch (err) {
-      throw withContext(err, 'apply', `op ${index}`);
-    }
-  }
-
   private assertLive(method: string): void {
     if (this.#freed) throw gpuvmError('EINVAL', method, 'the VM was freed');
   }
@@ -885,29 +665,6 @@ export class GpuVm<O = unknown, C = unknown> {
       throw gpuvmError('ENOLCK', method, 'the external lock is not held');
     }
   }
-
-  private checkOp(method: string, op: GpuVaOp<O>, type: GpuVaOp['type']): void {
-    checkOpType(method, op, type);
-    checkTicket(method, op, this, this.#gens.current);
-  }
-}
-
-/** What an apply helper returns for an op a job's run applied: the VA, the remnants, or true. */
-type PreApplied<O> = GpuVa<O> | { prev?: GpuVa<O>; next?: GpuVa<O> } | true;
-
-/** A VA a prepared job may place when it runs. */
-function blankVa<O>(): GpuVa<O> {
-  return new GpuVa<O>(0, 0, null, 0, 0);
-}
-
-/**
- * The keys a run's NULL store covers: the (widened) map's range, or the unmap request. The
- * map op, when there is one, is the last op.
- */
-function spanOf<O>(req: MapRequest<O>, ops: readonly GpuVaOp<O>[]): { first: number; last: number } {
-  const last = ops[ops.length - 1];
-  const range = last?.type === 'map' ? last : req;
-  return { first: range.addr, last: range.addr + range.range - 1 };
 }
 
 /** The live VmBos of a list: those whose destruction is deferred are skipped. */

@@ -1,0 +1,122 @@
+/**
+ * Applying ops to a GpuVm (drm_gpuva_map / remap / unmap, and whole lists atomically). An op a
+ * prepared job's run already applied is recorded here with its result, which the apply helper
+ * then hands back once instead of applying it again.
+ */
+
+import { checkObject, checkOpType, checkRemap, checkRemovable, vaFromPiece } from './checks.js';
+import { gpuvmError, withContext } from './errors.js';
+import type { GpuVa } from './GpuVa.js';
+import type { GpuVaOp, GpuVaOpMap, GpuVaOpRemap, GpuVaOpUnmap } from './ops.js';
+import type { VmParts } from './parts.js';
+import { advanceTicket, checkTicket, liveTickets } from './tickets.js';
+
+/** The VAs a REMAP leaves: its prev / next remnants. */
+export type Remnants<O> = { prev?: GpuVa<O>; next?: GpuVa<O> };
+
+/** What an apply helper returns for an op a job's run applied: the VA, the remnants, or true. */
+export type PreApplied<O> = GpuVa<O> | Remnants<O> | true;
+
+export class OpApplier<O> {
+  /** Ops a job's run has already applied, with what applying them returns. */
+  readonly #preApplied = new WeakMap<GpuVaOp<O>, PreApplied<O>>();
+
+  constructor(private readonly p: VmParts<O, unknown>) {}
+
+  /** GpuVm.applyMap. */
+  map(op: GpuVaOpMap<O>): GpuVa<O> {
+    const done = this.takePreApplied(op);
+    if (done !== undefined) return done as GpuVa<O>;
+    this.checkOp('applyMap', op, 'map');
+    const va = vaFromPiece('applyMap', this.p.vm, op);
+    this.p.vas.insert('applyMap', va);
+    advanceTicket(op, this.p.gens.current);
+    return va;
+  }
+
+  /** GpuVm.applyRemap. */
+  remap(op: GpuVaOpRemap<O>): Remnants<O> {
+    const done = this.takePreApplied(op);
+    if (done !== undefined) return done as Remnants<O>;
+    this.checkOp('applyRemap', op, 'remap');
+    checkObject('applyRemap', op.unmap, 'malformed remap: unmap must be { va, keep }');
+    const old = op.unmap.va;
+    checkRemovable('applyRemap', this.p.vm, old);
+    const prev = op.prev ? vaFromPiece('applyRemap', this.p.vm, op.prev) : undefined;
+    const next = op.next ? vaFromPiece('applyRemap', this.p.vm, op.next) : undefined;
+    checkRemap('applyRemap', op);
+    this.p.journal.atomically(() => {
+      this.p.vas.erase('applyRemap', old);
+      if (prev) this.p.vas.insert('applyRemap', prev);
+      if (next) this.p.vas.insert('applyRemap', next);
+    });
+    advanceTicket(op, this.p.gens.current);
+    return { ...(prev && { prev }), ...(next && { next }) };
+  }
+
+  /** GpuVm.applyUnmap. */
+  unmap(op: GpuVaOpUnmap<O>): void {
+    if (this.takePreApplied(op) !== undefined) return;
+    this.checkOp('applyUnmap', op, 'unmap');
+    checkRemovable('applyUnmap', this.p.vm, op.va);
+    this.p.vas.erase('applyUnmap', op.va);
+    advanceTicket(op, this.p.gens.current);
+  }
+
+  /** GpuVm.apply: all ops or none; a failure leaves the list's tickets current. */
+  list(ops: readonly GpuVaOp<O>[]): void {
+    if (!Array.isArray(ops)) throw gpuvmError('EINVAL', 'apply', 'ops must be an array');
+    for (let i = 0; i < ops.length; i++) {
+      if (!(i in ops)) throw gpuvmError('EINVAL', 'apply', `op ${i}: the array has a hole here`);
+    }
+    const live = liveTickets(ops, this.p.vm, this.p.gens.current);
+    try {
+      this.p.journal.atomically(() => {
+        for (let i = 0; i < ops.length; i++) this.applyAt(ops[i], i);
+      });
+    } catch (err) {
+      for (const t of live) t.gen = this.p.gens.current;
+      throw err;
+    }
+  }
+
+  /** Records that a job's run applied op, and what applying it returns. */
+  recordApplied(op: GpuVaOp<O>, done: PreApplied<O>): void {
+    this.#preApplied.set(op, done);
+  }
+
+  /** What applying op returned when a job's run applied it (once), else undefined. */
+  private takePreApplied(op: GpuVaOp<O>): PreApplied<O> | undefined {
+    if (op === null || typeof op !== 'object') return undefined;
+    const done = this.#preApplied.get(op);
+    if (done !== undefined) this.#preApplied.delete(op);
+    return done;
+  }
+
+  private applyAt(op: GpuVaOp<O>, index: number): void {
+    try {
+      switch (op?.type) {
+        case 'map':
+          this.map(op);
+          return;
+        case 'remap':
+          this.remap(op);
+          return;
+        case 'unmap':
+          this.unmap(op);
+          return;
+        case 'prefetch':
+          return;
+        default:
+          throw gpuvmError('EINVAL', 'apply', `unknown op type ${String((op as { type?: unknown })?.type)}`);
+      }
+    } catch (err) {
+      throw withContext(err, 'apply', `op ${index}`);
+    }
+  }
+
+  private checkOp(method: string, op: GpuVaOp<O>, type: GpuVaOp['type']): void {
+    checkOpType(method, op, type);
+    checkTicket(method, op, this.p.vm, this.p.gens.current);
+  }
+}
