@@ -81,9 +81,9 @@ export class VaTree<O> {
   }
 
   /**
-   * The reservation for a prepared job's run of `stores` stores (replaceSpan inside its run()),
+   * A reservation of `stores` writes: a prepared job's run (replaceSpan inside its run(),
    * taken on every tree, budgeted or not, so that the run finds its nodes however the tree
-   * and the memory have changed by then.
+   * and the memory have changed by then), or one change of an atomic section and its inverse.
    * @throws MapleError ENOMEM if the budget or memory cannot cover it (nothing reserved).
    */
   reserveRun(method: string, stores: number): Reservation {
@@ -141,13 +141,9 @@ export class VaTree<O> {
   private prepareChange(method: string): Reservation | null {
     if (this.journal.needsStackCheck) ensureStack();
     if (!this.capped || !this.journal.open) return null;
-    try {
-      const nodes = this.tree.reserve(CHANGE_WRITES);
-      this.held.push(nodes);
-      return nodes;
-    } catch (err) {
-      throw nodesError(err, method);
-    }
+    const nodes = this.reserveRun(method, CHANGE_WRITES);
+    this.held.push(nodes);
+    return nodes;
   }
 }
 
