@@ -118,6 +118,10 @@ export const RES_COUNT = 8;
 /** Rows per iteration page, PAGE_ROW_WORDS f64 each: [first, last, handle]. */
 export const PAGE_ROWS = 256;
 export const PAGE_ROW_WORDS = 3;
+/** Word offsets inside one page row. */
+export const ROW_FIRST = 0;
+export const ROW_LAST = 1;
+export const ROW_HANDLE = 2;
 
 /**
  * nodeRead() writes one node to the page as f64 words: type, end, gap offset, then

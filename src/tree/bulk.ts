@@ -7,7 +7,7 @@
 import { checkEntry, checkIndex, describeArg } from './args.js';
 import type { TreeContext } from './context.js';
 import { MapleError } from './errors.js';
-import { OK, PAGE_ROWS, PAGE_ROW_WORDS } from '../backend/layout.js';
+import { OK, PAGE_ROWS, PAGE_ROW_WORDS, ROW_FIRST, ROW_HANDLE, ROW_LAST } from '../backend/layout.js';
 
 /** Keys per core call: the page holds PAGE_ROWS rows of PAGE_ROW_WORDS f64. */
 const MANY_CHUNK = PAGE_ROWS * PAGE_ROW_WORDS;
@@ -97,15 +97,15 @@ export function buildFrom(ctx: TreeContext, method: string, rows: FromRows): voi
     const page = core.pageBuf;
     for (let k = 0; k < n; k++) {
       const at = k * PAGE_ROW_WORDS;
-      page[at] = rows.firsts[start + k];
-      page[at + 1] = rows.lasts[start + k];
-      page[at + 2] = ctx.handleFor(rows.entries[start + k]);
+      page[at + ROW_FIRST] = rows.firsts[start + k];
+      page[at + ROW_LAST] = rows.lasts[start + k];
+      page[at + ROW_HANDLE] = ctx.handleFor(rows.entries[start + k]);
     }
     const status = core.buildPage(ctx.id, n);
     if (status !== OK) {
       // The page may be stale after memory growth: the handles are read back from a fresh view.
       const handles = core.pageBuf;
-      for (let k = 0; k < n; k++) core.entries.dropIfUnused(handles[k * PAGE_ROW_WORDS + 2]);
+      for (let k = 0; k < n; k++) core.entries.dropIfUnused(handles[k * PAGE_ROW_WORDS + ROW_HANDLE]);
       throw MapleError.fromErrno(status, `${method}: node budget exhausted at ranges[${start}..${start + n - 1}]`);
     }
   }

@@ -10,12 +10,9 @@
 
 import { MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
-import { ENTRY_NULL, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from '../backend/layout.js';
-
-/** Word offsets inside one page row. */
-const ROW_FIRST = 0;
-const ROW_LAST = 1;
-const ROW_HANDLE = 2;
+import {
+  ENTRY_NULL, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST, ROW_FIRST, ROW_HANDLE, ROW_LAST,
+} from '../backend/layout.js';
 
 /** A stored range and its entry. */
 export interface Range<V> {
