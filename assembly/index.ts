@@ -1,6 +1,6 @@
 /**
  * The WebAssembly ABI: the only file with exports. Keys cross as f64 (exact below 2^53) and
- * become u64 here; handles and tree pointers are i32; multi-value results go to the result
+ * become u64 here, or as i64 through the *64 calls of TREE_KEYS64 trees; handles and tree pointers are i32; multi-value results go to the result
  * registers and the iteration page (see core/scratch.ts); store(…, mode) takes MODE_* values
  * from shared/layout.ts. No logic beyond argument plumbing.
  */
@@ -17,6 +17,7 @@ import { treeEmptyArea } from "./core/gap";
 import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
 import { treeLoadMany } from "./core/many";
 import { RES, PAGE, LPATH, RELEASES, G_RELEASED, G_DRAW } from "./core/scratch";
+import { memKeysWide } from "./core/mem";
 
 poolInit();
 
@@ -64,6 +65,47 @@ export function loadMany(tree: i32, count: i32): void { treeLoadMany(tree, count
 import { treeBuildPage, treeBuildEnd } from "./core/bulk";
 export function buildPage(tree: i32, count: i32): i32 { return treeBuildPage(tree, count); }
 export function buildEnd(tree: i32): i32 { return treeBuildEnd(tree); }
+
+// The same calls for TREE_KEYS64 trees: keys cross as i64 (BigInt in JS, all of u64), and
+// result registers and pages hold keys as u64 words while the call runs (memKeysWide).
+
+/** Enters a *64 call; narrow() leaves it with the call's result. */
+function wide(): void { memKeysWide(true); }
+function narrow<T>(result: T): T {
+  memKeysWide(false);
+  return result;
+}
+
+export function load64(tree: i32, index: u64): i32 { return treeLoad(tree, index); }
+export function walk64(tree: i32, index: u64): i32 { wide(); return narrow(treeWalk(tree, index)); }
+export function store64(tree: i32, first: u64, last: u64, handle: i32, mode: i32): i32 {
+  wide();
+  return narrow(treeStore(tree, first, last, handle, mode));
+}
+export function nodesNeeded64(tree: i32, first: u64, last: u64, handle: i32): i32 {
+  wide();
+  return narrow(treeNodesNeeded(tree, first, last, handle));
+}
+export function emptyArea64(tree: i32, min: u64, max: u64, size: u64, rev: i32, align: u64, nospan: u64): i32 {
+  wide();
+  return narrow(treeEmptyArea(tree, min, max, size, rev != 0, align, nospan));
+}
+export function page64(tree: i32, first: u64, last: u64): i32 { wide(); return narrow(treePage(tree, LPATH, first, last)); }
+export function find64(tree: i32, index: u64, max: u64): i32 { wide(); return narrow(treeFind(tree, index, max)); }
+export function next64(tree: i32, index: u64, max: u64): i32 { wide(); return narrow(treeNext(tree, index, max)); }
+export function prev64(tree: i32, index: u64, min: u64): i32 { wide(); return narrow(treePrev(tree, index, min)); }
+export function loadMany64(tree: i32, count: i32): void {
+  wide();
+  treeLoadMany(tree, count);
+  narrow(0);
+}
+export function buildPage64(tree: i32, count: i32): i32 { wide(); return narrow(treeBuildPage(tree, count)); }
+export function validate64(tree: i32): i32 { wide(); return narrow(treeValidate(tree)); }
+export function nodeRead64(node: i32): void {
+  wide();
+  coreNodeRead(node);
+  narrow(0);
+}
 
 /** Test hook: caps the pool's memory at `pages` 64 KiB pages (0 restores MEMORY_MAX_BYTES). */
 export function setMemoryCap(pages: i32): void { poolSetMemoryCap(pages); }

@@ -20,20 +20,25 @@ import {
 import { poolEnsure, poolAlloc, poolFree } from "./pool";
 import {
   treeRoot, treeIsAlloc, treeInternalType, treeCanAllocate, treeNodeAlloc, treeNodeFree, treeSetRoot, treeTouch,
-  treeNewStamp, treeDestroySubtree,
+  treeNewStamp, treeDestroySubtree, treeKeyMax,
 } from "./tree";
-import { PAGE, KEY_MAX } from "./scratch";
+import { PAGE } from "./scratch";
 
 /** Header byte holding the build state node: the first byte past the header's fields. */
 const TREE_BUILD: i32 = 64;
 /** Levels the state node tracks (12 levels of even the tiny core's nodes exceed memory). */
 const BUILD_LEVELS: i32 = 12;
-/** State node layout: open node per level (i32), its min and max (u64), the next index, the levels in use. */
+/**
+ * State node layout: open node per level (i32), its min and max (u64), the next index, the
+ * levels in use, and whether a row ended at the tree's last index (the next index then
+ * does not exist: keyMax + 1 wraps in a 2^64 key space).
+ */
 const S_NODE: i32 = 0;
 const S_MIN: i32 = S_NODE + (BUILD_LEVELS << 2);
 const S_MAX: i32 = S_MIN + (BUILD_LEVELS << 3);
 const S_NEXT: i32 = S_MAX + (BUILD_LEVELS << 3);
 const S_TOP: i32 = S_NEXT + 8;
+const S_FULL: i32 = S_TOP + 4;
 
 // @ts-ignore: decorator
 @inline function openNode(s: i32, k: i32): i32 { return ld32(s + S_NODE + (k << 2)); }
@@ -187,7 +192,8 @@ export function treeBuildPage(tree: i32, count: i32): i32 {
     if (first > next && !levelPush(tree, s, 0, next, first - 1, 0, 0)) return buildAbort(tree, s);
     if (!levelPush(tree, s, 0, first, last, handle, 0)) return buildAbort(tree, s);
     hostRetain(handle);
-    next = last + 1;
+    if (last == treeKeyMax(tree)) st32(s + S_FULL, 1);
+    else next = last + 1;
   }
   st64(s + S_NEXT, next);
   return OK;
@@ -268,7 +274,7 @@ export function treeBuildEnd(tree: i32): i32 {
   const s = ld32(tree + TREE_BUILD);
   if (s == 0) return OK;
   const next = ld64(s + S_NEXT);
-  if (next <= KEY_MAX && !levelPush(tree, s, 0, next, KEY_MAX, 0, 0)) return buildAbort(tree, s);
+  if (ld32(s + S_FULL) == 0 && !levelPush(tree, s, 0, next, treeKeyMax(tree), 0, 0)) return buildAbort(tree, s);
   let k = 0;
   while (openNode(s, k + 1) != 0) {
     if (!levelMerge(tree, s, k)) {

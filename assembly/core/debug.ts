@@ -17,8 +17,8 @@ import {
   nodeType, nodeEnd, nodeSlot, nodePivot, nodeGap, nodeGapOffset, nodeParent, nodeParentSlot,
   typeSlots, typePivots, typeMinEnd, slotMin, slotMax, leafMaxGap,
 } from "./node";
-import { treeRoot, treeHeight, treeNodes, treeInternalType } from "./tree";
-import { RES, PAGE, KEY_MAX, G_PREV_NULL, G_SEEN } from "./scratch";
+import { treeRoot, treeHeight, treeNodes, treeInternalType, treeKeyMax } from "./tree";
+import { RES, PAGE, G_PREV_NULL, G_SEEN } from "./scratch";
 
 function fail(code: i32, node: i32, slot: i32): i32 {
   stKeyF64(RES + (RES_BAD_NODE << 3), <u64>node);
@@ -80,7 +80,7 @@ function validateNode(tree: i32, node: i32, min: u64, max: u64, depth: i32, heig
     for (let i = 0; i <= end; i++) if (nodeGap(node, i) > best) best = nodeGap(node, i);
     if (nodeGapOffset(node) > end || nodeGap(node, nodeGapOffset(node)) != best) return fail(V_GAP, node, nodeGapOffset(node));
   }
-  if (leaf && max != KEY_MAX && nodeSlot(node, type, end) == 0) return fail(V_NULL_END, node, end);
+  if (leaf && max != treeKeyMax(tree) && nodeSlot(node, type, end) == 0) return fail(V_NULL_END, node, end);
   return OK;
 }
 
@@ -92,7 +92,7 @@ export function treeValidate(tree: i32): i32 {
   if (root == 0) return treeHeight(tree) == 0 && treeNodes(tree) == 0 ? OK : fail(V_COUNT, tree, 0);
   if (nodeParent(root) != 0) return fail(V_PARENT, root, 0);
   if (treeHeight(tree) == 1 && nodeEnd(root) == 0 && nodeSlot(root, NODE_LEAF, 0) == 0) return fail(V_ROOT, root, 0);
-  const code = validateNode(tree, root, 0, KEY_MAX, 0, treeHeight(tree));
+  const code = validateNode(tree, root, 0, treeKeyMax(tree), 0, treeHeight(tree));
   if (code != OK) return code;
   if (ld32(G_SEEN) != treeNodes(tree)) return fail(V_COUNT, tree, ld32(G_SEEN));
   return OK;

@@ -16,8 +16,8 @@
 import { NODE_LEAF, NODE_ARANGE, OK, EBUSY, RES_FIRST, RES_LAST, RES_GAP_FIRST, RES_GAP_LAST } from "../shared/layout";
 import { stKeyF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodeGap, slotMin, slotMax } from "./node";
-import { treeRoot } from "./tree";
-import { RES, KEY_MAX } from "./scratch";
+import { treeRoot, treeKeyMax } from "./tree";
+import { RES } from "./scratch";
 
 /** The search's alignment (power of two; 1 = none) and span boundary (power of two ≥ size; 0 = none). */
 let gAlign: u64 = 1;
@@ -139,11 +139,12 @@ export function treeEmptyArea(tree: i32, wmin: u64, wmax: u64, size: u64, rev: b
   gAlign = align;
   gNospan = nospan;
   const root = treeRoot(tree);
+  const keyMax = treeKeyMax(tree);
   if (root == 0) {
     if (!(rev ? fitHigh(wmin, wmax, size) : fitLow(wmin, wmax, size))) return EBUSY;
-    resFound(gFit, gFit + size - 1, 0, KEY_MAX);
+    resFound(gFit, gFit + size - 1, 0, keyMax);
     return OK;
   }
-  const found = rev ? gapReverse(root, 0, KEY_MAX, wmin, wmax, size) : gapForward(root, 0, KEY_MAX, wmin, wmax, size);
+  const found = rev ? gapReverse(root, 0, keyMax, wmin, wmax, size) : gapForward(root, 0, keyMax, wmin, wmax, size);
   return found ? OK : EBUSY;
 }

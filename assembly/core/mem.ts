@@ -45,12 +45,21 @@ export function hostRelease(handle: i32): void {
 @inline export function ld8(p: i32): i32 { return <i32>load<u8>(<usize>p); }
 // @ts-ignore: decorator
 @inline export function st8(p: i32, v: i32): void { store<u8>(<usize>p, <u8>v); }
-/** Writes a key as f64, the format JS reads from result registers and pages. */
+/**
+ * Whether the running call is a *64 entry point (a TREE_KEYS64 tree): its keys in result
+ * registers and pages are u64 words, not f64. Set and cleared by assembly/index.ts.
+ */
+let keysWide: bool = false;
+export function memKeysWide(wide: bool): void { keysWide = wide; }
+/** Writes a key in the format JS reads from result registers and pages: f64, or u64 in a *64 call. */
 // @ts-ignore: decorator
-@inline export function stKeyF64(p: i32, v: u64): void { store<f64>(<usize>p, <f64>v); }
-/** Reads a key JS wrote as f64 (exact below 2^53). */
+@inline export function stKeyF64(p: i32, v: u64): void {
+  if (keysWide) store<u64>(<usize>p, v);
+  else store<f64>(<usize>p, <f64>v);
+}
+/** Reads a key JS wrote: f64 (exact below 2^53), or u64 in a *64 call. */
 // @ts-ignore: decorator
-@inline export function ldKeyF64(p: i32): u64 { return <u64>load<f64>(<usize>p); }
+@inline export function ldKeyF64(p: i32): u64 { return keysWide ? load<u64>(<usize>p) : <u64>load<f64>(<usize>p); }
 // @ts-ignore: decorator
 @inline export function memZero(p: i32, n: i32): void { memory.fill(<usize>p, 0, <usize>n); }
 // @ts-ignore: decorator

@@ -18,10 +18,10 @@ import {
 } from "./node";
 import {
   treeHeight, treeSetRoot, treeIsAlloc, treeInternalType, treeNodeAlloc, treeNodeFree,
-  treeDestroySubtree,
+  treeDestroySubtree, treeKeyMax,
 } from "./tree";
 import { pathNode, pathOff, pathMin, pathMax, pathNextNode, pathPrevNode } from "./walk";
-import { LPATH, RPATH, BIG_A, BIG_B, BIG_CAP, BIG_SLOT, BIG_GAP, PIECES, PIECE_CAP, PUSH_CUT, G_STAMP, G_NO_GROW, KEY_MAX } from "./scratch";
+import { LPATH, RPATH, BIG_A, BIG_B, BIG_CAP, BIG_SLOT, BIG_GAP, PIECES, PIECE_CAP, PUSH_CUT, G_STAMP, G_NO_GROW } from "./scratch";
 
 ////////////////////////////////////////////////////////////////////////////////////////////
 // Big-node buffers: [pivot u64, slot i32, gap u64] rows, every pivot explicit.
@@ -176,7 +176,7 @@ function runPushSibling(b: i32, n: i32, depth: i32, type: i32): i32 {
   const slots = typeSlots(type);
   let space = 2 * slots - 2;
   if (type == NODE_LEAF) space--;
-  if (pathMax(RPATH, depth) == KEY_MAX) space--;
+  if (pathMax(RPATH, depth) == pathMax(RPATH, 0)) space--; // the rightmost node: its range ends the tree's
   const parent = pathNode(LPATH, depth - 1);
   const off = pathOff(LPATH, depth - 1);
   if (off > 0) {
@@ -365,7 +365,7 @@ function rootWrite(tree: i32, b: i32, n: i32, type: i32, height: i32, alloc: boo
   }
   const slots = typeSlots(type);
   if (n <= slots) {
-    nodeWriteBig(root, type, b, 0, n, 0, KEY_MAX, alloc);
+    nodeWriteBig(root, type, b, 0, n, 0, treeKeyMax(tree), alloc);
     treeSetRoot(tree, root, height);
     return;
   }
@@ -373,6 +373,6 @@ function rootWrite(tree: i32, b: i32, n: i32, type: i32, height: i32, alloc: boo
   const pb = b == BIG_A ? BIG_B : BIG_A;
   piecesWrite(tree, b, k, type, 0, root, root, pb, 0, alloc);
   const top = treeNodeAlloc(tree);
-  nodeWriteBig(top, treeInternalType(tree), pb, 0, k, 0, KEY_MAX, alloc);
+  nodeWriteBig(top, treeInternalType(tree), pb, 0, k, 0, treeKeyMax(tree), alloc);
   treeSetRoot(tree, top, height + 1);
 }

@@ -138,5 +138,7 @@ export const BITMAP: i32 = PAGE + PAGE_BYTES;
 export const BITMAP_BYTES: i32 = 1 << 20;
 export const POOL_START: i32 = BITMAP + BITMAP_BYTES;
 
-/** The top of the key space (the kernel's ULONG_MAX): 2^53 - 1. */
+/** The top of a number tree's key space (its ULONG_MAX): 2^53 - 1, the last exact f64 integer. */
 export const KEY_MAX: u64 = 9007199254740991;
+/** The top of a TREE_KEYS64 tree's key space: the kernel's ULONG_MAX, 2^64 - 1. */
+export const KEY_MAX_64: u64 = <u64>0xffffffffffffffff;

@@ -17,12 +17,12 @@ import { ld32, st32, ld64, st64, stKeyF64, memMove, hostRetain, hostRelease } fr
 import { nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
 import {
   treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeNodeAlloc, treeNodeFree,
-  treeNewStamp, treeIsAlloc, treeNodes,
+  treeNewStamp, treeIsAlloc, treeNodes, treeKeyMax,
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax } from "./walk";
 import { bigSet, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
 import {
-  RES, LPATH, RPATH, PATH_BYTES, BIG_A, KEY_MAX, G_STAMP, G_NO_GROW, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
+  RES, LPATH, RPATH, PATH_BYTES, BIG_A, G_STAMP, G_NO_GROW, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
   WS_OLD, WS_END_SLOT, WS_LO, WS_HI, WS_NEW_END, WS_FLAGS, WS_ROWS, WS_RIGHT, WS_RIGHT_OFF, WS_FIRST, WS_LAST,
   WS_LEAF_MIN, WS_LEAF_MAX, WS_R_MIN, WS_END_PIVOT, WS_MID_MIN, WS_MID_MAX,
 } from "./scratch";
@@ -125,7 +125,7 @@ export function storeClassify(tree: i32, first: u64, last: u64, entry: i32, mode
   wsSet(WS_ENTRY, entry);
   wsSetKey(WS_FIRST, first);
   wsSetKey(WS_LAST, last);
-  if (treeRoot(tree) == 0) return classifyEmpty(first, last, entry, mode);
+  if (treeRoot(tree) == 0) return classifyEmpty(first, last, entry, mode, treeKeyMax(tree));
   const height = treeHeight(tree);
   const bottom = height - 1;
   pathWalkLeft(tree, first);
@@ -156,19 +156,19 @@ export function storeClassify(tree: i32, first: u64, last: u64, entry: i32, mode
   wsSetKey(WS_LEAF_MAX, leafMax);
   wsSetKey(WS_R_MIN, rMin);
   // A NULL write may not end a non-rightmost leaf: it must merge with the next leaf.
-  if (last > leafMax || (entry == 0 && last == leafMax && leafMax != KEY_MAX)) return classifySpanning(tree, bottom);
+  if (last > leafMax || (entry == 0 && last == leafMax && leafMax != treeKeyMax(tree))) return classifySpanning(tree, bottom);
   return classifyInLeaf(height);
 }
 
 /** The first store into an empty tree: one leaf, or nothing for a NULL. */
-function classifyEmpty(first: u64, last: u64, entry: i32, mode: i32): i32 {
+function classifyEmpty(first: u64, last: u64, entry: i32, mode: i32, keyMax: u64): i32 {
   if (entry == 0) {
     if (mode == MODE_INSERT) resRange(first, last);
-    else resRange(0, KEY_MAX);
+    else resRange(0, keyMax);
     return WR_NOTHING;
   }
   resRange(first, last);
-  return first == 0 && last == KEY_MAX ? WR_NEW_ROOT : WR_STORE_ROOT;
+  return first == 0 && last == keyMax ? WR_NEW_ROOT : WR_STORE_ROOT;
 }
 
 /**
@@ -228,13 +228,14 @@ function classifyEmpty(first: u64, last: u64, entry: i32, mode: i32): i32 {
  */
 function classifySpanning(tree: i32, bottom: i32): i32 {
   const last = wsKey(WS_LAST);
-  pathWalk(tree, RPATH, last == KEY_MAX ? last : last + 1);
+  const keyMax = treeKeyMax(tree);
+  pathWalk(tree, RPATH, last == keyMax ? last : last + 1);
   const right = pathNode(RPATH, bottom);
   const rightOff = pathOff(RPATH, bottom);
   wsSet(WS_RIGHT, right);
   wsSet(WS_RIGHT_OFF, rightOff);
   let n = bigRowsBeforeEnd();
-  if (last < KEY_MAX) n = bigAppendNode(BIG_A, n, right, rightOff, nodeEnd(right), pathMax(RPATH, bottom));
+  if (last < keyMax) n = bigAppendNode(BIG_A, n, right, rightOff, nodeEnd(right), pathMax(RPATH, bottom));
   n = bigCoalesce(BIG_A, n);
   wsSet(WS_ROWS, n);
   if (n == 1 && ws(WS_ENTRY) == 0) wsSet(WS_FLAGS, EMPTIES);
@@ -306,10 +307,11 @@ function storeRootLeaf(tree: i32): void {
   let n = 0;
   if (first > 0) bigSet(BIG_A, n++, first - 1, 0, 0);
   bigSet(BIG_A, n++, last, ws(WS_ENTRY), 0);
-  if (last < KEY_MAX) bigSet(BIG_A, n++, KEY_MAX, 0, 0);
+  const keyMax = treeKeyMax(tree);
+  if (last < keyMax) bigSet(BIG_A, n++, keyMax, 0, 0);
   treeNewStamp();
   const leaf = treeNodeAlloc(tree);
-  nodeWriteBig(leaf, NODE_LEAF, BIG_A, 0, n, 0, KEY_MAX, treeIsAlloc(tree));
+  nodeWriteBig(leaf, NODE_LEAF, BIG_A, 0, n, 0, keyMax, treeIsAlloc(tree));
   treeSetRoot(tree, leaf, 1);
 }
 
@@ -449,7 +451,7 @@ function storeSpanning(tree: i32): void {
     if (i == offset && keepLeft) continue;
     hostRelease(nodeSlot(leaf, NODE_LEAF, i));
   }
-  const rightEnd = wsKey(WS_LAST) == KEY_MAX ? nodeEnd(right) : ws(WS_RIGHT_OFF) - 1;
+  const rightEnd = wsKey(WS_LAST) == treeKeyMax(tree) ? nodeEnd(right) : ws(WS_RIGHT_OFF) - 1;
   for (let i = 0; i <= rightEnd; i++) hostRelease(nodeSlot(right, NODE_LEAF, i));
   nodeSetStamp(right, ld32(G_STAMP));
   nodeSetStamp(leaf, ld32(G_STAMP));

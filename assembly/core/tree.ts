@@ -6,12 +6,12 @@
 
 import {
   NODE_SIZE, HEIGHT_MAX, NODE_TREE, NODE_LEAF, NODE_RANGE, NODE_ARANGE, TREE_ALLOC_RANGE, TREE_ROOT, TREE_HEIGHT, TREE_FLAGS,
-  TREE_NODES, TREE_RESERVED, TREE_MAX_NODES, TREE_GENERATION, RANGE_MIN_END, ARANGE_MIN_END,
+  TREE_NODES, TREE_RESERVED, TREE_MAX_NODES, TREE_GENERATION, TREE_KEY_MAX, TREE_KEYS64, RANGE_MIN_END, ARANGE_MIN_END,
 } from "../shared/layout";
-import { ld32, st32, memMove, hostRetain, hostRelease } from "./mem";
+import { ld32, st32, ld64, st64, memMove, hostRetain, hostRelease } from "./mem";
 import { poolEnsure, poolAlloc, poolFree, poolReserve, poolUnreserve } from "./pool";
 import { nodeType, nodeSetType, nodeEnd, nodeSlot, nodeSetSlot, nodeSetParent, nodeStamp, isLeafType } from "./node";
-import { G_STAMP, G_PATH_TREE, G_DRAW, KEY_MAX } from "./scratch";
+import { G_STAMP, G_PATH_TREE, G_DRAW, KEY_MAX, KEY_MAX_64 } from "./scratch";
 
 const T_ROOT: i32 = TREE_ROOT;
 const T_HEIGHT: i32 = TREE_HEIGHT;
@@ -35,6 +35,9 @@ const T_GEN: i32 = TREE_GENERATION;
 @inline export function treeGeneration(tree: i32): i32 { return ld32(tree + T_GEN); }
 // @ts-ignore: decorator
 @inline export function treeIsAlloc(tree: i32): bool { return (ld32(tree + T_FLAGS) & TREE_ALLOC_RANGE) != 0; }
+/** The tree's last index: KEY_MAX, or KEY_MAX_64 for a TREE_KEYS64 tree. */
+// @ts-ignore: decorator
+@inline export function treeKeyMax(tree: i32): u64 { return ld64(tree + TREE_KEY_MAX); }
 /** Internal node type of a tree: arange nodes carry gaps, only in allocRange trees. */
 // @ts-ignore: decorator
 @inline export function treeInternalType(tree: i32): i32 { return treeIsAlloc(tree) ? NODE_ARANGE : NODE_RANGE; }
@@ -54,6 +57,7 @@ export function treeCreate(flags: i32, maxNodes: i32): i32 {
   const tree = poolAlloc();
   st32(tree + T_FLAGS, flags);
   st32(tree + T_MAX_NODES, maxNodes);
+  st64(tree + TREE_KEY_MAX, (flags & TREE_KEYS64) != 0 ? KEY_MAX_64 : KEY_MAX);
   nodeSetType(tree, NODE_TREE);
   return tree;
 }
@@ -118,26 +122,37 @@ export function treeNodeAlloc(tree: i32): i32 {
  *   at least RANGE_MIN_END + 1 slots (validate's occupancy rule); a root above the leaves has
  *   at least 2 children. A tree of height h >= 2 therefore has at least
  *   1 + 2·(1 + m + … + m^(h-2)) nodes and 2·m^(h-2)·(RANGE_MIN_END + 1) leaf slots.
- * - Leaf slots are distinct ranges of [0, KEY_MAX], so they number at most KEY_MAX + 1; live
+ * - Leaf slots are distinct ranges of [0, keyMax], so they number at most keyMax + 1; live
  *   nodes number at most maxNodes (reservations count against it too).
  *
- * H is the largest h meeting both (never above HEIGHT_MAX): 23 levels for the key space
- * alone (m = 5), 5 for a 400-node gap-tracking tree.
+ * H is the largest h meeting both (never above HEIGHT_MAX): 23 levels for the 2^53 key space
+ * alone (m = 5; 27 for 2^64), 5 for a 400-node gap-tracking tree.
  */
 export function treeStoreBound(tree: i32): i32 {
   const m: u64 = <u64>((treeIsAlloc(tree) ? ARANGE_MIN_END : RANGE_MIN_END) + 1);
   const cap = <u64>treeCap(tree);
-  const slotsMax: u64 = KEY_MAX + 1;
+  const leafSlots: u64 = <u64>(RANGE_MIN_END + 1);
+  const levelMax = slotsPer(treeKeyMax(tree), leafSlots);
   let height = 1;
   let level: u64 = 2; // nodes on the level below the root of a height + 1 tree
   let nodes: u64 = 1 + level;
   while (height < HEIGHT_MAX) {
-    if (level * <u64>(RANGE_MIN_END + 1) > slotsMax || (cap > 0 && nodes > cap)) break;
+    if (level > levelMax || (cap > 0 && nodes > cap)) break;
     height++;
     level *= m;
     nodes += level;
   }
   return 3 * height + 1;
+}
+
+/**
+ * The most leaves of `slots` slots each that distinct ranges of [0, keyMax] can fill:
+ * floor((keyMax + 1) / slots), without forming keyMax + 1 (2^64 wraps). Division by `%`
+ * first, so the f64 TS core divides exactly too.
+ */
+function slotsPer(keyMax: u64, slots: u64): u64 {
+  const whole = (keyMax - keyMax % slots) / slots;
+  return keyMax % slots == slots - 1 ? whole + 1 : whole;
 }
 
 export function treeNodeFree(tree: i32, node: i32): void {

@@ -8,8 +8,8 @@ import {
 } from "../shared/layout";
 import { ld32, st32, ld64, st64, stKeyF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodeFind, slotMin, slotMax } from "./node";
-import { treeRoot, treeHeight, treeGeneration } from "./tree";
-import { RES, LPATH, PATH_DEPTH, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, KEY_MAX, G_PATH_TREE, G_PATH_GEN } from "./scratch";
+import { treeRoot, treeHeight, treeGeneration, treeKeyMax } from "./tree";
+import { RES, LPATH, PATH_DEPTH, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, G_PATH_TREE, G_PATH_GEN } from "./scratch";
 
 // @ts-ignore: decorator
 @inline export function pathNode(path: i32, depth: i32): i32 { return ld32(path + P_NODE + (depth << 2)); }
@@ -57,7 +57,7 @@ export function pathWalk(tree: i32, path: i32, index: u64): void {
   const height = treeHeight(tree);
   let node = treeRoot(tree);
   let min: u64 = 0;
-  let max: u64 = KEY_MAX;
+  let max: u64 = treeKeyMax(tree);
   for (let depth = 0; depth < height; depth++) {
     const end = nodeEnd(node);
     const i = nodeFind(node, end, index);
@@ -124,7 +124,7 @@ export function treeLoad(tree: i32, index: u64): i32 {
 function leafWalk(tree: i32, index: u64): i32 {
   let node = treeRoot(tree);
   let min: u64 = 0;
-  let max: u64 = KEY_MAX;
+  let max: u64 = treeKeyMax(tree);
   const leaf = ld32(tree + TREE_CACHE_LEAF);
   if (leaf != 0 && ld32(tree + TREE_CACHE_GEN) == treeGeneration(tree)) {
     const leafMin = ld64(tree + TREE_CACHE_MIN);
@@ -153,11 +153,11 @@ function leafWalk(tree: i32, index: u64): i32 {
 
 /**
  * The range containing index, NULL ranges included: returns its handle, bounds in RES.
- * An empty tree is one NULL range [0, KEY_MAX].
+ * An empty tree is one NULL range [0, treeKeyMax].
  */
 export function treeWalk(tree: i32, index: u64): i32 {
   if (treeRoot(tree) == 0) {
-    resRange(0, KEY_MAX);
+    resRange(0, treeKeyMax(tree));
     return 0;
   }
   const leaf = leafWalk(tree, index);

@@ -68,10 +68,17 @@ export const TREE_CACHE_LEAF = 36;
 export const TREE_CACHE_GEN = 40;
 export const TREE_CACHE_MIN = 48;
 export const TREE_CACHE_MAX = 56;
+/** The tree's last index (u64, set at creation): 2^53 - 1, or 2^64 - 1 for TREE_KEYS64 trees. */
+export const TREE_KEY_MAX = 72;
 
 /** Tree flags (kernel MT_FLAGS_*). */
 export const TREE_ALLOC_RANGE = 0x01;
 export const TREE_ALLOC_WRAPPED = 0x800;
+/**
+ * Not a kernel flag: the tree spans the whole u64 key space (bigint keys). Its keys cross the
+ * ABI through the *64 entry points, and result registers and pages hold them as u64 words.
+ */
+export const TREE_KEYS64 = 0x1000;
 
 /** Entry handles with a fixed meaning. */
 export const ENTRY_NULL = 0;
@@ -104,7 +111,7 @@ export const WR_NOTHING = 10;
 export const MODE_OVERWRITE = 0;
 export const MODE_INSERT = 1;
 
-/** Result registers (f64 each) written by walk, store and the gap search. */
+/** Result registers (f64 each, u64 during a *64 call) written by walk, store and the gap search. */
 export const RES_FIRST = 0;
 export const RES_LAST = 1;
 /** emptyArea: the whole NULL range the fit was found in. */

@@ -17,11 +17,17 @@ import { validateMessage } from './validate.js';
 /**
  * The raw core ABI: the exports of assembly/index.ts, which the WASM instance provides and
  * scripts/gen-ts-core.mjs converts into src/core/index.ts for the TS core. Keys as numbers,
- * handles and pointers as i32. coreStart is the TS core's deferred start function.
+ * handles and pointers as i32. coreStart is the TS core's deferred start function; the *64
+ * calls (bigint keys) are RawCore64's (src/backend/adapter64.ts).
  */
-export type RawCore = Omit<typeof CoreAbi, 'coreStart'>;
+export type RawCore = Omit<typeof CoreAbi, 'coreStart' | `${string}64`>;
 
-const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
+export const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
+
+/** validate()'s message for a violation `code` at a node and slot. */
+export function invalidMessage(code: number, node: number, slot: number): string {
+  return `maple tree invalid: ${validateMessage(code)} (node 0x${node.toString(16)}, slot ${slot})`;
+}
 /** The unit the core's memory grows and is capped in. */
 const WASM_PAGE_BYTES = 65536;
 /** What an injected fault fails: node requests or memory growth (the core's kind numbers). */
@@ -44,7 +50,7 @@ export class CoreAdapter implements CoreBackend {
     readonly kind: BackendKind,
     readonly raw: RawCore,
     readonly entries: EntryTable,
-    private readonly memoryF64: () => Float64Array,
+    protected readonly memoryF64: () => Float64Array,
   ) {
     this.resIndex = raw.resAddr() >>> 3;
     this.pageIndex = raw.pageAddr() >>> 3;
@@ -140,10 +146,7 @@ export class CoreAdapter implements CoreBackend {
   }
   buildPage(tree: number, count: number): number {
     this.pageWrites++;
-    const status = this.raw.buildPage(tree, count);
-    this.refresh();
-    this.drainReleases();
-    return status;
+    return this.settle(this.raw.buildPage(tree, count));
   }
   buildEnd(tree: number): number {
     const status = this.raw.buildEnd(tree);
@@ -156,10 +159,20 @@ export class CoreAdapter implements CoreBackend {
   prev(tree: number, index: number, min: number): number { return this.raw.prev(tree, index, min); }
 
   store(tree: number, first: number, last: number, handle: number, mode: number): number {
-    const status = this.raw.store(tree, first, last, handle, mode);
+    return this.settleStore(this.raw.store(tree, first, last, handle, mode), handle);
+  }
+
+  /** After a store: views, the new entry's reference (the raw core leaves it to us: one call out of WASM fewer), releases. */
+  protected settleStore(status: number, handle: number): number {
     this.refresh();
-    // The raw core leaves the new entry's reference to us (one call out of WASM fewer).
     if (status >= 0 && status !== WR_NOTHING) this.entries.retain(handle);
+    this.drainReleases();
+    return status;
+  }
+
+  /** After a call that may grow memory and release entries. */
+  protected settle(status: number): number {
+    this.refresh();
     this.drainReleases();
     return status;
   }
@@ -194,10 +207,7 @@ export class CoreAdapter implements CoreBackend {
 
   validate(tree: number): string | null {
     const code = this.raw.validate(tree);
-    if (code === 0) return null;
-    const node = this.res[RES_BAD_NODE];
-    const slot = this.res[RES_BAD_SLOT];
-    return `maple tree invalid: ${validateMessage(code)} (node 0x${node.toString(16)}, slot ${slot})`;
+    return code === 0 ? null : invalidMessage(code, this.res[RES_BAD_NODE], this.res[RES_BAD_SLOT]);
   }
 
   nodes(tree: number): NodeView | null {
@@ -206,24 +216,36 @@ export class CoreAdapter implements CoreBackend {
   }
 
   private nodeView(addr: number, min: number, max: number): NodeView {
-    this.pageWrites++;
-    this.raw.nodeRead(addr);
-    const page = this.pageBuf;
-    const type = NODE_TYPES[page[NODE_READ_TYPE]] as NodeView['type'];
-    const end = page[NODE_READ_END];
-    const pivots: number[] = [];
-    const slots: number[] = [];
-    const gaps: number[] = [];
-    for (let i = 0; i <= end; i++) {
-      pivots.push(i < end ? page[NODE_READ_PIVOTS + i] : max);
-      slots.push(page[NODE_READ_SLOTS + i]);
-      if (type === 'arange') gaps.push(page[NODE_READ_GAPS + i]);
-    }
-    const view: NodeView = { addr, type, min, max, end, pivots, slots };
-    if (type === 'arange') view.gaps = gaps;
-    if (type !== 'leaf') {
-      view.children = slots.map((child, i) => this.nodeView(child, i > 0 ? pivots[i - 1] + 1 : min, pivots[i]));
-    }
-    return view;
+    return readNodeView(addr, min, max, (node) => {
+      this.pageWrites++;
+      this.raw.nodeRead(node);
+      return this.pageBuf;
+    }, (key) => key + 1);
   }
+}
+
+/**
+ * The subtree at addr as a NodeView, reading each node with `read` (which returns the page
+ * holding it, NODE_READ_* words); keys are numbers or bigints, `after` is key + 1.
+ */
+export function readNodeView<K extends number | bigint>(
+  addr: number, min: K, max: K, read: (node: number) => ArrayLike<K>, after: (key: K) => K,
+): NodeView<K> {
+  const page = read(addr);
+  const type = NODE_TYPES[Number(page[NODE_READ_TYPE])] as NodeView['type'];
+  const end = Number(page[NODE_READ_END]);
+  const pivots: K[] = [];
+  const slots: number[] = [];
+  const gaps: K[] = [];
+  for (let i = 0; i <= end; i++) {
+    pivots.push(i < end ? page[NODE_READ_PIVOTS + i] : max);
+    slots.push(Number(page[NODE_READ_SLOTS + i]));
+    if (type === 'arange') gaps.push(page[NODE_READ_GAPS + i]);
+  }
+  const view: NodeView<K> = { addr, type, min, max, end, pivots, slots };
+  if (type === 'arange') view.gaps = gaps;
+  if (type !== 'leaf') {
+    view.children = slots.map((child, i) => readNodeView(child, i > 0 ? after(pivots[i - 1]) : min, pivots[i], read, after));
+  }
+  return view;
 }

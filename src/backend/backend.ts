@@ -12,22 +12,22 @@ import type { EntryTable } from './entries.js';
 
 export type BackendKind = 'wasm' | 'ts';
 
-/** One node of a tree as seen by dump() and the demo (preorder, children inline). */
-export interface NodeView {
+/** One node of a tree as seen by dump() and the demo (preorder, children inline); K: the tree's key type. */
+export interface NodeView<K extends number | bigint = number> {
   /** Address of the node in the backend's memory (stable while the tree is unchanged). */
   addr: number;
   type: 'leaf' | 'range' | 'arange';
-  min: number;
-  max: number;
+  min: K;
+  max: K;
   /** 0-based index of the last used slot. */
   end: number;
   /** Inclusive upper bound of each used slot; the last is the node max. Length end + 1. */
-  pivots: number[];
+  pivots: K[];
   /** Leaf: entry handles (0 = NULL). Internal: child node addresses. Length end + 1. */
   slots: number[];
   /** arange nodes: the largest gap below each child. */
-  gaps?: number[];
-  children?: NodeView[];
+  gaps?: K[];
+  children?: NodeView<K>[];
 }
 
 export interface CoreBackend {
@@ -145,4 +145,30 @@ export interface CoreBackend {
   validate(tree: number): string | null;
   /** The node structure, or null for an empty tree. */
   nodes(tree: number): NodeView | null;
+}
+
+/**
+ * A core that also holds TREE_KEYS64 trees (the whole u64 key space): the same calls with
+ * bigint keys, through the *64 entry points. Their result registers and pages hold u64 words,
+ * read through res64 and pageBuf64 (re-read after every call, like res). Trees are created
+ * with TREE_KEYS64 in their flags; the number calls must not be used on them, nor these on
+ * number trees. The WASM backend serves both kinds from one memory; the pure-TS backend has a
+ * second core for them (src/core64, u64 as bigint).
+ */
+export interface CoreBackend64 extends CoreBackend {
+  readonly res64: BigUint64Array;
+  readonly pageBuf64: BigUint64Array;
+  load64(tree: number, index: bigint): number;
+  walk64(tree: number, index: bigint): number;
+  loadMany64(tree: number, count: number): void;
+  buildPage64(tree: number, count: number): number;
+  find64(tree: number, index: bigint, max: bigint): number;
+  next64(tree: number, index: bigint, max: bigint): number;
+  prev64(tree: number, index: bigint, min: bigint): number;
+  store64(tree: number, first: bigint, last: bigint, handle: number, mode: number): number;
+  nodesNeeded64(tree: number, first: bigint, last: bigint, handle: number): number;
+  emptyArea64(tree: number, min: bigint, max: bigint, size: bigint, rev: boolean, align?: bigint, nospan?: bigint): number;
+  page64(tree: number, first: bigint, last: bigint): number;
+  validate64(tree: number): string | null;
+  nodes64(tree: number): NodeView<bigint> | null;
 }

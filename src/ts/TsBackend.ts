@@ -4,29 +4,49 @@
  * Same algorithm, same node layout, same status codes — only the compiler differs.
  */
 
-import type { CoreBackend } from '../backend/backend.js';
+import type { CoreBackend, CoreBackend64 } from '../backend/backend.js';
 import { CoreAdapter } from '../backend/adapter.js';
+import { CoreAdapter64 } from '../backend/adapter64.js';
 import { EntryTable } from '../backend/entries.js';
 import * as mem from '../core/mem.js';
 import * as core from '../core/index.js';
+import * as mem64 from '../core64/mem.js';
+import * as core64 from '../core64/index.js';
 
 /** A generated core's ABI module and its memory (a test build with another node geometry has the same shape). */
 export type TsCoreAbi = typeof core;
+export type TsCore64Abi = typeof core64;
 export type TsCoreMemory = Pick<typeof mem, 'setEntryHooks' | 'memStart' | 'memF64'>;
 
-/** Wires a generated core to the adapter; its memory is allocated here, not at import. */
-export function createTsCore(abi: TsCoreAbi, memory: TsCoreMemory): CoreAdapter {
+/** Starts a generated core: its memory is allocated here, not at import. Returns its entry table. */
+function startTsCore(abi: { coreStart(): void }, memory: TsCoreMemory): EntryTable {
   const entries = new EntryTable();
   // The TS core releases entries directly through these hooks; its release queue stays empty.
   memory.setEntryHooks((h) => entries.retain(h), (h) => entries.release(h));
   memory.memStart();
   abi.coreStart();
-  return new CoreAdapter('ts', abi, entries, memory.memF64);
+  return entries;
+}
+
+/** Wires a generated core to the adapter. */
+export function createTsCore(abi: TsCoreAbi, memory: TsCoreMemory): CoreAdapter {
+  return new CoreAdapter('ts', abi, startTsCore(abi, memory), memory.memF64);
+}
+
+/** Wires a generated bigint core (gen-ts-core --bigint) to the adapter of TREE_KEYS64 trees. */
+export function createTsCore64(abi: TsCore64Abi, memory: TsCoreMemory): CoreAdapter64 {
+  return new CoreAdapter64('ts', abi, abi, startTsCore(abi, memory), memory.memF64);
 }
 
 let backend: CoreAdapter | null = null;
+let backend64: CoreAdapter64 | null = null;
 
 /** The pure-TypeScript backend (created on first use; needs no init()). */
 export function tsBackend(): CoreBackend {
   return (backend ??= createTsCore(core, mem));
+}
+
+/** The pure-TypeScript backend of bigint-keyed trees: its own core and memory (created on first use). */
+export function tsBackend64(): CoreBackend64 {
+  return (backend64 ??= createTsCore64(core64, mem64));
 }

@@ -1,9 +1,11 @@
 /**
  * Memory primitives for the pure-TS build of the core: scripts/gen-ts-core.mjs copies this
  * file next to the generated core files (src/core/mem.ts, and a private copy in the tiny test
- * core), which import it instead of assembly/core/mem.ts. Memory is one ArrayBuffer with three
- * views; u64 fields are stored as f64, which is exact for every key below 2^53. Growing copies
- * into a larger buffer, so addresses stay valid.
+ * core), which import it instead of assembly/core/mem.ts. Memory is one ArrayBuffer with four
+ * views; u64 fields are stored as f64, which is exact for every key below 2^53. The bigint
+ * variant of the core (`gen-ts-core --bigint`: u64 is bigint) gets this file with the four
+ * u64 accessors below reading and writing the U64 view instead, exact over all of u64.
+ * Growing copies into a larger buffer, so addresses stay valid.
  */
 
 import { MEMORY_MAX_BYTES } from '../core/layout.js';
@@ -16,6 +18,7 @@ const PAGE_BYTES = 1 << 16;
 // Empty until memStart(): importing the package allocates nothing.
 let buffer = new ArrayBuffer(0);
 let F64 = new Float64Array(buffer);
+let U64 = new BigUint64Array(buffer);
 let I32 = new Int32Array(buffer);
 let U8 = new Uint8Array(buffer);
 
@@ -36,14 +39,17 @@ export function hostRelease(handle: number): void {
   if (handle > 1) releaseHook(handle);
 }
 
+// The core's u64 words (the bigint variant swaps these four lines for U64 ones).
 export function ld64(p: number): number { return F64[p >>> 3]; }
 export function st64(p: number, v: number): void { F64[p >>> 3] = v; }
+export function stKeyF64(p: number, v: number): void { F64[p >>> 3] = v; }
+export function ldKeyF64(p: number): number { return F64[p >>> 3]; }
 export function ld32(p: number): number { return I32[p >>> 2]; }
 export function st32(p: number, v: number): void { I32[p >>> 2] = v; }
 export function ld8(p: number): number { return U8[p]; }
 export function st8(p: number, v: number): void { U8[p] = v; }
-export function stKeyF64(p: number, v: number): void { F64[p >>> 3] = v; }
-export function ldKeyF64(p: number): number { return F64[p >>> 3]; }
+/** Result registers and pages always hold keys in this core's own u64 format: nothing to switch. */
+export function memKeysWide(_wide: boolean): void {}
 export function memZero(p: number, n: number): void {
   // Nodes are 8-byte aligned: a short f64 loop beats TypedArray.fill's call overhead.
   if (((p | n) & 7) === 0) {
@@ -77,6 +83,7 @@ export function memGrow(bytes: number): boolean {
   new Uint8Array(grown).set(U8);
   buffer = grown;
   F64 = new Float64Array(buffer);
+  U64 = new BigUint64Array(buffer);
   I32 = new Int32Array(buffer);
   U8 = new Uint8Array(buffer);
   return true;
@@ -84,3 +91,4 @@ export function memGrow(bytes: number): boolean {
 
 /** Views for the backend wrapper (re-read after any call that may grow memory). */
 export function memF64(): Float64Array { return F64; }
+export function memU64(): BigUint64Array { return U64; }

@@ -11,8 +11,9 @@
  * The public types here are structural, so the typings need no DOM lib.
  */
 
-import type { CoreBackend } from '../backend/backend.js';
-import { CoreAdapter, type RawCore } from '../backend/adapter.js';
+import type { CoreBackend, CoreBackend64 } from '../backend/backend.js';
+import type { RawCore } from '../backend/adapter.js';
+import { CoreAdapter64, type RawCore64 } from '../backend/adapter64.js';
 import { EntryTable } from '../backend/entries.js';
 
 /** A compiled `WebAssembly.Module`. */
@@ -67,7 +68,7 @@ const MODULE_URL = import.meta.url;
 const URL_SCHEME = /^(?:https?|file|data|blob):/i;
 
 let pending: Promise<void> | null = null;
-let backend: CoreAdapter | null = null;
+let backend: CoreAdapter64 | null = null;
 let defaultSource: (() => WasmSource) | null = null;
 
 /** Compiles and instantiates the WebAssembly core once; idempotent; concurrent calls share one promise. */
@@ -87,6 +88,11 @@ export function init(source?: WasmSource): Promise<void> {
 
 /** The WASM backend once init() resolved, else null. */
 export function wasmBackend(): CoreBackend | null {
+  return backend;
+}
+
+/** The same backend for bigint-keyed (TREE_KEYS64) trees: one core and memory serve both kinds. */
+export function wasmBackend64(): CoreBackend64 | null {
   return backend;
 }
 
@@ -199,10 +205,10 @@ async function compileSource(source?: WasmSource): Promise<object> {
 }
 
 /** Exports every core build has; a module lacking one is not this package's core. */
-const CORE_FUNCTIONS = ['resAddr', 'pageAddr', 'releasesAddr', 'releasedCountAddr', 'drawAddr', 'treeCreate', 'store', 'load'];
+const CORE_FUNCTIONS = ['resAddr', 'pageAddr', 'releasesAddr', 'releasedCountAddr', 'drawAddr', 'treeCreate', 'store', 'load', 'store64', 'load64'];
 
 /** The instance's exports as the core's ABI, or a clear error for a foreign module. */
-function checkCoreExports(exports: unknown): RawCore & { memory: WasmMemory } {
+function checkCoreExports(exports: unknown): RawCore & RawCore64 & { memory: WasmMemory } {
   const found = (exports ?? {}) as Record<string, unknown>;
   const memory = found.memory as { buffer?: unknown } | undefined;
   const missing = CORE_FUNCTIONS.filter((name) => typeof found[name] !== 'function');
@@ -210,13 +216,13 @@ function checkCoreExports(exports: unknown): RawCore & { memory: WasmMemory } {
   if (missing.length > 0) {
     throw fail(`the WebAssembly module is not the maple-gpuvm core (missing exports: ${missing.join(', ')})`);
   }
-  return found as unknown as RawCore & { memory: WasmMemory };
+  return found as unknown as RawCore & RawCore64 & { memory: WasmMemory };
 }
 
-async function instantiateCore(source?: WasmSource): Promise<CoreAdapter> {
+async function instantiateCore(source?: WasmSource): Promise<CoreAdapter64> {
   const module = await compileSource(source);
   const entries = new EntryTable();
-  let adapter: CoreAdapter | null = null;
+  let adapter: CoreAdapter64 | null = null;
   const imports = {
     env: {
       entryRetain: (handle: number) => entries.retain(handle),
@@ -232,6 +238,7 @@ async function instantiateCore(source?: WasmSource): Promise<CoreAdapter> {
   let view = new Float64Array(memory.buffer);
   // A grown (non-shared) memory detaches old views; length 0 is the cheap test for that.
   const memoryF64 = () => (view.length === 0 ? (view = new Float64Array(memory.buffer)) : view);
-  adapter = new CoreAdapter('wasm', exports, entries, memoryF64);
+  // One memory serves number trees and TREE_KEYS64 trees: the adapter has both kinds of call.
+  adapter = new CoreAdapter64('wasm', exports, exports, entries, memoryF64);
   return adapter;
 }
