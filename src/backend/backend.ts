@@ -152,7 +152,8 @@ export interface CoreBackend {
  * bigint keys, through the *64 entry points. Their result registers and pages hold u64 words,
  * read through res64 and pageBuf64 (re-read after every call, like res). Trees are created
  * with TREE_KEYS64 in their flags; the number calls must not be used on them, nor these on
- * number trees. The WASM backend serves both kinds from one memory; the pure-TS backend has a
+ * number trees. Every key must lie in [0, 2^64 - 1] (the caller checks: the WASM boundary
+ * would wrap a larger one, and the bigint TS core would walk past the end). The WASM backend serves both kinds from one memory; the pure-TS backend has a
  * second core for them (src/core64, u64 as bigint).
  */
 export interface CoreBackend64 extends CoreBackend {
