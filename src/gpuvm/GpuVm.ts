@@ -7,35 +7,36 @@
  * objects a request touches. On top of the kernel's behaviour the VM refuses stale ops (each op
  * carries the generation of the VM it was computed against), applies op lists atomically, can
  * roll a callback-driven request back, and rejects bad requests with EINVAL before any step.
+ * The buffer-object half of the API (VmBos, links, object lists) is GpuVmObjects, which this
+ * class extends.
  *
  * Locking: as in the kernel, the VM takes no lock of its own; the driver serialises access.
  * With `lock: ExternalLock`, every mutation and every op generation asserts `isHeld()` and
- * throws ENOLCK otherwise; lookups and iteration do not.
+ * throws ENOLCK otherwise; lookups and iteration do not (guard.ts).
  */
 
-import type { ExternalLock } from '../tree/lock.js';
 import { MAX_INDEX, MapleTree } from '../tree/MapleTree.js';
 import { OpApplier } from './apply.js';
 import { BindJob, type BindKind, BindQueue } from './bindJob.js';
-import { checkBound, checkIndex, checkInterval, checkObject, checkOwnBo, checkRemovable, checkRequest, checkReusable, checkSpan, checkVa, newVa, requestProblem } from './checks.js';
-import { gpuvmError } from './errors.js';
+import { checkBound, checkIndex, checkInterval, checkObject, checkRemovable, checkRequest, checkReusable, checkSpan, newVa, requestProblem } from './checks.js';
 import { OpGenerator } from './generate.js';
 import { GpuVa } from './GpuVa.js';
+import { GpuVmObjects } from './GpuVmObjects.js';
+import { VmGuard } from './guard.js';
 import { INSPECT, inspectView } from './inspect.js';
 import { Journal } from './journal.js';
 import type { GpuVaOp, GpuVaOpMap, GpuVaOpPrefetch, GpuVaOpRemap, GpuVaOpUnmap } from './ops.js';
 import type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, SmOptions } from './options.js';
-import { BoRegistry } from './registry.js';
 import { Generations } from './tickets.js';
 import { treeOptions, VaTree } from './vaTree.js';
-import { VmBo } from './VmBo.js';
+import type { VmBo } from './VmBo.js';
 
 /** Symbol.dispose where the runtime has it (Node >= 20), else the name Node registers for it. */
 const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
 
 export type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, SmOptions } from './options.js';
 
-export class GpuVm<O = unknown, C = unknown> {
+export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
   /** First address of the managed window. */
   readonly start: number;
   /** Length of the managed window. */
@@ -44,15 +45,10 @@ export class GpuVm<O = unknown, C = unknown> {
   /** The kernel-reserved VA (a NULL-object VA), or null without reserveRange. */
   readonly reserved: GpuVa<O> | null;
 
-  readonly #lock: ExternalLock | null;
-  readonly #ops: GpuVmOps<O, C>;
-  readonly #extObjTest: ((obj: O) => boolean) | null;
+  readonly #guard: VmGuard;
   /** Changes of the VA tree; op tickets are checked against the current one. */
-  readonly #gens = new Generations();
-  readonly #journal: Journal = new Journal(this.#gens, () => this.#vas.releaseReserve());
+  readonly #gens: Generations;
   readonly #vas: VaTree<O>;
-  readonly #bos: BoRegistry<O>;
-  #freed = false;
   readonly #generator: OpGenerator<O, C>;
   readonly #applier: OpApplier<O>;
   readonly #jobs: BindQueue<O, C>;
@@ -64,31 +60,26 @@ export class GpuVm<O = unknown, C = unknown> {
    */
   constructor(options: GpuVmOptions<O, C>) {
     checkObject('constructor', options, 'options must be an object { start, range, … }');
+    const guard = new VmGuard(options.lock ?? null);
+    const gens = new Generations();
+    const journal = new Journal(gens);
+    const ops = options.ops ?? {};
+    super({ guard, journal, ops, isExtObj: options.isExtObj ?? null });
     const { start, range } = options;
     checkIndex('constructor', 'start', start);
     checkSpan('constructor', start, range);
     this.start = start;
     this.range = range;
     this.name = options.name ?? 'gpuvm';
-    this.#lock = options.lock ?? null;
-    this.#ops = options.ops ?? {};
-    this.#extObjTest = options.isExtObj ?? null;
+    this.#guard = guard;
+    this.#gens = gens;
     const tree = new MapleTree<GpuVa<O>>(treeOptions(options));
-    const capped = options.maxNodes !== undefined;
-    this.#vas = new VaTree<O>(tree, this, this.#journal, this.#gens, capped, this.#lock);
-    this.#bos = new BoRegistry<O>(this, this.#journal);
-    const parts = { vm: this, vas: this.#vas, journal: this.#journal, gens: this.#gens, ops: this.#ops };
+    this.#vas = new VaTree<O>(tree, this, journal, gens, options.maxNodes !== undefined);
+    const parts = { vm: this, vas: this.#vas, journal, gens, ops, guard, bos: this.bos };
     this.#generator = new OpGenerator<O, C>(parts);
     this.#applier = new OpApplier<O>(parts);
-    this.#jobs = new BindQueue<O, C>(parts, this.#generator, this.#applier, (method) => this.assertHeld(method));
-    const reserveOffset = options.reserveOffset ?? 0;
-    const reserveRange = options.reserveRange ?? 0;
-    checkIndex('constructor', 'reserveOffset', reserveOffset);
-    if (reserveRange !== 0) {
-      checkSpan('constructor', reserveOffset, reserveRange);
-      this.assertHeld('constructor');
-    }
-    this.reserved = reserveRange === 0 ? null : this.#vas.insertReserved(reserveOffset, reserveRange);
+    this.#jobs = new BindQueue<O, C>(parts, this.#generator, this.#applier);
+    this.reserved = this.insertReserved(options.reserveOffset ?? 0, options.reserveRange ?? 0);
   }
 
   /** Exclusive end of the managed window. */
@@ -121,7 +112,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * clear of the kernel-reserved VA. Never throws (false once freed).
    */
   rangeValid(addr: number, range: number): boolean {
-    return !this.#freed && requestProblem(this, addr, range) === null;
+    return !this.#guard.freed && requestProblem(this, addr, range) === null;
   }
 
   /**
@@ -158,7 +149,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.findPrev(0x3000); // the VA ending at 0x2fff
    */
   findPrev(start: number): GpuVa<O> | undefined {
-    this.assertLive('findPrev');
+    this.#guard.live('findPrev');
     checkBound('findPrev', 'start', start);
     if (start === 0) return undefined;
     const va = this.#vas.tree.load(start - 1);
@@ -171,7 +162,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.findNext(0x3000); // the VA starting at 0x3000
    */
   findNext(end: number): GpuVa<O> | undefined {
-    this.assertLive('findNext');
+    this.#guard.live('findNext');
     checkBound('findNext', 'end', end);
     if (end > MAX_INDEX) return undefined;
     const va = this.#vas.tree.load(end);
@@ -187,7 +178,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * for (const va of vm.vas(0x1000, 0x4000)) console.log(va.addr, va.range);
    */
   vas(addr: number = this.start, range?: number): IterableIterator<GpuVa<O>> {
-    this.assertLive('vas');
+    this.#guard.live('vas');
     const length = range ?? Math.max(this.end - addr, 0);
     if (range === undefined && length === 0) {
       checkIndex('vas', 'addr', addr);
@@ -214,7 +205,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * const va = vm.insert({ addr: 0x1000, range: 0x2000, obj: bo, offset: 0 });
    */
   insert(init: GpuVaInit<O> | GpuVa<O>): GpuVa<O> {
-    this.assertHeld('insert');
+    this.#guard.held('insert');
     let va: GpuVa<O>;
     if (init instanceof GpuVa) checkReusable((va = init));
     else va = newVa('insert', this, init);
@@ -231,7 +222,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.remove(vm.find(0x1000, 0x2000)!);
    */
   remove(va: GpuVa<O>): void {
-    this.assertHeld('remove');
+    this.#guard.held('remove');
     checkRemovable('remove', this, va);
     this.#vas.erase('remove', va);
   }
@@ -250,7 +241,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.apply(ops); // REMAP of the VA there, then the MAP
    */
   smMapOps(req: GpuVmMapRequest<O>, options: MapOptions = {}): GpuVaOp<O>[] {
-    this.assertHeld('smMapOps');
+    this.#guard.held('smMapOps');
     return this.#generator.mapOps(req, options);
   }
 
@@ -263,7 +254,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.apply(vm.smUnmapOps(0x2000, 0x1000));
    */
   smUnmapOps(addr: number, range: number): GpuVaOp<O>[] {
-    this.assertHeld('smUnmapOps');
+    this.#guard.held('smUnmapOps');
     return this.#generator.unmapOps(addr, range);
   }
 
@@ -279,7 +270,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.smMap({ addr: 0x2000, range: 0x1000, obj: bo, offset: 0 }, ctx, { atomic: true });
    */
   smMap(req: GpuVmMapRequest<O>, ctx?: C, options: SmOptions = {}): void {
-    this.assertHeld('smMap');
+    this.#guard.held('smMap');
     this.#generator.smMap(req, ctx, options);
   }
 
@@ -292,7 +283,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.smUnmap(0x2000, 0x1000, ctx);
    */
   smUnmap(addr: number, range: number, ctx?: C, options: SmOptions = {}): void {
-    this.assertHeld('smUnmap');
+    this.#guard.held('smUnmap');
     this.#generator.smUnmap(addr, range, ctx, options);
   }
 
@@ -306,7 +297,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.apply(vm.madviseOps({ addr: 0x2000, range: 0x1000 }));
    */
   madviseOps(req: GpuVmMapRequest<O>): GpuVaOp<O>[] {
-    this.assertHeld('madviseOps');
+    this.#guard.held('madviseOps');
     return this.#generator.madviseOps(req);
   }
 
@@ -319,7 +310,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * for (const op of vm.prefetchOps(0x1000, 0x4000)) migrate(op.va);
    */
   prefetchOps(addr: number, range: number): GpuVaOpPrefetch<O>[] {
-    this.assertHeld('prefetchOps');
+    this.#guard.held('prefetchOps');
     return this.#generator.prefetchOps(addr, range);
   }
 
@@ -331,7 +322,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.apply(vm.boUnmapOps(vm.findBo(bo)!));
    */
   boUnmapOps(vmBo: VmBo<O>): GpuVaOpUnmap<O>[] {
-    this.assertHeld('boUnmapOps');
+    this.#guard.held('boUnmapOps');
     return this.#generator.boUnmapOps(vmBo);
   }
 
@@ -345,7 +336,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * for (const obj of vm.objectsTouched({ addr: 0x2000, range: 0x1000, obj: bo })) lock(obj);
    */
   objectsTouched(req: GpuVmMapRequest<O> & { kind?: 'map' | 'unmap' }): O[] {
-    this.assertHeld('objectsTouched');
+    this.#guard.held('objectsTouched');
     return this.#generator.objectsTouched(req);
   }
 
@@ -361,7 +352,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * if (op.type === 'map') vm.link(vm.applyMap(op), vm.obtainBo(bo));
    */
   applyMap(op: GpuVaOpMap<O>): GpuVa<O> {
-    this.assertHeld('applyMap');
+    this.#guard.held('applyMap');
     return this.#applier.map(op);
   }
 
@@ -377,7 +368,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * if (op.type === 'remap') vm.applyRemap(op).prev; // the VA left below 0x2000
    */
   applyRemap(op: GpuVaOpRemap<O>): { prev?: GpuVa<O>; next?: GpuVa<O> } {
-    this.assertHeld('applyRemap');
+    this.#guard.held('applyRemap');
     return this.#applier.remap(op);
   }
 
@@ -389,7 +380,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * for (const op of vm.smUnmapOps(0x1000, 0x2000)) if (op.type === 'unmap') vm.applyUnmap(op);
    */
   applyUnmap(op: GpuVaOpUnmap<O>): void {
-    this.assertHeld('applyUnmap');
+    this.#guard.held('applyUnmap');
     this.#applier.unmap(op);
   }
 
@@ -404,7 +395,7 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.apply(vm.smMapOps({ addr: 0x1000, range: 0x1000, obj: bo })); // all or nothing
    */
   apply(ops: readonly GpuVaOp<O>[]): void {
-    this.assertHeld('apply');
+    this.#guard.held('apply');
     this.#applier.list(ops);
   }
 
@@ -431,188 +422,26 @@ export class GpuVm<O = unknown, C = unknown> {
    * job.run(ctx); // later: never ENOMEM
    */
   prepare(req: GpuVmMapRequest<O>, kind: BindKind = 'map', options: MapOptions = {}): BindJob<O, C> {
-    this.assertHeld('prepare');
+    this.#guard.held('prepare');
     return this.#jobs.prepare(req, kind, options);
   }
 
   /** Tree nodes held by reservations (prepared jobs included). */
   get reservedNodes(): number {
-    this.assertLive('reservedNodes');
+    this.#guard.live('reservedNodes');
     return this.#vas.tree.reservedNodes;
   }
 
   /** Tree nodes the VAs use now (reserved ones not counted): with reservedNodes, what maxNodes caps. */
   get nodeCount(): number {
-    this.assertLive('nodeCount');
+    this.#guard.live('nodeCount');
     return this.#vas.tree.nodeCount;
   }
 
   /** Prepared jobs neither run nor cancelled. */
   get pendingJobs(): number {
-    this.assertLive('pendingJobs');
+    this.#guard.live('pendingJobs');
     return this.#jobs.size;
-  }
-
-  // ---------------------------------------------------------------- VmBo and object lists
-
-  /**
-   * drm_gpuvm_bo_obtain(): the unique VmBo of (this VM, obj), created on first use; takes a
-   * reference (drop it with putBo).
-   * Locking: asserts the external lock.
-   * @throws MapleError EINVAL for a null or undefined obj.
-   * @example
-   * const vmBo = vm.obtainBo(bo); // drop with vm.putBo(vmBo)
-   */
-  obtainBo(obj: O): VmBo<O> {
-    this.assertHeld('obtainBo');
-    if (obj === null || obj === undefined) {
-      throw gpuvmError('EINVAL', 'obtainBo', 'a VmBo needs a non-null object');
-    }
-    return this.#bos.obtain(obj);
-  }
-
-  /** drm_gpuvm_bo_find() without taking a reference: the live VmBo of obj, if any. */
-  findBo(obj: O): VmBo<O> | undefined {
-    this.assertLive('findBo');
-    return this.#bos.find(obj);
-  }
-
-  /**
-   * drm_gpuvm_bo_put(): drops a reference the caller took with obtainBo; the last one removes
-   * the VmBo from the VM and its lists. Returns whether it was destroyed.
-   * Locking: asserts the external lock.
-   * @throws MapleError EINVAL for a VmBo of another VM or one already destroyed, and for a put
-   *   beyond the caller's references (the ones linked VAs hold go with unlink).
-   */
-  putBo(vmBo: VmBo<O>): boolean {
-    this.assertHeld('putBo');
-    checkOwnBo('putBo', this, vmBo);
-    return this.#bos.put('putBo', vmBo, this.#jobs.deferring);
-  }
-
-  /**
-   * drm_gpuva_link(): appends va to vmBo.vas and takes a VmBo reference. A no-op for a NULL-
-   * object VA.
-   * Locking: asserts the external lock.
-   * @throws MapleError EINVAL if va is already linked, or vmBo belongs to another VM or object.
-   * @example
-   * vm.link(vm.insert({ addr: 0x1000, range: 0x1000, obj: bo }), vm.obtainBo(bo));
-   */
-  link(va: GpuVa<O>, vmBo: VmBo<O>): void {
-    this.assertHeld('link');
-    checkVa('link', va);
-    if (va.obj === null) return;
-    checkOwnBo('link', this, vmBo);
-    if (va.obj !== vmBo.obj) throw gpuvmError('EINVAL', 'link', "the VA's object is not the VmBo's");
-    if (va._vmBo !== null) throw gpuvmError('EINVAL', 'link', 'the VA is already linked');
-    this.#bos.link(va, vmBo);
-  }
-
-  /**
-   * drm_gpuva_unlink(): removes va from its VmBo's list and drops that reference (which may
-   * destroy the VmBo). A no-op for a NULL-object or unlinked VA.
-   * Locking: asserts the external lock.
-   * @example
-   * vm.remove(va);
-   * vm.unlink(va);
-   */
-  unlink(va: GpuVa<O>): void {
-    this.assertHeld('unlink');
-    checkVa('unlink', va);
-    const vmBo = va._vmBo;
-    if (va.obj === null || vmBo === null) return;
-    if (vmBo.vm !== this) throw gpuvmError('EINVAL', 'unlink', 'the VA is linked in another VM');
-    this.#bos.unlink(va, vmBo, this.#jobs.deferring);
-  }
-
-  /**
-   * drm_gpuva_unlink_defer(): unlink, except that a last reference does not destroy the VmBo:
-   * it leaves the VM (obtainBo makes a fresh one) and waits on the deferred list, skipped by
-   * extObjs() and evicted(), until deferredCleanup(). Inside a job's run, unlink does this.
-   * Locking: asserts the external lock.
-   */
-  unlinkDefer(va: GpuVa<O>): void {
-    this.#jobs.deferDuring(() => this.unlink(va));
-  }
-
-  /**
-   * drm_gpuvm_bo_put_deferred(): putBo whose last reference defers the destruction as
-   * unlinkDefer does. Returns whether that was the last reference. Inside a job's run, putBo
-   * does this.
-   * Locking: asserts the external lock.
-   */
-  putBoDeferred(vmBo: VmBo<O>): boolean {
-    this.assertHeld('putBoDeferred');
-    checkOwnBo('putBoDeferred', this, vmBo);
-    return this.#bos.put('putBoDeferred', vmBo, true);
-  }
-
-  /**
-   * drm_gpuvm_bo_deferred_cleanup(): takes every VmBo whose destruction was deferred off the
-   * external-object and evicted lists; returns them (in the order they were deferred).
-   * Locking: asserts the external lock.
-   */
-  deferredCleanup(): VmBo<O>[] {
-    this.assertHeld('deferredCleanup');
-    return this.#bos.cleanup();
-  }
-
-  /** drm_gpuvm_is_extobj(): whether obj is external to this VM (the isExtObj option). */
-  isExtObj(obj: O): boolean {
-    return this.#extObjTest !== null && this.#extObjTest(obj);
-  }
-
-  /**
-   * drm_gpuvm_bo_extobj_add(): puts vmBo on the external-object list if its object is
-   * external and it is not there yet.
-   * Locking: asserts the external lock.
-   */
-  extobjAdd(vmBo: VmBo<O>): void {
-    this.assertHeld('extobjAdd');
-    checkOwnBo('extobjAdd', this, vmBo);
-    if (this.isExtObj(vmBo.obj)) this.#bos.extAdd(vmBo);
-  }
-
-  /**
-   * drm_gpuvm_bo_evict(): marks vmBo evicted or not, adding it to the tail of the evicted
-   * list or taking it off.
-   * Locking: asserts the external lock.
-   */
-  evict(vmBo: VmBo<O>, evict: boolean): void {
-    this.assertHeld('evict');
-    checkOwnBo('evict', this, vmBo);
-    this.#bos.evict(vmBo, evict);
-  }
-
-  /** drm_gpuvm_bo_gem_evict() for this VM: evict(findBo(obj), evict) if obj has a VmBo. */
-  evictObj(obj: O, evict: boolean): void {
-    const vmBo = this.findBo(obj);
-    if (vmBo) this.evict(vmBo, evict);
-  }
-
-  /** The external-object list, in the order VmBos were added. Safe to modify while iterating. */
-  extObjs(): IterableIterator<VmBo<O>> {
-    this.assertLive('extObjs');
-    return liveBos(this.#bos.extList);
-  }
-
-  /** The evicted list, in the order VmBos were evicted. Safe to modify while iterating. */
-  evicted(): IterableIterator<VmBo<O>> {
-    this.assertLive('evicted');
-    return liveBos(this.#bos.evictList);
-  }
-
-  /**
-   * drm_gpuvm_validate(): calls ops.vmBoValidate(vmBo, ctx) for each evicted VmBo; a throw
-   * stops and propagates.
-   * Locking: asserts the external lock.
-   * @throws MapleError EINVAL without ops.vmBoValidate.
-   */
-  validate(ctx?: C): void {
-    this.assertHeld('validate');
-    const fn = this.#ops.vmBoValidate;
-    if (!fn) throw gpuvmError('EINVAL', 'validate', 'ops.vmBoValidate is not set');
-    for (const vmBo of liveBos(this.#bos.evictList)) fn.call(this.#ops, vmBo, ctx as C);
   }
 
   // ---------------------------------------------------------------- lifetime and display
@@ -625,10 +454,10 @@ export class GpuVm<O = unknown, C = unknown> {
    * vm.free(); // vm.find(0, 1) now throws EINVAL
    */
   free(): void {
-    if (this.#freed) return;
-    this.assertHeld('free');
+    if (this.#guard.freed) return;
+    this.#guard.held('free');
     this.#vas.tree.free();
-    this.#freed = true;
+    this.#guard.freed = true;
   }
 
   /** free(), for `using`. */
@@ -639,35 +468,28 @@ export class GpuVm<O = unknown, C = unknown> {
   /** util.inspect / console.log: the window and the VAs, no internals. */
   [INSPECT](): object {
     const fields = { name: this.name, start: this.start, range: this.range };
-    if (this.#freed) return inspectView('GpuVm', { ...fields, freed: true });
+    if (this.#guard.freed) return inspectView('GpuVm', { ...fields, freed: true });
     return inspectView('GpuVm', { ...fields, vas: [...this.vas()] });
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** The kernel-reserved VA of the constructor's options, or null for reserveRange 0. */
+  private insertReserved(offset: number, range: number): GpuVa<O> | null {
+    checkIndex('constructor', 'reserveOffset', offset);
+    if (range === 0) return null;
+    checkSpan('constructor', offset, range);
+    this.#guard.held('constructor');
+    return this.#vas.insertReserved(offset, range);
+  }
 
   private *iterateVas(first: number, last: number): IterableIterator<GpuVa<O>> {
     for (const [, , va] of this.#vas.tree.entries(first, last)) yield va;
   }
 
   private findFirstChecked(method: string, addr: number, range: number): GpuVa<O> | undefined {
-    this.assertLive(method);
+    this.#guard.live(method);
     checkInterval(method, addr, range);
     return this.#vas.tree.find(addr, addr + range - 1)?.entry;
   }
-
-  private assertLive(method: string): void {
-    if (this.#freed) throw gpuvmError('EINVAL', method, 'the VM was freed');
-  }
-
-  private assertHeld(method: string): void {
-    this.assertLive(method);
-    if (this.#lock !== null && !this.#lock.isHeld()) {
-      throw gpuvmError('ENOLCK', method, 'the external lock is not held');
-    }
-  }
-}
-
-/** The live VmBos of a list: those whose destruction is deferred are skipped. */
-function* liveBos<O>(list: Iterable<VmBo<O>>): IterableIterator<VmBo<O>> {
-  for (const vmBo of list) if (vmBo._refs > 0) yield vmBo;
 }

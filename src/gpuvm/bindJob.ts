@@ -118,34 +118,16 @@ export class BindJob<O = unknown, C = unknown> {
 export class BindQueue<O, C> implements BindHost<O, C> {
   /** Prepared jobs not yet run or cancelled, in submit order. */
   readonly #pending = new Set<BindJob<O, C>>();
-  /** Depth of runs calling the driver: unlink and putBo defer the VmBo's destruction. */
-  #deferring = 0;
 
   constructor(
     private readonly p: VmParts<O, C>,
     private readonly generator: OpGenerator<O, C>,
     private readonly applier: OpApplier<O>,
-    private readonly assertHeld: (method: string) => void,
   ) {}
 
   /** Prepared jobs neither run nor cancelled. */
   get size(): number {
     return this.#pending.size;
-  }
-
-  /** Whether VmBo destruction is deferred now (a run is calling the driver, or unlinkDefer). */
-  get deferring(): boolean {
-    return this.#deferring > 0;
-  }
-
-  /** Runs fn with VmBo destruction deferred. */
-  deferDuring(fn: () => void): void {
-    this.#deferring++;
-    try {
-      fn();
-    } finally {
-      this.#deferring--;
-    }
   }
 
   /** GpuVm.prepare. */
@@ -168,7 +150,7 @@ export class BindQueue<O, C> implements BindHost<O, C> {
 
   /** BindJob.run. */
   run(job: BindJob<O, C>, ctx: C | undefined): void {
-    this.assertHeld('BindJob.run');
+    this.p.guard.held('BindJob.run');
     const req = job.request as MapRequest<O>;
     const sink = this.generator.listSink();
     const walk = this.p.vas.walk;
@@ -179,12 +161,12 @@ export class BindQueue<O, C> implements BindHost<O, C> {
     job._reservation.run(() => this.p.vas.replaceSpan(span.first, span.last, removed, placed));
     this.drop(job);
     job._finish();
-    this.deferDuring(() => this.callSteps(sink.ops, ctx));
+    this.p.bos.deferDuring(() => this.callSteps(sink.ops, ctx));
   }
 
   /** BindJob.cancel. */
   cancel(job: BindJob<O, C>): void {
-    this.assertHeld('BindJob.cancel');
+    this.p.guard.held('BindJob.cancel');
     this.drop(job);
   }
 

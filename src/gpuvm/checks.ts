@@ -226,6 +226,13 @@ export function checkOwnBo<O>(method: string, vm: object, vmBo: VmBo<O>): void {
   if (vmBo._refs <= 0) throw gpuvmError('EINVAL', method, 'the VmBo was already destroyed');
 }
 
+/** A VA with an object that may be linked to vmBo: a live VmBo of vm for that object, va unlinked. */
+export function checkLinkable<O>(method: string, vm: object, va: GpuVa<O>, vmBo: VmBo<O>): void {
+  checkOwnBo(method, vm, vmBo);
+  if (va.obj !== vmBo.obj) throw gpuvmError('EINVAL', method, "the VA's object is not the VmBo's");
+  if (va._vmBo !== null) throw gpuvmError('EINVAL', method, 'the VA is already linked');
+}
+
 export function checkVa(method: string, va: unknown): asserts va is GpuVa {
   if (!(va instanceof GpuVa)) throw gpuvmError('EINVAL', method, 'not a GpuVa');
 }

@@ -40,11 +40,15 @@ export class Journal {
   /** Open sections that run driver callbacks. */
   private guarded = 0;
 
-  /** onClose runs whenever the outermost section has ended. */
-  constructor(
-    private readonly gens: Generations,
-    private readonly onClose: () => void,
-  ) {}
+  /** Runs whenever the outermost section has ended (see whenClosed). */
+  private onClose: () => void = () => {};
+
+  constructor(private readonly gens: Generations) {}
+
+  /** Sets what runs whenever the outermost section has ended. */
+  whenClosed(fn: () => void): void {
+    this.onClose = fn;
+  }
 
   /**
    * Runs fn as an atomic section; if it throws, undoes every change it made in place (newest

@@ -2,8 +2,10 @@
 
 import type { VmWindow } from './checks.js';
 import type { GpuVa } from './GpuVa.js';
+import type { VmGuard } from './guard.js';
 import type { Journal } from './journal.js';
 import type { GpuVmOps } from './options.js';
+import type { BoRegistry } from './registry.js';
 import type { Generations } from './tickets.js';
 import type { VaTree } from './vaTree.js';
 
@@ -14,4 +16,6 @@ export interface VmParts<O, C> {
   readonly journal: Journal;
   readonly gens: Generations;
   readonly ops: GpuVmOps<O, C>;
+  readonly guard: VmGuard;
+  readonly bos: BoRegistry<O>;
 }

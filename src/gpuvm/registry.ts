@@ -6,6 +6,9 @@
  * linked VAs go with unlink, so a VmBo is never destroyed while VAs are linked to it.
  *
  * Every change records its inverse in the journal before it is made.
+ *
+ * While deferring (a prepared job's run calling the driver, or unlinkDefer), a last reference
+ * does not destroy its VmBo but defers that to cleanup(), as the kernel's _defer variants do.
  */
 
 import { gpuvmError } from './errors.js';
@@ -27,11 +30,28 @@ export class BoRegistry<O> {
    * evicted lists, as zombies the list walkers skip, until cleanup() takes them off.
    */
   readonly deferList: VmBo<O>[] = [];
+  /** Depth of deferDuring calls. */
+  private deferDepth = 0;
 
   constructor(
     private readonly vm: GpuVm<O>,
     private readonly journal: Journal,
   ) {}
+
+  /** Whether a last reference defers the VmBo's destruction now. */
+  get deferring(): boolean {
+    return this.deferDepth > 0;
+  }
+
+  /** Runs fn with VmBo destruction deferred. */
+  deferDuring(fn: () => void): void {
+    this.deferDepth++;
+    try {
+      fn();
+    } finally {
+      this.deferDepth--;
+    }
+  }
 
   find(obj: O): VmBo<O> | undefined {
     return this.bos.get(obj);
@@ -54,7 +74,7 @@ export class BoRegistry<O> {
   }
 
   /** Drops one of the caller's references; EINVAL when only linked VAs hold it. */
-  put(method: string, vmBo: VmBo<O>, defer = false): boolean {
+  put(method: string, vmBo: VmBo<O>, defer = this.deferring): boolean {
     const linked = vmBo._vas.length;
     if (vmBo._refs <= linked) {
       throw gpuvmError(
@@ -77,7 +97,7 @@ export class BoRegistry<O> {
     va._vmBo = vmBo;
   }
 
-  unlink(va: GpuVa<O>, vmBo: VmBo<O>, defer = false): void {
+  unlink(va: GpuVa<O>, vmBo: VmBo<O>, defer = this.deferring): void {
     const at = vmBo._vas.indexOf(va);
     this.journal.record(() => {
       if (vmBo._vas[at] !== va) vmBo._vas.splice(at, 0, va);
@@ -158,4 +178,9 @@ export class BoRegistry<O> {
     this.deferList.push(vmBo);
     return true;
   }
+}
+
+/** The live VmBos of a list: those whose destruction is deferred are skipped. */
+export function* liveBos<O>(list: Iterable<VmBo<O>>): IterableIterator<VmBo<O>> {
+  for (const vmBo of list) if (vmBo._refs > 0) yield vmBo;
 }

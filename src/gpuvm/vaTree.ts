@@ -30,8 +30,9 @@ export class VaTree<O> {
     private readonly journal: Journal,
     private readonly gens: Generations,
     private readonly capped: boolean,
-    private readonly lock: ExternalLock | null,
-  ) {}
+  ) {
+    journal.whenClosed(() => this.releaseReserve());
+  }
 
   /** Stores va; EEXIST if its range is occupied, ENOMEM out of nodes (nothing changed). */
   insert(method: string, va: GpuVa<O>): void {

@@ -1,34 +1,29 @@
 /**
  * MapleTree: the kernel's maple tree (lib/maple_tree.c) for JavaScript — the normal API
  * (mtree_*, mt_*) and the tree's lifetime, over the stateless CoreBackend both cores implement.
- *
  * Every method validates all of its arguments before it touches the backend, and backends
  * report errors before they change anything, so a call that throws leaves the tree as it was.
- * Arguments are checked in args.ts, iteration lives in iterate.ts, allocation in allocate.ts,
- * dump/inspect in describe.ts, the writer-locked bodies (writes, erase, dup, destroy, free)
- * and the finalizer in writers.ts; what MaState shares with the tree is a TreeContext.
+ * The jobs live by name: args.ts (checks), iterate.ts (find/next/prev and iteration),
+ * bulk.ts (loadMany, from), allocate.ts, reserve.ts, describe.ts (dump, inspect), writers.ts
+ * (the writer-locked bodies and the finalizer); MaState shares a TreeContext with the tree.
  *
- * The kernel builds its normal API on the advanced one. Here both write through one routine
- * (TreeContext.store, under the lock each API requires), but the normal readers do not go
- * through a MaState, because that costs: a MaState step re-walks from the root per range
- * while find/entries/forEach read 256 ranges per core call (a MaState find loop is several
- * times slower per entry than forEach), and load/erase through a fresh MaState pay an object
- * and, for erase, the advanced API's lock protocol on every call.
+ * Both APIs write through TreeContext.store, but the normal readers do not ride on a MaState:
+ * a MaState step re-walks from the root per range, while iteration reads 256 ranges per core
+ * call, and load/erase through a fresh MaState would pay an object (and the lock protocol).
  */
 
 import type { BackendKind, CoreBackend, NodeView } from '../backend/backend.js';
-import { checkEntry, checkFunction, checkIndex, checkRange, describeArg, MAX_INDEX } from './args.js';
+import { checkIndex, checkRange, MAX_INDEX } from './args.js';
 import { allocateCyclic, allocateRange, type AllocOptions, type CyclicAllocation } from './allocate.js';
 import type { TreeContext } from './context.js';
 import { prepareCore } from './cores.js';
-import { dumpTree, inspectTree, NOT_CLONEABLE, type InspectFn, type InspectOptions } from './describe.js';
-import { MapleError } from './errors.js';
+import { dumpTree, inspectTree, NOT_CLONEABLE, validateTree, type InspectFn, type InspectOptions } from './describe.js';
 import { collectFromRanges, loadEntries } from './bulk.js';
-import { countEntries, entryRangeAfter, entryRangeBefore, firstEntryRange, forEachEntry, walkEntries, type Range } from './iterate.js';
+import { countEntries, findEntry, forEachEntry, nextEntry, prevEntry, walkEntries, type Range } from './iterate.js';
 import { ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE } from '../backend/layout.js';
-import { clearTree, DISPOSE, dupTree, eraseEntry, fillTree, freeTree, openTree, writeEntry } from './writers.js';
+import { clearTree, DISPOSE, dupTree, eraseEntry, fillTree, freeTree, openTree, writeIndex, writeRange } from './writers.js';
 import { MaState } from './MaState.js';
-import { Reservation, reserveNodes } from './reserve.js';
+import { type Reservation, reserveStores } from './reserve.js';
 import { checkTreeOptions, storeTypeName, type MapleTreeOptions, type StoreType } from './options.js';
 import type { ZeroEntry } from './zeroEntry.js';
 
@@ -38,9 +33,6 @@ export type { AllocOptions, CyclicAllocation } from './allocate.js';
 export type { Range } from './iterate.js';
 export type { MapleTreeOptions, StoreType } from './options.js';
 export { Reservation } from './reserve.js';
-
-/** The core counts nodes in i32. */
-const MAX_RESERVED_NODES = 0x7fffffff;
 
 /**
  * A maple tree: non-overlapping inclusive ranges [first, last] over [0, MAX_INDEX], each
@@ -96,13 +88,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * const tree = MapleTree.from<string>([[0, 9, 'a'], [20, 29, 'b']], { backend: 'ts' });
    */
   static from<V = unknown>(ranges: Iterable<readonly [number, number, V]>, options: MapleTreeOptions = {}): MapleTree<V> {
-    const method = 'MapleTree.from';
-    if (ranges === null || typeof (ranges as Partial<Iterable<unknown>>)?.[Symbol.iterator] !== 'function') {
-      throw new MapleError('EINVAL', `${method}: ranges must be an iterable of [first, last, entry]`);
-    }
-    const rows = collectFromRanges(method, ranges);
+    const rows = collectFromRanges('MapleTree.from', ranges);
     const tree = new MapleTree<V>(options);
-    fillTree(tree, tree.#ctx, method, rows);
+    fillTree(tree, tree.#ctx, 'MapleTree.from', rows);
     return tree;
   }
 
@@ -169,16 +157,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * job.release();
    */
   reserve(stores = 1): Reservation {
-    const method = 'MapleTree.reserve';
-    const ctx = this.#live(method);
-    if (!Number.isSafeInteger(stores) || stores < 1) {
-      throw new MapleError('EINVAL', `${method}: stores must be a positive integer, got ${describeArg(stores)}`);
-    }
-    const perStore = ctx.core.storeBound(ctx.id);
-    const nodes = stores * perStore;
-    if (nodes > MAX_RESERVED_NODES) throw new MapleError('ENOMEM', `${method}: ${stores} stores need more nodes than any budget`);
-    reserveNodes(ctx, method, nodes);
-    return new Reservation(ctx, stores, perStore);
+    return reserveStores(this.#live('MapleTree.reserve'), 'MapleTree.reserve', stores);
   }
 
   /**
@@ -242,9 +221,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.store(7, 'seven');
    */
   store(index: number, entry: V | ZeroEntry | null | undefined): void {
-    const ctx = this.#live('MapleTree.store');
-    const i = checkIndex('MapleTree.store', 'index', index);
-    writeEntry(ctx, 'MapleTree.store', i, i, entry, MODE_OVERWRITE);
+    writeIndex(this.#live('MapleTree.store'), 'MapleTree.store', index, entry, MODE_OVERWRITE);
   }
 
   /**
@@ -256,9 +233,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.storeRange(15, 15, 'b'); // [10,14]→a [15,15]→b [16,19]→a
    */
   storeRange(first: number, last: number, entry: V | ZeroEntry | null | undefined): void {
-    const ctx = this.#live('MapleTree.storeRange');
-    const [f, l] = checkRange('MapleTree.storeRange', first, last);
-    writeEntry(ctx, 'MapleTree.storeRange', f, l, entry, MODE_OVERWRITE);
+    writeRange(this.#live('MapleTree.storeRange'), 'MapleTree.storeRange', first, last, entry, MODE_OVERWRITE);
   }
 
   /**
@@ -268,10 +243,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.insert(3, 'c'); // EEXIST if 3 is taken
    */
   insert(index: number, entry: V | ZeroEntry): void {
-    const ctx = this.#live('MapleTree.insert');
-    const i = checkIndex('MapleTree.insert', 'index', index);
-    checkEntry('MapleTree.insert', entry);
-    writeEntry(ctx, 'MapleTree.insert', i, i, entry, MODE_INSERT);
+    writeIndex(this.#live('MapleTree.insert'), 'MapleTree.insert', index, entry, MODE_INSERT);
   }
 
   /**
@@ -282,10 +254,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.insertRange(100, 199, 'block');
    */
   insertRange(first: number, last: number, entry: V | ZeroEntry): void {
-    const ctx = this.#live('MapleTree.insertRange');
-    const [f, l] = checkRange('MapleTree.insertRange', first, last);
-    checkEntry('MapleTree.insertRange', entry);
-    writeEntry(ctx, 'MapleTree.insertRange', f, l, entry, MODE_INSERT);
+    writeRange(this.#live('MapleTree.insertRange'), 'MapleTree.insertRange', first, last, entry, MODE_INSERT);
   }
 
   /**
@@ -323,10 +292,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.find(0); // { first: 10, last: 19, entry: 'a' }
    */
   find(index: number, max: number = MAX_INDEX): Range<V> | undefined {
-    const ctx = this.#live('MapleTree.find');
-    const i = checkIndex('MapleTree.find', 'index', index);
-    const m = checkIndex('MapleTree.find', 'max', max);
-    return firstEntryRange<V>(ctx, i, m);
+    return findEntry<V>(this.#live('MapleTree.find'), 'MapleTree.find', index, max);
   }
 
   /**
@@ -338,10 +304,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.next(1); // { first: 5, last: 5, entry: 'b' }
    */
   next(index: number, max: number = MAX_INDEX): Range<V> | undefined {
-    const ctx = this.#live('MapleTree.next');
-    const i = checkIndex('MapleTree.next', 'index', index);
-    const m = checkIndex('MapleTree.next', 'max', max);
-    return entryRangeAfter<V>(ctx, i, m);
+    return nextEntry<V>(this.#live('MapleTree.next'), 'MapleTree.next', index, max);
   }
 
   /**
@@ -353,10 +316,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.prev(5); // { first: 1, last: 1, entry: 'a' }
    */
   prev(index: number, min = 0): Range<V> | undefined {
-    const ctx = this.#live('MapleTree.prev');
-    const i = checkIndex('MapleTree.prev', 'index', index);
-    const m = checkIndex('MapleTree.prev', 'min', min);
-    return entryRangeBefore<V>(ctx, i, m);
+    return prevEntry<V>(this.#live('MapleTree.prev'), 'MapleTree.prev', index, min);
   }
 
   /**
@@ -369,7 +329,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * for (const [first, last, entry] of tree.entries(0, 99)) console.log(first, last, entry);
    */
   entries(first = 0, last: number = MAX_INDEX): IterableIterator<[number, number, V]> {
-    return this.#walk<[number, number, V]>('MapleTree.entries', first, last, 'tuple');
+    return walkEntries<[number, number, V]>(this.#live('MapleTree.entries'), 'MapleTree.entries', first, last, 'tuple');
   }
 
   /**
@@ -379,7 +339,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * [...tree.keys()]; // [[10, 14], [15, 15]]
    */
   keys(first = 0, last: number = MAX_INDEX): IterableIterator<[number, number]> {
-    return this.#walk<[number, number]>('MapleTree.keys', first, last, 'key');
+    return walkEntries<[number, number]>(this.#live('MapleTree.keys'), 'MapleTree.keys', first, last, 'key');
   }
 
   /**
@@ -389,7 +349,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * [...tree.values()]; // ['a', 'b']
    */
   values(first = 0, last: number = MAX_INDEX): IterableIterator<V> {
-    return this.#walk<V>('MapleTree.values', first, last, 'value');
+    return walkEntries<V>(this.#live('MapleTree.values'), 'MapleTree.values', first, last, 'value');
   }
 
   /** Same as entries(). Locking: none (reader). */
@@ -406,12 +366,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.forEach((entry, first, last) => { total += last - first + 1; });
    */
   forEach(fn: (entry: V, first: number, last: number) => void | false, first = 0, last: number = MAX_INDEX): void {
-    const method = 'MapleTree.forEach';
-    const ctx = this.#live(method);
-    checkFunction(method, 'fn', fn);
-    const f = checkIndex(method, 'first', first);
-    const l = checkIndex(method, 'last', last);
-    forEachEntry<V>(ctx, method, fn, f, l);
+    forEachEntry<V>(this.#live('MapleTree.forEach'), 'MapleTree.forEach', fn, first, last);
   }
 
   /**
@@ -509,9 +464,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
 
   /** `mt_validate`: throws an Error naming the first violated invariant. Locking: none (reader). */
   validate(): void {
-    const ctx = this.#live('MapleTree.validate');
-    const problem = ctx.core.validate(ctx.id);
-    if (problem !== null) throw new Error(`MapleTree.validate: ${problem}`);
+    validateTree(this.#live('MapleTree.validate'));
   }
 
   /** The node structure (preorder, children inline), or null for an empty tree. Locking: none. */
@@ -539,7 +492,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * JSON.stringify(tree); // '[[10,19,"a"]]'
    */
   toJSON(): [number, number, V][] {
-    return [...this.#walk<[number, number, V]>('MapleTree.toJSON', 0, MAX_INDEX, 'tuple')];
+    return [...walkEntries<[number, number, V]>(this.#live('MapleTree.toJSON'), 'MapleTree.toJSON', 0, MAX_INDEX, 'tuple')];
   }
 
   /**
@@ -584,9 +537,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
 
   /** util.inspect / console.log: the backend, the entry count and the entries; no internals. */
   [Symbol.for('nodejs.util.inspect.custom')](depth: number, options: InspectOptions, inspect?: InspectFn): string {
-    const ctx = this.#ctx;
-    if (ctx.isFreed) return inspectTree(ctx, [], 0, depth, options, inspect);
-    return inspectTree(ctx, this.entries(), this.size, depth, options ?? {}, inspect);
+    return inspectTree(this.#ctx, depth, options, inspect);
   }
 
   /** The context after checking the tree was not freed. */
@@ -594,12 +545,5 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     const ctx = this.#ctx;
     ctx.assertLive(method);
     return ctx;
-  }
-
-  #walk<T>(method: string, first: number, last: number, shape: 'tuple' | 'key' | 'value'): IterableIterator<T> {
-    const ctx = this.#live(method);
-    const f = checkIndex(method, 'first', first);
-    const l = checkIndex(method, 'last', last);
-    return walkEntries<T>(ctx, method, f, l, shape);
   }
 }

@@ -73,11 +73,14 @@ export interface FromRows {
 }
 
 /** Reads and checks every range before anything is built (a bad one throws, nothing built). */
-export function collectFromRanges(method: string, ranges: Iterable<unknown>): FromRows {
+export function collectFromRanges(method: string, ranges: unknown): FromRows {
+  if (ranges === null || typeof (ranges as Partial<Iterable<unknown>>)?.[Symbol.iterator] !== 'function') {
+    throw new MapleError('EINVAL', `${method}: ranges must be an iterable of [first, last, entry]`);
+  }
   const rows: FromRows = { firsts: [], lasts: [], entries: [] };
   let prevLast = -1;
   let at = 0;
-  for (const range of ranges) {
+  for (const range of ranges as Iterable<unknown>) {
     checkFromRange(method, at++, range, prevLast);
     const [first, last, entry] = range as [number, number, unknown];
     prevLast = last + 0;

@@ -6,6 +6,8 @@
 import type { NodeView } from '../backend/backend.js';
 import type { TreeContext } from './context.js';
 import { ENTRY_NULL } from '../backend/layout.js';
+import { MAX_INDEX } from './args.js';
+import { countEntries, walkEntries } from './iterate.js';
 import { ZERO_ENTRY } from './zeroEntry.js';
 
 /** Longest string entry shown in full by dump(). */
@@ -44,6 +46,12 @@ function describeReadable(value: unknown): string {
     default:
       return String(value);
   }
+}
+
+/** `mt_validate`: throws an Error naming the first violated invariant. */
+export function validateTree(ctx: TreeContext): void {
+  const problem = ctx.core.validate(ctx.id);
+  if (problem !== null) throw new Error(`MapleTree.validate: ${problem}`);
 }
 
 /** `mt_dump`: a header line, then every node in preorder with its slots. */
@@ -91,23 +99,17 @@ export type InspectFn = (value: unknown, options?: InspectOptions) => string;
  * `MapleTree(wasm) 3 entries { [10, 14] => 'a', … }`: entries printed by Node's own inspect
  * (one level deeper), the first maxArrayLength of them; no internals.
  */
-export function inspectTree(
-  ctx: TreeContext,
-  entries: Iterable<[number, number, unknown]>,
-  size: number,
-  depth: number,
-  options: InspectOptions,
-  inspect: InspectFn | undefined,
-): string {
+export function inspectTree(ctx: TreeContext, depth: number, options: InspectOptions | undefined, inspect: InspectFn | undefined): string {
   const title = `MapleTree(${ctx.core.kind})`;
   if (ctx.isFreed) return `${title} <freed>`;
+  const size = countEntries(ctx);
   const counted = `${title} ${size} ${size === 1 ? 'entry' : 'entries'}`;
   if (size === 0) return `${counted} {}`;
   if (depth < 0) return `${counted} { … }`;
-  const limit = options.maxArrayLength ?? INSPECT_DEFAULT_ROWS;
-  const nested = { ...options, depth: options.depth == null ? options.depth : options.depth - 1 };
+  const limit = options?.maxArrayLength ?? INSPECT_DEFAULT_ROWS;
+  const nested = { ...options, depth: options?.depth == null ? options?.depth : options.depth - 1 };
   const shown: string[] = [];
-  for (const [first, last, entry] of entries) {
+  for (const [first, last, entry] of walkEntries<[number, number, unknown]>(ctx, 'MapleTree.inspect', 0, MAX_INDEX, 'tuple')) {
     if (shown.length >= limit) break;
     shown.push(`[${first}, ${last}] => ${inspect ? inspectEntry(inspect, entry, nested) : describeEntry(entry)}`);
   }

@@ -1,6 +1,7 @@
 /**
- * Iteration over a tree's ranges, a page of PAGE_ROWS ranges per core call: the cursor behind
- * find/entries/keys/values, the forEach loop, and counting.
+ * The normal API's readers past load(): find/next/prev (one core walk each), iteration over a
+ * tree's ranges a page of PAGE_ROWS ranges per core call (entries/keys/values, the forEach
+ * loop), and counting. Each public entry point checks its arguments first.
  *
  * A page is [first, last, handle] rows in the core's memory, read in place. The tree may change
  * while a walk is paused (a loop body that writes), or the page be overwritten (a loop body
@@ -8,7 +9,7 @@
  * then refetches from just after the last range it returned, as the tree is then.
  */
 
-import { MAX_INDEX } from './args.js';
+import { checkFunction, checkIndex, MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
 import {
   ENTRY_NULL, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST, ROW_FIRST, ROW_HANDLE, ROW_LAST,
@@ -103,26 +104,41 @@ function resultRange<V>(ctx: TreeContext, handle: number): Range<V> | undefined 
   return { first: res[RES_FIRST], last: res[RES_LAST], entry: core.entries.get(handle) as V };
 }
 
-/** mt_find: the first range holding an entry (ZERO_ENTRY skipped) that intersects [from, max]; one core walk. */
-export function firstEntryRange<V>(ctx: TreeContext, from: number, max: number): Range<V> | undefined {
-  return resultRange<V>(ctx, ctx.core.find(ctx.id, from, max));
+/** mt_find: the first range holding an entry (ZERO_ENTRY skipped) that intersects [index, max]; one core walk. */
+export function findEntry<V>(ctx: TreeContext, method: string, index: unknown, max: unknown): Range<V> | undefined {
+  const i = checkIndex(method, 'index', index);
+  const m = checkIndex(method, 'max', max);
+  return resultRange<V>(ctx, ctx.core.find(ctx.id, i, m));
 }
 
 /** mt_next: the first range holding an entry after the range containing `index`, starting <= max. */
-export function entryRangeAfter<V>(ctx: TreeContext, index: number, max: number): Range<V> | undefined {
-  return resultRange<V>(ctx, ctx.core.next(ctx.id, index, max));
+export function nextEntry<V>(ctx: TreeContext, method: string, index: unknown, max: unknown): Range<V> | undefined {
+  const i = checkIndex(method, 'index', index);
+  const m = checkIndex(method, 'max', max);
+  return resultRange<V>(ctx, ctx.core.next(ctx.id, i, m));
 }
 
 /** mt_prev: the last range holding an entry before the range containing `index`, ending >= min. */
-export function entryRangeBefore<V>(ctx: TreeContext, index: number, min: number): Range<V> | undefined {
-  return resultRange<V>(ctx, ctx.core.prev(ctx.id, index, min));
+export function prevEntry<V>(ctx: TreeContext, method: string, index: unknown, min: unknown): Range<V> | undefined {
+  const i = checkIndex(method, 'index', index);
+  const m = checkIndex(method, 'min', min);
+  return resultRange<V>(ctx, ctx.core.prev(ctx.id, i, m));
 }
 
 /** What a walk yields per range: [first, last, entry], [first, last], or the entry. */
 export type Yield = 'tuple' | 'key' | 'value';
 
-/** The ranges holding an entry intersecting [first, last], ascending, shaped by `shape`. */
-export function* walkEntries<T>(ctx: TreeContext, method: string, first: number, last: number, shape: Yield): Generator<T, undefined, undefined> {
+/**
+ * The ranges holding an entry intersecting [first, last], ascending, shaped by `shape`; the
+ * arguments are checked now, not at the first step.
+ */
+export function walkEntries<T>(ctx: TreeContext, method: string, first: unknown, last: unknown, shape: Yield): IterableIterator<T> {
+  const f = checkIndex(method, 'first', first);
+  const l = checkIndex(method, 'last', last);
+  return walkRanges<T>(ctx, method, f, l, shape);
+}
+
+function* walkRanges<T>(ctx: TreeContext, method: string, first: number, last: number, shape: Yield): Generator<T, undefined, undefined> {
   const cursor = new RangeCursor(ctx, method, first, last);
   while (cursor.advance()) {
     if (cursor.handle === ENTRY_ZERO) continue;
@@ -145,9 +161,12 @@ export function forEachEntry<V>(
   ctx: TreeContext,
   method: string,
   fn: (entry: V, first: number, last: number) => void | false,
-  first: number,
-  last: number,
+  firstArg: unknown,
+  lastArg: unknown,
 ): void {
+  checkFunction(method, 'fn', fn);
+  const first = checkIndex(method, 'first', firstArg);
+  const last = checkIndex(method, 'last', lastArg);
   const core = ctx.core;
   const tree = ctx.id;
   const entries = core.entries;

@@ -9,9 +9,12 @@
  * holder's; every other write must find its nodes outside all reservations.
  */
 
-import { checkFunction } from './args.js';
+import { checkFunction, describeArg } from './args.js';
 import { MapleError } from './errors.js';
 import type { TreeContext } from './context.js';
+
+/** The core counts nodes in i32. */
+const MAX_RESERVED_NODES = 0x7fffffff;
 
 /** Reserved nodes one write may take, and what it gives back. */
 export interface NodeSource {
@@ -26,6 +29,18 @@ export function reserveNodes(ctx: TreeContext, method: string, count: number): v
   if (!ctx.core.reserve(ctx.id, count)) {
     throw new MapleError('ENOMEM', `${method}: ${count} nodes do not fit the node budget`);
   }
+}
+
+/** tree.reserve(stores): the nodes `stores` writes of any kind can need, set aside now or ENOMEM. */
+export function reserveStores(ctx: TreeContext, method: string, stores: unknown): Reservation {
+  if (typeof stores !== 'number' || !Number.isSafeInteger(stores) || stores < 1) {
+    throw new MapleError('EINVAL', `${method}: stores must be a positive integer, got ${describeArg(stores)}`);
+  }
+  const perStore = ctx.core.storeBound(ctx.id);
+  const nodes = stores * perStore;
+  if (nodes > MAX_RESERVED_NODES) throw new MapleError('ENOMEM', `${method}: ${stores} stores need more nodes than any budget`);
+  reserveNodes(ctx, method, nodes);
+  return new Reservation(ctx, stores, perStore);
 }
 
 /**

@@ -5,13 +5,14 @@
  * writer lock is what makes each of these assert an external lock or throw EDEADLK.
  */
 
+import { checkEntry, checkIndex, checkRange } from './args.js';
 import { buildFrom, type FromRows } from './bulk.js';
 import { TreeContext } from './context.js';
 import { selectCore } from './cores.js';
 import { MapleError } from './errors.js';
 import { isExternalLock, TreeLock } from './lock.js';
 import type { MapleTreeOptions } from './options.js';
-import { ENTRY_NULL, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
+import { ENTRY_NULL, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
 import type { CoreBackend } from '../backend/backend.js';
 
 interface TreeHandle {
@@ -42,8 +43,22 @@ export function openTree(owner: object, method: string, options: MapleTreeOption
   return new TreeContext(core, id, lock, flags !== 0); // a dup has its source's options
 }
 
+/** Normal-API write of the one index `index` in `mode` (store, insert), its arguments checked first. */
+export function writeIndex(ctx: TreeContext, method: string, index: unknown, entry: unknown, mode: number): void {
+  const i = checkIndex(method, 'index', index);
+  if (mode === MODE_INSERT) checkEntry(method, entry);
+  writeEntry(ctx, method, i, i, entry, mode);
+}
+
+/** Normal-API write of [first, last] in `mode` (storeRange, insertRange), its arguments checked first. */
+export function writeRange(ctx: TreeContext, method: string, first: unknown, last: unknown, entry: unknown, mode: number): void {
+  const [f, l] = checkRange(method, first, last);
+  if (mode === MODE_INSERT) checkEntry(method, entry);
+  writeEntry(ctx, method, f, l, entry, mode);
+}
+
 /** Normal-API write of [first, last] (checked): converts the entry, stores it in `mode`. */
-export function writeEntry(ctx: TreeContext, method: string, first: number, last: number, entry: unknown, mode: number): void {
+function writeEntry(ctx: TreeContext, method: string, first: number, last: number, entry: unknown, mode: number): void {
   const taken = ctx.lock.enterWriter(method);
   try {
     ctx.store(method, first, last, ctx.handleFor(entry), mode);
