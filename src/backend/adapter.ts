@@ -22,7 +22,7 @@ import { validateMessage } from './validate.js';
  */
 export type RawCore = Omit<typeof CoreAbi, 'coreStart' | `${string}64`>;
 
-export const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
+const NODE_TYPES = ['', 'leaf', 'range', 'arange'] as const;
 
 /** validate()'s message for a violation `code` at a node and slot. */
 export function invalidMessage(code: number, node: number, slot: number): string {
@@ -149,10 +149,7 @@ export class CoreAdapter implements CoreBackend {
     return this.settle(this.raw.buildPage(tree, count));
   }
   buildEnd(tree: number): number {
-    const status = this.raw.buildEnd(tree);
-    this.refresh();
-    this.drainReleases();
-    return status;
+    return this.settle(this.raw.buildEnd(tree));
   }
   find(tree: number, index: number, max: number): number { return this.raw.find(tree, index, max); }
   next(tree: number, index: number, max: number): number { return this.raw.next(tree, index, max); }
