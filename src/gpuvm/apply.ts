@@ -9,7 +9,7 @@ import { gpuvmError, withContext } from './errors.js';
 import type { GpuVa } from './GpuVa.js';
 import type { GpuVaOp, GpuVaOpMap, GpuVaOpRemap, GpuVaOpUnmap } from './ops.js';
 import type { VmParts } from './parts.js';
-import { advanceTicket, checkTicket, liveTickets } from './tickets.js';
+import { advanceTicket, checkTicket, liveTickets, markApplied, takeApplied } from './tickets.js';
 
 /** The VAs a REMAP leaves: its prev / next remnants. */
 export type Remnants<O> = { prev?: GpuVa<O>; next?: GpuVa<O> };
@@ -18,9 +18,6 @@ export type Remnants<O> = { prev?: GpuVa<O>; next?: GpuVa<O> };
 export type PreApplied<O> = GpuVa<O> | Remnants<O> | true;
 
 export class OpApplier<O> {
-  /** Ops a job's run has already applied, with what applying them returns. */
-  readonly #preApplied = new WeakMap<GpuVaOp<O>, PreApplied<O>>();
-
   constructor(private readonly p: VmParts<O, unknown>) {}
 
   /** GpuVm.applyMap. */
@@ -80,17 +77,14 @@ export class OpApplier<O> {
     }
   }
 
-  /** Records that a job's run applied op, and what applying it returns. */
+  /** Records that a job's run applied op (stamped by this VM), and what applying it returns. */
   recordApplied(op: GpuVaOp<O>, done: PreApplied<O>): void {
-    this.#preApplied.set(op, done);
+    markApplied(op, done);
   }
 
   /** What applying op returned when a job's run applied it (once), else undefined. */
   private takePreApplied(op: GpuVaOp<O>): PreApplied<O> | undefined {
-    if (op === null || typeof op !== 'object') return undefined;
-    const done = this.#preApplied.get(op);
-    if (done !== undefined) this.#preApplied.delete(op);
-    return done;
+    return takeApplied(op, this.p.vm) as PreApplied<O> | undefined;
   }
 
   private applyAt(op: GpuVaOp<O>, index: number): void {
