@@ -168,21 +168,27 @@ export function checkTicket<O>(method: string, op: GpuVaOp<O>, vm: object, gen: 
   }
 }
 
-/** The distinct tickets of ops that are current for (vm, gen). */
-export function liveTickets(ops: readonly unknown[], vm: object, gen: number): Set<OpTicket> {
-  const live = new Set<OpTicket>();
+/**
+ * After a failed apply of ops on vm: the tickets the apply moved on (to a generation issued
+ * after `issued`, so one that was current when the apply began) go to generation gen.
+ */
+export function renewTickets(ops: readonly unknown[], vm: object, issued: number, gen: number): void {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     const t = op !== null && typeof op === 'object' ? opTicket(op) : undefined;
-    if (t && t.vm === vm && t.gen === gen) live.add(t);
+    if (t && t.vm === vm && t.gen > issued) t.gen = gen;
   }
-  return live;
 }
 
 /** A VM's generation: the current one and a source of numbers never used before. */
 export class Generations {
   private last = 0;
   current = 0;
+
+  /** The newest generation handed out so far. */
+  get issued(): number {
+    return this.last;
+  }
 
   /** A change happened: move to a fresh generation. */
   bump(): void {

@@ -16,11 +16,11 @@ import type { ExternalLock } from '../tree/lock.js';
 import type { MapleTree, Reservation } from '../tree/MapleTree.js';
 import { gpuvmError, isMapleError } from './errors.js';
 import { GpuVa, vaLast } from './GpuVa.js';
-import { ensureStack, type Journal } from './journal.js';
+import { ensureStack, type Journal, type Undoer } from './journal.js';
 import type { VaWalk } from './splitMerge.js';
 import type { Generations } from './tickets.js';
 
-export class VaTree<O> {
+export class VaTree<O> implements Undoer {
   /** Reservations of the open atomic section's changes (see the header). */
   private held: Reservation[] = [];
 
@@ -37,9 +37,10 @@ export class VaTree<O> {
   /** Stores va; EEXIST if its range is occupied, ENOMEM out of nodes (nothing changed). */
   insert(method: string, va: GpuVa<O>): void {
     const nodes = this.prepareChange(method);
-    this.journal.record(() => drawing(nodes, () => this.undoInsert(va)));
+    this.recordUndo(nodes, UNDO_INSERT, va);
     try {
-      drawing(nodes, () => this.tree.insertRange(va.addr, vaLast(va), va));
+      if (nodes === null) this.storeVa(va);
+      else nodes.run(() => this.storeVa(va));
     } catch (err) {
       if (isMapleError(err, 'EEXIST')) {
         throw gpuvmError('EEXIST', method, `[${va.addr}, ${va.end}) overlaps an existing VA`);
@@ -53,15 +54,22 @@ export class VaTree<O> {
   /** Removes va (which must be in this tree). */
   erase(method: string, va: GpuVa<O>): void {
     const nodes = this.prepareChange(method);
-    this.journal.record(() => drawing(nodes, () => this.undoErase(va)));
+    this.recordUndo(nodes, UNDO_ERASE, va);
     try {
-      drawing(nodes, () => this.tree.erase(va.addr));
+      if (nodes === null) this.tree.erase(va.addr);
+      else nodes.run(() => this.tree.erase(va.addr));
     } catch (err) {
       // Erasing can need nodes too (rebalancing); the tree is unchanged when it throws.
       throw nodesError(err, method);
     }
     va._vm = null;
     this.gens.bump();
+  }
+
+  /** Journal step: the inverse of an insert (UNDO_INSERT) or erase (UNDO_ERASE) of va. */
+  undo(code: number, va: unknown): void {
+    if (code === UNDO_INSERT) this.undoInsert(va as GpuVa<O>);
+    else this.undoErase(va as GpuVa<O>);
   }
 
   /**
@@ -98,7 +106,7 @@ export class VaTree<O> {
   /** The kernel-reserved VA (never journaled: it exists from construction on). */
   insertReserved(addr: number, range: number): GpuVa<O> {
     const va = new GpuVa<O>(addr, range, null, 0, 0);
-    this.tree.insertRange(addr, vaLast(va), va);
+    this.storeVa(va);
     va._vm = this.owner as GpuVa<O>['_vm'];
     return va;
   }
@@ -128,13 +136,23 @@ export class VaTree<O> {
     }
   };
 
+  private storeVa(va: GpuVa<O>): void {
+    this.tree.insertRange(va.addr, vaLast(va), va);
+  }
+
+  /** The inverse of a change, drawing on its reservation when there is one (budgeted trees). */
+  private recordUndo(nodes: Reservation | null, code: number, va: GpuVa<O>): void {
+    if (nodes === null) this.journal.recordStep(this, code, va);
+    else this.journal.record(() => nodes.run(() => this.undo(code, va)));
+  }
+
   private undoInsert(va: GpuVa<O>): void {
     if (this.tree.load(va.addr) === va) this.tree.erase(va.addr);
     va._vm = null;
   }
 
   private undoErase(va: GpuVa<O>): void {
-    if (this.tree.load(va.addr) !== va) this.tree.insertRange(va.addr, vaLast(va), va);
+    if (this.tree.load(va.addr) !== va) this.storeVa(va);
     va._vm = this.owner as GpuVa<O>['_vm'];
   }
 
@@ -151,9 +169,9 @@ export class VaTree<O> {
 /** A change and its inverse. */
 const CHANGE_WRITES = 2;
 
-function drawing<T>(nodes: Reservation | null, fn: () => T): T {
-  return nodes === null ? fn() : nodes.run(fn);
-}
+/** Journal codes of VaTree.undo. */
+const UNDO_INSERT = 0;
+const UNDO_ERASE = 1;
 
 function nodesError(err: unknown, method: string): unknown {
   return isMapleError(err, 'ENOMEM') ? gpuvmError('ENOMEM', method, 'out of tree nodes') : err;
