@@ -14,6 +14,7 @@
 import type { CoreBackend } from '../backend/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
 import type { MapleTree, Reservation } from '../tree/MapleTree.js';
+import type { MaState } from '../tree/MaState.js';
 import { gpuvmError, isMapleError } from './errors.js';
 import { GpuVa, vaLast } from './GpuVa.js';
 import { ensureStack, type Journal, type Undoer } from './journal.js';
@@ -23,6 +24,8 @@ import type { Generations } from './tickets.js';
 export class VaTree<O> implements Undoer {
   /** Reservations of the open atomic section's changes (see the header). */
   private held: Reservation[] = [];
+  /** The walk cursor when no walk is using it (reused: one walk per op list). */
+  private cursor: MaState<GpuVa<O>> | null = null;
 
   constructor(
     readonly tree: MapleTree<GpuVa<O>>,
@@ -122,19 +125,32 @@ export class VaTree<O> implements Undoer {
    * paused before each visit so the visitor may change the tree; the next find() re-walks
    * from just after the visited VA. A VA that then starts before the end of the one just
    * visited was inserted by the visitor behind the walk and is skipped, as the kernel's
-   * prefetched-successor walk would.
+   * prefetched-successor walk would; so once a visited VA reaches last, nothing is left.
    */
   readonly walk: VaWalk<O> = (first, last, visit) => {
-    const mas = this.tree.state(first);
+    const mas = this.takeCursor(first);
     let resume = -1;
-    // A GpuVm tree never holds ZERO_ENTRY.
-    for (let va = mas.find(last) as GpuVa<O> | undefined; va !== undefined; va = mas.find(last) as GpuVa<O> | undefined) {
-      mas.pause();
-      if (va.addr < resume) continue;
-      resume = va.addr + va.range;
-      if (!visit(va)) return;
+    try {
+      // A GpuVm tree never holds ZERO_ENTRY.
+      for (let va = mas.find(last) as GpuVa<O> | undefined; va !== undefined; va = mas.find(last) as GpuVa<O> | undefined) {
+        mas.pause();
+        if (va.addr < resume) continue;
+        resume = va.addr + va.range;
+        if (!visit(va) || resume > last) return;
+      }
+    } finally {
+      this.cursor = mas;
     }
   };
+
+  /** The walk's cursor at first: the idle one, or a new one for a walk inside a walk's visit. */
+  private takeCursor(first: number): MaState<GpuVa<O>> {
+    const mas = this.cursor;
+    if (mas === null) return this.tree.state(first);
+    this.cursor = null;
+    mas.set(first);
+    return mas;
+  }
 
   private storeVa(va: GpuVa<O>): void {
     this.tree.insertRange(va.addr, vaLast(va), va);
