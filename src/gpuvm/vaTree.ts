@@ -59,8 +59,8 @@ export class VaTree<O> implements Undoer {
     const nodes = this.prepareChange(method);
     this.recordUndo(nodes, UNDO_ERASE, va);
     try {
-      if (nodes === null) this.tree.erase(va.addr);
-      else nodes.run(() => this.tree.erase(va.addr));
+      if (nodes === null) this.clearVa(va);
+      else nodes.run(() => this.clearVa(va));
     } catch (err) {
       // Erasing can need nodes too (rebalancing); the tree is unchanged when it throws.
       throw nodesError(err, method);
@@ -156,6 +156,11 @@ export class VaTree<O> implements Undoer {
     this.tree.insertRange(va.addr, vaLast(va), va);
   }
 
+  /** Erases va's range: a VA always sits at exactly its own key, so one NULL store, no walk to find it. */
+  private clearVa(va: GpuVa<O>): void {
+    this.tree.storeRange(va.addr, vaLast(va), null);
+  }
+
   /** The inverse of a change, drawing on its reservation when there is one (budgeted trees). */
   private recordUndo(nodes: Reservation | null, code: number, va: GpuVa<O>): void {
     if (nodes === null) this.journal.recordStep(this, code, va);
@@ -163,7 +168,7 @@ export class VaTree<O> implements Undoer {
   }
 
   private undoInsert(va: GpuVa<O>): void {
-    if (this.tree.load(va.addr) === va) this.tree.erase(va.addr);
+    if (this.tree.load(va.addr) === va) this.clearVa(va);
     va._vm = null;
   }
 
