@@ -69,7 +69,8 @@ class Passthrough {
 /**
  * The op's stamp as a private field of the op itself. Private fields can be added to any
  * object through a base constructor that returns it; nothing outside this class can see or
- * copy them, and the op stays a plain object (its prototype and own keys are unchanged).
+ * copy them, and the op stays a plain object (its prototype and own keys are unchanged). Ops
+ * are stamped as fresh literals, so they are always extensible when the field is added.
  */
 class StampField extends Passthrough {
   #stamp: Stamp;
