@@ -20,7 +20,7 @@ import {
   treeNewStamp, treeIsAlloc, treeNodes,
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax } from "./walk";
-import { bigSet, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
+import { bigSet, bigPivot, bigSlot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
 import {
   RES, LPATH, RPATH, PATH_BYTES, BIG_A, KEY_MAX, G_STAMP, G_NO_GROW, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
   WS_OLD, WS_END_SLOT, WS_LO, WS_HI, WS_NEW_END, WS_FLAGS, WS_ROWS, WS_RIGHT, WS_RIGHT_OFF, WS_FIRST, WS_LAST,
@@ -31,8 +31,8 @@ import {
 const KEEP_LEFT: i32 = 1;
 const KEEP_RIGHT: i32 = 2;
 const EMPTIES: i32 = 4;
-/** The most merged leaf rows two leaves hold with a cut that moves off a NULL slot. */
-const SHRINK_ROWS_MAX: i32 = 2 * RANGE_SLOTS - 1;
+/** The most merged leaf rows two leaves hold: every slot of both. */
+const SHRINK_ROWS_MAX: i32 = 2 * RANGE_SLOTS;
 
 // @ts-ignore: decorator
 @inline function ws(field: i32): i32 { return ld32(WR + field); }
@@ -84,8 +84,12 @@ function storeCommitNoGrow(tree: i32, type: i32): void {
 function storeShrinks(type: i32): bool {
   if (ws(WS_ENTRY) != 0) return false;
   if (type != WR_SPANNING_STORE) return ws(WS_NEW_END) <= ws(WS_END);
-  // The merged rows replace at least two leaves; two hold them with a spare slot for the cut.
-  return ws(WS_ROWS) <= SHRINK_ROWS_MAX;
+  // The merged rows replace at least two leaves. Two hold them when the left one can end on
+  // an entry: with a spare slot the cut moves off a NULL row; with none, only the middle cut
+  // fits. (A NULL row just before the middle, from a write that starts at the left leaf's
+  // last range and ends inside the right leaf's first, needs a third leaf.)
+  const rows = ws(WS_ROWS);
+  return rows < SHRINK_ROWS_MAX || (rows == SHRINK_ROWS_MAX && bigSlot(BIG_A, RANGE_SLOTS - 1) != 0);
 }
 
 /**
