@@ -3,7 +3,7 @@ import type { CoreAdapter } from '../src/backend/adapter.js';
 import type { NodeView } from '../src/backend/backend.js';
 import { MEMORY_MAX_BYTES } from '../src/backend/layout.js';
 import { MapleTree } from '../src/tree/MapleTree.js';
-import { skipPoolTo } from './faults.pool.js';
+import { skipPoolTo, storeUntilRefused } from './faults.pool.js';
 import { coreBackends } from './support/cores.js';
 import { expectUnchangedAfterError, snapshotOf } from './support/model.js';
 
@@ -13,8 +13,6 @@ const TWO_GIB = 2 ** 31;
 const KEEP_NODES = 4096;
 /** Ranges the workload stores: several levels of nodes. */
 const RANGES = 2000;
-/** Stores tried before the full memory must have refused one. */
-const STORE_LIMIT = 1_000_000;
 
 function nodeAddresses(view: NodeView | null, out: number[] = []): number[] {
   if (view === null) return out;
@@ -73,22 +71,6 @@ function workloadAbove2GiB(core: CoreAdapter): void {
   tree.free();
 }
 
-/** Stores ascending ranges into a fresh tree until memory refuses; returns the tree. */
-function fillToTheLimit(core: CoreAdapter): MapleTree<number> {
-  const tree = new MapleTree<number>({ _core: core });
-  let stored = 0;
-  for (; stored < STORE_LIMIT; stored++) {
-    try {
-      tree.store(2 * stored, stored);
-    } catch (err) {
-      expect((err as { code: string }).code).toBe('ENOMEM');
-      break;
-    }
-  }
-  expect(stored).toBeLessThan(STORE_LIMIT);
-  return tree;
-}
-
 describe.each(coreBackends())('the 4 GiB pool ($name core)', ({ name, make }) => {
   it('works in nodes above 2 GiB, refuses past 4 GiB with ENOMEM, the tree unchanged, and stays usable', () => {
     const core = make() as CoreAdapter;
@@ -101,11 +83,11 @@ describe.each(coreBackends())('the 4 GiB pool ($name core)', ({ name, make }) =>
     expect(core.memoryBytes()).toBe(MEMORY_MAX_BYTES);
     workloadAbove2GiB(core);
 
-    const full = fillToTheLimit(core);
+    const full = new MapleTree<number>({ _core: core });
+    const count = storeUntilRefused(full);
     expect(core.memoryBytes()).toBe(MEMORY_MAX_BYTES);
     full.validate();
     expectHigh(full);
-    const count = snapshotOf(full).length;
     expectUnchangedAfterError(full, () => full.storeRange(2 * count + 10, 2 * count + 10, 1), 'ENOMEM');
     expectUnchangedAfterError(full, () => full.dup(), 'ENOMEM');
     // Erasing needs no memory the tree does not hold; what it frees serves the next trees.
