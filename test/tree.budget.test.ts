@@ -159,11 +159,33 @@ describe.each(coreBackends())('a NULL store across two full leaves at the budget
     tree.free();
   });
 
-  it('ending inside the right range needs a third leaf: ENOMEM at the budget, the tree unchanged', () => {
+  // Ending inside the right range leaves a NULL range that cannot end the left leaf (only the
+  // rightmost leaf may end in NULL): the rows need three leaves, so the next leaf joins them.
+  it('ending inside the right range succeeds when the next leaf has a spare slot', () => {
+    const tree = fullTree();
+    const pairs = fullPairs(tree);
+    expect(pairs.length).toBeGreaterThan(2);
+    const { a, b } = pairs[0];
+    // The leaf after the pair loses a slot: two of its ranges become one NULL range.
+    const next = leavesOf(tree.nodes()).find((leaf) => leaf.min > b[1])!;
+    tree.storeRange(slotRange(next, 1)[0], slotRange(next, 2)[1], null);
+    const before = snapshotOf(tree);
+    const nodes = tree.nodeCount;
+    tree.storeRange(a[0], b[1] - 1, null);
+    tree.validate();
+    expect(tree.nodeCount).toBeLessThanOrEqual(nodes);
+    expect(tree.nodeCount + tree.reservedNodes).toBeLessThanOrEqual(BUDGET);
+    const expected = before
+      .filter(([first]) => first !== a[0])
+      .map(([first, last, v]): [number, number, number] => (first === b[0] ? [b[1], last, v] : [first, last, v]));
+    expect(snapshotOf(tree)).toEqual(expected);
+    tree.free();
+  });
+
+  it('ending inside the right range, with the next leaf full too, is ENOMEM at the budget, the tree unchanged', () => {
     const tree = fullTree();
     const pairs = fullPairs(tree);
     expect(pairs.length).toBeGreaterThan(0);
-    // The NULL range would end the left leaf (only the rightmost leaf may end in NULL).
     const { a, b } = pairs[0];
     expectUnchangedAfterError(tree, () => tree.storeRange(a[0], b[1] - 1, null), 'ENOMEM');
     tree.validate();
