@@ -73,10 +73,10 @@ export function memKeysWide(wide: bool): void { keysWide = wide; }
 export function memAbort(): void { unreachable(); }
 /** True when the AssemblyScript static data ends below `base` (checked once at start). */
 export function memFitsBelow(base: i32): bool { return <i32>__heap_base <= base; }
-/** Current memory size in bytes. */
-export function memBytes(): i32 { return memory.size() << 16; }
-/** Grows memory by at least `bytes`; false if the host refuses. */
-export function memGrow(bytes: u64): bool {
-  const pages = <i32>((bytes + 0xffff) >> 16);
-  return memory.grow(pages) >= 0;
-}
+/** Current memory size in 64 KiB pages (65,536 of them at 4 GiB: bytes would not fit an i32). */
+export function memPages(): i32 { return memory.size(); }
+/** Grows memory by `pages` 64 KiB pages; false if the host refuses. */
+export function memGrow(pages: i32): bool { return memory.grow(pages) >= 0; }
+/** An address as an unsigned number: pointers are i32 and read negative from 2 GiB up. */
+// @ts-ignore: decorator
+@inline export function memAddr(p: i32): u64 { return <u64><u32>p; }

@@ -8,12 +8,10 @@
  * Growing copies into a larger buffer, so addresses stay valid.
  */
 
-import { MEMORY_MAX_BYTES } from '../core/layout.js';
+import { MEMORY_MAX_PAGES, MEMORY_PAGE_BYTES } from '../core/layout.js';
 
-/** The first memory of a backend: room for the scratch areas and a few thousand nodes. */
-const INITIAL_BYTES = 16 << 20;
-/** WebAssembly's page size: memory grows in whole pages on both backends. */
-const PAGE_BYTES = 1 << 16;
+/** The first memory of a backend, in pages: room for the scratch areas and a few thousand nodes. */
+const INITIAL_PAGES = 256;
 
 // Empty until memStart(): importing the package allocates nothing.
 let buffer = new ArrayBuffer(0);
@@ -46,25 +44,32 @@ export function stKeyF64(p: number, v: number): void { F64[p >>> 3] = v; }
 export function ldKeyF64(p: number): number { return F64[p >>> 3]; }
 export function ld32(p: number): number { return I32[p >>> 2]; }
 export function st32(p: number, v: number): void { I32[p >>> 2] = v; }
-export function ld8(p: number): number { return U8[p]; }
-export function st8(p: number, v: number): void { U8[p] = v; }
+// Addresses from 2 GiB up arrive as negative i32 values (as in WebAssembly): `>>> 0` makes
+// them indexes; the wider views shift them unsigned anyway.
+export function ld8(p: number): number { return U8[p >>> 0]; }
+export function st8(p: number, v: number): void { U8[p >>> 0] = v; }
 /** Result registers and pages always hold keys in this core's own u64 format: nothing to switch. */
 export function memKeysWide(_wide: boolean): void {}
 export function memZero(p: number, n: number): void {
+  const at = p >>> 0;
   // Nodes are 8-byte aligned: a short f64 loop beats TypedArray.fill's call overhead.
-  if (((p | n) & 7) === 0) {
-    for (let i = p >>> 3, stop = (p + n) >>> 3; i < stop; i++) F64[i] = 0;
+  if (((at | n) & 7) === 0) {
+    for (let i = at >>> 3, stop = i + (n >>> 3); i < stop; i++) F64[i] = 0;
   } else {
-    U8.fill(0, p, p + n);
+    U8.fill(0, at, at + n);
   }
 }
-export function memMove(dst: number, src: number, n: number): void { U8.copyWithin(dst, src, src + n); }
+export function memMove(dst: number, src: number, n: number): void {
+  const from = src >>> 0;
+  U8.copyWithin(dst >>> 0, from, from + n);
+}
+export function memAddr(p: number): number { return p >>> 0; }
 export function ctz32(x: number): number { return 31 - Math.clz32(x & -x); }
 export function idiv(a: number, b: number): number { return (a / b) | 0; }
 
 /** Allocates the first memory (once; the backend calls it when its first tree is created). */
 export function memStart(): void {
-  if (buffer.byteLength === 0) memGrow(INITIAL_BYTES);
+  if (buffer.byteLength === 0) memGrow(INITIAL_PAGES);
 }
 
 /** The core's debug asserts (AssemblyScript's assert; the release WASM build compiles them out). */
@@ -74,12 +79,20 @@ export function assert(ok: boolean, reason?: string): void {
 
 export function memAbort(): void { throw new Error('maple-gpuvm: core memory layout is broken'); }
 export function memFitsBelow(_base: number): boolean { return true; }
-export function memBytes(): number { return buffer.byteLength; }
-/** Grows memory by at least `bytes` (whole 64 KiB pages, as WebAssembly); false past MEMORY_MAX_BYTES. */
-export function memGrow(bytes: number): boolean {
-  const size = buffer.byteLength + Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
-  if (size > MEMORY_MAX_BYTES) return false;
-  const grown = new ArrayBuffer(size);
+export function memPages(): number { return buffer.byteLength / MEMORY_PAGE_BYTES; }
+/**
+ * Grows memory by `pages` 64 KiB pages, as WebAssembly does; false past MEMORY_MAX_PAGES or
+ * when the engine cannot allocate the larger buffer (growing copies: old and new coexist).
+ */
+export function memGrow(pages: number): boolean {
+  const size = buffer.byteLength + pages * MEMORY_PAGE_BYTES;
+  if (size > MEMORY_MAX_PAGES * MEMORY_PAGE_BYTES) return false;
+  let grown: ArrayBuffer;
+  try {
+    grown = new ArrayBuffer(size);
+  } catch {
+    return false; // RangeError: the engine refused the allocation
+  }
   new Uint8Array(grown).set(U8);
   buffer = grown;
   F64 = new Float64Array(buffer);
