@@ -10,7 +10,7 @@ import type { EntryTable } from './entries.js';
 import type * as CoreAbi from '../core/index.js';
 import {
   ENOMEM, NODE_READ_END, NODE_READ_GAPS, NODE_READ_PIVOTS, NODE_READ_SLOTS, NODE_READ_TYPE, PAGE_ROW_WORDS, PAGE_ROWS,
-  RES_BAD_NODE, RES_BAD_SLOT, RES_COUNT, TREE_GENERATION, WR_NOTHING,
+  OK, RES_BAD_NODE, RES_BAD_SLOT, RES_COUNT, ROW_HANDLE, TREE_GENERATION, WR_NOTHING,
 } from './layout.js';
 import { validateMessage } from './validate.js';
 
@@ -142,8 +142,15 @@ export class CoreAdapter implements CoreBackend {
     this.pageWrites++;
     const status = this.raw.buildPage(tree, count);
     this.refresh();
+    if (status === OK) this.retainPageHandles(count);
     this.drainReleases();
     return status;
+  }
+  /** The raw core leaves a built page's references to us (one call out of WASM per row fewer). */
+  private retainPageHandles(count: number): void {
+    const page = this.pageBuf;
+    const entries = this.entries;
+    for (let o = ROW_HANDLE, end = count * PAGE_ROW_WORDS; o < end; o += PAGE_ROW_WORDS) entries.retain(page[o]);
   }
   buildEnd(tree: number): number {
     const status = this.raw.buildEnd(tree);
