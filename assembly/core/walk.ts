@@ -153,17 +153,20 @@ function leafWalk(tree: i32, index: u64): i32 {
 
 /**
  * The range containing index, NULL ranges included: returns its handle, bounds in RES.
- * An empty tree is one NULL range [0, KEY_MAX].
+ * An empty tree is one NULL range [0, KEY_MAX]. Walks through the recorded left path, so a
+ * write of the range found (erase: walk, then store NULL over it) reuses it instead of
+ * descending again.
  */
 export function treeWalk(tree: i32, index: u64): i32 {
   if (treeRoot(tree) == 0) {
     resRange(0, KEY_MAX);
     return 0;
   }
-  const leaf = leafWalk(tree, index);
-  const end = nodeEnd(leaf);
-  const i = nodeFind(leaf, end, index);
-  resRange(slotMin(leaf, i, leafMin(tree)), slotMax(leaf, i, end, leafMax(tree)));
+  pathWalkLeft(tree, index);
+  const bottom = treeHeight(tree) - 1;
+  const leaf = pathNode(LPATH, bottom);
+  const i = pathOff(LPATH, bottom);
+  resRange(slotMin(leaf, i, pathMin(LPATH, bottom)), slotMax(leaf, i, nodeEnd(leaf), pathMax(LPATH, bottom)));
   return nodeSlot(leaf, NODE_LEAF, i);
 }
 
