@@ -253,6 +253,19 @@ describe.each(backends)('MapleTree API ($name backend)', ({ options }) => {
       expect([...tree].map(([, , e]) => e)).toEqual(['bottom', 'top']);
     });
 
+    it('an iterator left by break is finished, as a generator would be', () => {
+      const tree = make<number>();
+      for (let i = 0; i < 5; i++) tree.store(i * 10, i);
+      const it = tree.entries();
+      expect(it[Symbol.iterator]()).toBe(it);
+      for (const [first] of it) if (first === 10) break;
+      expect(it.next()).toEqual({ value: undefined, done: true });
+      const values = tree.values(20);
+      expect(values.next()).toEqual({ value: 2, done: false });
+      expect([...values]).toEqual([3, 4]);
+      expect(values.next().done).toBe(true);
+    });
+
     it('continues after the last returned range when the tree changes mid-walk', () => {
       const tree = make<number>();
       for (let i = 0; i < 600; i++) tree.store(i * 2, i);

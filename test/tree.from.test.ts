@@ -133,9 +133,14 @@ describe.each(backends)('MapleTree.from ($name backend)', ({ options }) => {
     const input = rows(rng, 500);
     const probe = MapleTree.from(input, { ...options });
     const need = nodes(probe);
+    const entries = probe._core.entries;
     probe.free();
-    for (const maxNodes of [1, 2, need - 1]) {
+    const live = entries.liveCount;
+    for (const maxNodes of [1, 2, need - 1, need >> 1]) {
       expectMapleError(() => MapleTree.from(input, { ...options, maxNodes }), 'ENOMEM');
+      // Every entry placed before the failure was released, none once too often.
+      expect(entries.liveCount).toBe(live);
+      expect((entries as unknown as { refs: Int32Array }).refs.every((r) => r >= 0)).toBe(true);
     }
     const exact = MapleTree.from(input, { ...options, maxNodes: need });
     exact.validate();

@@ -4,7 +4,7 @@
  */
 
 import {
-  NODE_LEAF, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST, TREE_CACHE_LEAF, TREE_CACHE_GEN, TREE_CACHE_MIN, TREE_CACHE_MAX,
+  NODE_LEAF, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, ROW_FIRST, ROW_LAST, ROW_HANDLE, RES_FIRST, RES_LAST, TREE_CACHE_LEAF, TREE_CACHE_GEN, TREE_CACHE_MIN, TREE_CACHE_MAX,
 } from "../shared/layout";
 import { ld32, st32, ld64, st64, stKeyF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodeFind, slotMin, slotMax } from "./node";
@@ -153,17 +153,20 @@ function leafWalk(tree: i32, index: u64): i32 {
 
 /**
  * The range containing index, NULL ranges included: returns its handle, bounds in RES.
- * An empty tree is one NULL range [0, treeKeyMax].
+ * An empty tree is one NULL range [0, treeKeyMax]. Walks through the recorded left path, so a
+ * write of the range found (erase: walk, then store NULL over it) reuses it instead of
+ * descending again.
  */
 export function treeWalk(tree: i32, index: u64): i32 {
   if (treeRoot(tree) == 0) {
     resRange(0, treeKeyMax(tree));
     return 0;
   }
-  const leaf = leafWalk(tree, index);
-  const end = nodeEnd(leaf);
-  const i = nodeFind(leaf, end, index);
-  resRange(slotMin(leaf, i, leafMin(tree)), slotMax(leaf, i, end, leafMax(tree)));
+  pathWalkLeft(tree, index);
+  const bottom = treeHeight(tree) - 1;
+  const leaf = pathNode(LPATH, bottom);
+  const i = pathOff(LPATH, bottom);
+  resRange(slotMin(leaf, i, pathMin(LPATH, bottom)), slotMax(leaf, i, nodeEnd(leaf), pathMax(LPATH, bottom)));
   return nodeSlot(leaf, NODE_LEAF, i);
 }
 
@@ -240,7 +243,8 @@ function resRange(first: u64, last: u64): void {
 
 /**
  * Fills the iteration page with the non-NULL ranges intersecting [first, last], starting
- * with the range containing first. Uses the left path as its cursor.
+ * with the range containing first. Uses the left path as its cursor. Each slot's first index
+ * is the previous slot's last + 1, carried along rather than re-read from the pivots.
  */
 export function treePage(tree: i32, path: i32, first: u64, last: u64): i32 {
   if (path == LPATH) pathKeep(0);
@@ -248,22 +252,25 @@ export function treePage(tree: i32, path: i32, first: u64, last: u64): i32 {
   const bottom = treeHeight(tree) - 1;
   pathWalk(tree, path, first);
   let rows = 0;
+  let row = PAGE;
   while (true) {
     const leaf = pathNode(path, bottom);
     const end = nodeEnd(leaf);
-    const min = pathMin(path, bottom);
     const max = pathMax(path, bottom);
-    for (let i = pathOff(path, bottom); i <= end; i++) {
-      const lo = slotMin(leaf, i, min);
+    let i = pathOff(path, bottom);
+    let lo = slotMin(leaf, i, pathMin(path, bottom));
+    for (; i <= end; i++) {
       if (lo > last) return rows;
+      const hi = slotMax(leaf, i, end, max);
       const handle = nodeSlot(leaf, NODE_LEAF, i);
-      if (handle == 0) continue;
-      const row = PAGE + ((rows * PAGE_ROW_WORDS) << 3);
-      stKeyF64(row, lo);
-      stKeyF64(row + 8, slotMax(leaf, i, end, max));
-      stKeyF64(row + 16, <u64>handle);
-      rows++;
-      if (rows == PAGE_ROWS) return rows;
+      if (handle != 0) {
+        stKeyF64(row + (ROW_FIRST << 3), lo);
+        stKeyF64(row + (ROW_LAST << 3), hi);
+        stKeyF64(row + (ROW_HANDLE << 3), <u64>handle);
+        row += PAGE_ROW_WORDS << 3;
+        if (++rows == PAGE_ROWS) return rows;
+      }
+      lo = hi + 1;
     }
     if (max >= last || !pathNextNode(path, bottom)) return rows;
   }

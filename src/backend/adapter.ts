@@ -10,7 +10,7 @@ import type { EntryTable } from './entries.js';
 import type * as CoreAbi from '../core/index.js';
 import {
   ENOMEM, NODE_READ_END, NODE_READ_GAPS, NODE_READ_PIVOTS, NODE_READ_SLOTS, NODE_READ_TYPE, PAGE_ROW_WORDS, PAGE_ROWS,
-  RES_BAD_NODE, RES_BAD_SLOT, RES_COUNT, TREE_GENERATION, WR_NOTHING,
+  OK, RES_BAD_NODE, RES_BAD_SLOT, RES_COUNT, ROW_HANDLE, TREE_GENERATION, WR_NOTHING,
 } from './layout.js';
 import { validateMessage } from './validate.js';
 
@@ -150,7 +150,21 @@ export class CoreAdapter implements CoreBackend {
   }
   buildPage(tree: number, count: number): number {
     this.pageWrites++;
-    return this.settle(this.raw.buildPage(tree, count));
+    const status = this.raw.buildPage(tree, count);
+    this.refresh();
+    return this.settleBuild(status, count, this.pageBuf);
+  }
+  /**
+   * After a page build: the raw core leaves a built page's references to us (one call out of
+   * WASM per row fewer), so they are taken here from the page's handle words.
+   */
+  protected settleBuild(status: number, count: number, rows: Float64Array | BigUint64Array): number {
+    if (status === OK) {
+      const entries = this.entries;
+      for (let o = ROW_HANDLE, end = count * PAGE_ROW_WORDS; o < end; o += PAGE_ROW_WORDS) entries.retain(Number(rows[o]));
+    }
+    this.drainReleases();
+    return status;
   }
   buildEnd(tree: number): number {
     return this.settle(this.raw.buildEnd(tree));

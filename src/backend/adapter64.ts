@@ -55,7 +55,10 @@ export class CoreAdapter64 extends CoreAdapter implements CoreBackend64 {
   }
   buildPage64(tree: number, count: number): number {
     this.pageWrites++;
-    return this.viewed64(this.settle(this.raw64.buildPage64(tree, count)));
+    const status = this.raw64.buildPage64(tree, count);
+    this.refresh();
+    this.views64();
+    return this.settleBuild(status, count, this.pageBuf64);
   }
   find64(tree: number, index: bigint, max: bigint): number { return this.viewed64(this.raw64.find64(tree, index, max)); }
   next64(tree: number, index: bigint, max: bigint): number { return this.viewed64(this.raw64.next64(tree, index, max)); }

@@ -17,9 +17,14 @@ export function describeArg(value: unknown): string {
   return String(value);
 }
 
+/** Whether a value is an index: an integer in [0, MAX_INDEX]. */
+export function isIndex(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
 /** An index: an integer in [0, MAX_INDEX]. */
 export function checkIndex(method: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+  if (!isIndex(value)) {
     throw new MapleError('EINVAL', `${method}: ${name} must be an integer in [0, MAX_INDEX], got ${describeArg(value)}`);
   }
   return value + 0;

@@ -4,7 +4,7 @@
  * then handed to the core's bottom-up build a page of rows at a time).
  */
 
-import { checkEntry, checkIndex, describeArg } from './args.js';
+import { checkEntry, checkIndex, describeArg, isIndex } from './args.js';
 import type { TreeContext } from './context.js';
 import { MapleError } from './errors.js';
 import { OK, PAGE_ROWS, PAGE_ROW_WORDS, ROW_FIRST, ROW_HANDLE, ROW_LAST } from '../backend/layout.js';
@@ -48,14 +48,37 @@ export function loadEntries<V>(ctx: TreeContext, method: string, indices: unknow
 }
 
 /**
- * One element of MapleTree.from's input: [first, last, entry] starting after prevLast, the
- * previous range's last index (-1 before the first).
+ * Reads ranges[at] — [first, last, entry] starting after prevLast, the previous range's last
+ * index (-1 before the first) — checks it and appends it to rows; returns its last index.
+ * Each element is read once, so what is checked is what is built; a valid range costs no
+ * message (the argument names are only made for an error).
  */
-function checkFromRange(method: string, at: number, range: unknown, prevLast: number): void {
-  if (typeof range !== 'object' || range === null || (range as ArrayLike<unknown>).length !== 3) {
-    throw new MapleError('EINVAL', `${method}: ranges[${at}] must be [first, last, entry], got ${describeArg(range)}`);
+function readFromRange(method: string, at: number, range: unknown, prevLast: number, rows: FromRows): number {
+  let first: unknown;
+  let last: unknown;
+  let entry: unknown;
+  if (Array.isArray(range) && range.length === 3) {
+    first = range[0];
+    last = range[1];
+    entry = range[2];
+  } else {
+    if (typeof range !== 'object' || range === null || (range as ArrayLike<unknown>).length !== 3) {
+      throw new MapleError('EINVAL', `${method}: ranges[${at}] must be [first, last, entry], got ${describeArg(range)}`);
+    }
+    [first, last, entry] = range as [unknown, unknown, unknown];
   }
-  const [first, last, entry] = range as [unknown, unknown, unknown];
+  if (!isIndex(first) || !isIndex(last) || first > last || first <= prevLast || entry === null || entry === undefined) {
+    explainFromRange(method, at, first, last, entry, prevLast);
+  }
+  const l = (last as number) + 0;
+  rows.firsts.push((first as number) + 0);
+  rows.lasts.push(l);
+  rows.entries.push(entry);
+  return l;
+}
+
+/** Throws the EINVAL naming what is wrong with ranges[at] (see readFromRange). */
+function explainFromRange(method: string, at: number, first: unknown, last: unknown, entry: unknown, prevLast: number): never {
   const f = checkIndex(method, `ranges[${at}][0]`, first);
   const l = checkIndex(method, `ranges[${at}][1]`, last);
   if (f > l) throw new MapleError('EINVAL', `${method}: ranges[${at}]: first (${f}) > last (${l})`);
@@ -63,6 +86,7 @@ function checkFromRange(method: string, at: number, range: unknown, prevLast: nu
     throw new MapleError('EINVAL', `${method}: ranges[${at}] starts at ${f}, not after the previous range's last (${prevLast}): ranges must ascend without overlap`);
   }
   checkEntry(`${method}: ranges[${at}]`, entry);
+  throw new Error(`${method}: ranges[${at}] failed a check that names no reason`); // unreachable
 }
 
 /** MapleTree.from's input, checked: parallel arrays of firsts, lasts and entries. */
@@ -80,14 +104,7 @@ export function collectFromRanges(method: string, ranges: unknown): FromRows {
   const rows: FromRows = { firsts: [], lasts: [], entries: [] };
   let prevLast = -1;
   let at = 0;
-  for (const range of ranges as Iterable<unknown>) {
-    checkFromRange(method, at++, range, prevLast);
-    const [first, last, entry] = range as [number, number, unknown];
-    prevLast = last + 0;
-    rows.firsts.push(first + 0);
-    rows.lasts.push(prevLast);
-    rows.entries.push(entry);
-  }
+  for (const range of ranges as Iterable<unknown>) prevLast = readFromRange(method, at++, range, prevLast, rows);
   return rows;
 }
 

@@ -135,20 +135,49 @@ export type Yield = 'tuple' | 'key' | 'value';
 export function walkEntries<T>(ctx: TreeContext, method: string, first: unknown, last: unknown, shape: Yield): IterableIterator<T> {
   const f = checkIndex(method, 'first', first);
   const l = checkIndex(method, 'last', last);
-  return walkRanges<T>(ctx, method, f, l, shape);
+  return new EntryIterator<T>(ctx, new RangeCursor(ctx, method, f, l), shape);
 }
 
-function* walkRanges<T>(ctx: TreeContext, method: string, first: number, last: number, shape: Yield): Generator<T, undefined, undefined> {
-  const cursor = new RangeCursor(ctx, method, first, last);
-  while (cursor.advance()) {
-    if (cursor.handle === ENTRY_ZERO) continue;
-    cursor.markReturned();
-    const entry = ctx.core.entries.get(cursor.handle);
-    if (shape === 'tuple') yield [cursor.first, cursor.last, entry] as T;
-    else if (shape === 'key') yield [cursor.first, cursor.last] as T;
-    else yield entry as T;
+/**
+ * The iterator of entries/keys/values: a plain object rather than a generator, whose
+ * suspend and resume cost more per entry than the rest of the step (see bench/RESULTS.md).
+ * return() ends it, as a generator's does when a for-of loop breaks.
+ */
+class EntryIterator<T> implements IterableIterator<T> {
+  constructor(
+    private readonly ctx: TreeContext,
+    private cursor: RangeCursor | null,
+    private readonly shape: Yield,
+  ) {}
+
+  next(): IteratorResult<T, undefined> {
+    const cursor = this.cursor;
+    if (cursor !== null) {
+      while (cursor.advance()) {
+        if (cursor.handle === ENTRY_ZERO) continue;
+        cursor.markReturned();
+        return { value: this.shaped(cursor), done: false };
+      }
+      this.cursor = null;
+    }
+    return { value: undefined, done: true };
   }
-  return undefined;
+
+  return(): IteratorResult<T, undefined> {
+    this.cursor = null;
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  private shaped(cursor: RangeCursor): T {
+    const shape = this.shape;
+    if (shape === 'key') return [cursor.first, cursor.last] as T;
+    const entry = this.ctx.core.entries.get(cursor.handle);
+    return (shape === 'tuple' ? [cursor.first, cursor.last, entry] : entry) as T;
+  }
 }
 
 /**

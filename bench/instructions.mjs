@@ -1,0 +1,120 @@
+/**
+ * Instruction counts per operation under callgrind, for comparing builds on a noisy machine
+ * (wall-clock A/B runs there vary by ±25%; instruction counts repeat to within ~1%).
+ *
+ *   node bench/instructions.mjs [--checkout DIR]... [--cases W5,W8,...] [--backends wasm,ts]
+ *
+ * Each checkout must hold a built dist/ (default: this one). For every case × backend ×
+ * checkout a child process runs under `valgrind --tool=callgrind`: it warms the case up, then
+ * zeroes the counters (callgrind_control -z), runs the measured phase and dumps (-d), so only
+ * that phase is counted, JIT compilation of late tiers included. Prints instructions per
+ * operation and each checkout's ratio to the first. Needs valgrind (apt install valgrind).
+ */
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Ranges in the trees the cases build (small: callgrind runs code ~50× slower). */
+const N = 20_000;
+/** Untimed passes before the counted ones, so the counted code is optimised. */
+const WARMUP = 4;
+/** Counted passes, each on fresh input. */
+const COUNTED = 3;
+/** Whole-tree walks per pass of the iteration cases (one walk is too little to warm up the core's page fill). */
+const WALKS = 5;
+
+function build(tree, n) {
+  for (let i = 0; i < n; i++) tree.storeRange(16 * i, 16 * i + 9, i);
+  return tree;
+}
+
+/** Each case: prep() makes a pass's input (not counted), run(input) is the pass, ops per pass. */
+function cases(MapleTree, backend) {
+  const make = () => new MapleTree({ backend });
+  const shared = build(make(), N);
+  const fromRanges = Array.from({ length: N }, (_, i) => [16 * i, 16 * i + 9, i]);
+  const smallTrees = () => {
+    for (let t = 0; t < 100; t++) {
+      const tree = make();
+      for (let j = 0; j < 100; j++) {
+        const s = (j * 37) % 100;
+        tree.storeRange(16 * s, 16 * s + 9, j);
+        tree.load((j * 613) % 1600);
+      }
+      tree.destroy();
+    }
+  };
+  let sink = 0;
+  const walks = (walk) => { for (let w = 0; w < WALKS; w++) walk(); };
+  return {
+    W1: { prep: make, run: (tree) => build(tree, N).destroy(), ops: N },
+    W5: { prep: () => build(make(), N), run: (tree) => { for (let i = 0; i < N; i += 2) tree.erase(16 * i); tree.destroy(); }, ops: N / 2 },
+    W8: { prep: () => null, run: smallTrees, ops: 100 * 100 * 2 },
+    forEach: { prep: () => shared, run: (tree) => walks(() => tree.forEach((v) => { sink += v; })), ops: WALKS * N },
+    entries: { prep: () => shared, run: (tree) => walks(() => { for (const [, , v] of tree.entries()) sink += v; }), ops: WALKS * N },
+    size: { prep: () => shared, run: (tree) => walks(() => { sink += tree.size; }), ops: WALKS * N },
+    load: { prep: () => shared, run: (tree) => { for (let i = 0; i < N; i++) tree.load(16 * i + 12); }, ops: N },
+    find: { prep: () => shared, run: (tree) => { for (let i = 0; i < N; i++) tree.find(16 * i + 12); }, ops: N },
+    from: { prep: () => fromRanges, run: (ranges) => MapleTree.from(ranges, { backend }).destroy(), ops: N },
+  };
+}
+
+/** The child: runs one case under callgrind, counting only the measured passes. */
+async function child(checkout, backend, name) {
+  const { MapleTree, init } = await import(join(checkout, 'dist/index.js'));
+  await init();
+  const c = cases(MapleTree, backend)[name];
+  if (!c) throw new Error(`unknown case ${name}`);
+  for (let r = 0; r < WARMUP; r++) c.run(c.prep());
+  const inputs = Array.from({ length: COUNTED }, () => c.prep());
+  execFileSync('callgrind_control', ['-z', String(process.pid)], { stdio: 'ignore' });
+  for (const input of inputs) c.run(input);
+  execFileSync('callgrind_control', ['-d', String(process.pid)], { stdio: 'ignore' });
+  process.stdout.write(JSON.stringify({ ops: COUNTED * c.ops }) + '\n');
+}
+
+/** Instructions per op of one case in one checkout. */
+function measure(checkout, backend, name) {
+  const dir = mkdtempSync(join(tmpdir(), 'instr-'));
+  try {
+    const self = fileURLToPath(import.meta.url);
+    const run = spawnSync(
+      'valgrind',
+      ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, self, '--child', checkout, backend, name],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    if (run.status !== 0) throw new Error(`${name} ${backend} in ${checkout} failed: ${run.stderr.slice(-400)}`);
+    const { ops } = JSON.parse(run.stdout.trim().split('\n').pop());
+    const dump = readdirSync(dir).find((f) => f.endsWith('.1'));
+    const totals = readFileSync(join(dir, dump), 'utf8').match(/^(?:summary|totals): (\d+)/m);
+    return Number(totals[1]) / ops;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function option(args, name, fallback) {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : fallback;
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--child') {
+  await child(args[1], args[2], args[3]);
+} else {
+  const checkouts = [];
+  args.forEach((a, i) => { if (a === '--checkout') checkouts.push(resolve(args[i + 1])); });
+  if (checkouts.length === 0) checkouts.push(resolve(fileURLToPath(new URL('..', import.meta.url))));
+  const names = option(args, '--cases', 'W1,W5,W8,forEach,entries,size,load,find,from').split(',');
+  const backends = option(args, '--backends', 'wasm,ts').split(',');
+  for (const name of names) {
+    for (const backend of backends) {
+      const counts = checkouts.map((checkout) => measure(checkout, backend, name));
+      const ratios = counts.slice(1).map((n) => ` ×${(n / counts[0]).toFixed(3)}`).join('');
+      console.log(`${name.padEnd(8)} ${backend.padEnd(5)} ${counts.map((n) => n.toFixed(0).padStart(7)).join(' ')} instr/op${ratios}`);
+    }
+  }
+}
