@@ -5,7 +5,7 @@
  * from shared/layout.ts. No logic beyond argument plumbing.
  */
 
-import { poolInit, poolLive, poolSetMemoryCap, poolSetFault, poolFaultPending } from "./core/pool";
+import { poolInit, poolLive, poolSetMemoryCap, poolSetFault, poolFaultPending, poolCarve } from "./core/pool";
 import {
   treeCreate as coreTreeCreate, treeRelease as coreTreeRelease, treeClear as coreTreeClear, treeDup,
   treeFlags as coreTreeFlags, treeSetFlags, treeHeight, treeNodes, treeReserved,
@@ -16,7 +16,8 @@ import { treeStore, treeNodesNeeded } from "./core/store";
 import { treeEmptyArea } from "./core/gap";
 import { treeValidate, nodeRead as coreNodeRead } from "./core/debug";
 import { treeLoadMany } from "./core/many";
-import { RES, PAGE, LPATH, RELEASES, G_RELEASED, G_DRAW } from "./core/scratch";
+import { RES, PAGE, LPATH, RELEASES, G_RELEASED, G_DRAW, G_GROW_GEN, AGENT_BYTES, scratchUse } from "./core/scratch";
+import { rcuReclaim, rcuRetired, rcuSetEpochWords, rcuSetPoison, rcuSetHook, rcuRewalks } from "./core/rcu";
 
 poolInit();
 
@@ -64,6 +65,24 @@ export function loadMany(tree: i32, count: i32): void { treeLoadMany(tree, count
 import { treeBuildPage, treeBuildEnd } from "./core/bulk";
 export function buildPage(tree: i32, count: i32): i32 { return treeBuildPage(tree, count); }
 export function buildEnd(tree: i32): i32 { return treeBuildEnd(tree); }
+
+// Shared memories (src/shared/tree*.ts): agent blocks, RCU reclamation, test hooks.
+/** Bytes of one agent's scratch block. */
+export function agentBytes(): i32 { return AGENT_BYTES; }
+/** Points this instance's result registers, paths, buffers and page at the agent block at `base`. */
+export function useAgent(base: i32): void { scratchUse(base); }
+/** Contiguous memory carved from the pool for good (0: out of memory). */
+export function carve(bytes: i32): i32 { return poolCarve(bytes); }
+/** The word bumped whenever the memory grows. */
+export function growGenAddr(): i32 { return G_GROW_GEN; }
+export function setEpochWords(addr: i32): void { rcuSetEpochWords(addr); }
+export function reclaim(current: i32, oldest: i32): i32 { return rcuReclaim(current, oldest); }
+export function retiredCount(): i32 { return rcuRetired(); }
+export function rewalkCount(): i32 { return rcuRewalks(); }
+/** Debug: reclaimed nodes are poisoned before reuse. */
+export function setPoison(on: i32): void { rcuSetPoison(on); }
+/** Test hook: the k-th writer step (kind 1) or reader step (kind 2) from now calls env.rcuHook. */
+export function setRcuHook(kind: i32, k: i32): void { rcuSetHook(kind, k); }
 
 /** Test hook: caps the pool's memory at `pages` 64 KiB pages (0 restores MEMORY_MAX_BYTES). */
 export function setMemoryCap(pages: i32): void { poolSetMemoryCap(pages); }

@@ -13,6 +13,12 @@ declare function entryRetain(handle: i32): void;
 // @ts-ignore: decorator
 @external("env", "entryReleaseBatch")
 declare function entryReleaseBatch(count: i32): void;
+// @ts-ignore: decorator
+@external("env", "rcuHook")
+declare function rcuHook(kind: i32): void;
+
+/** Calls the host's RCU test hook (rcu.ts: a writer step or a reader step reached its countdown). */
+export function hostRcuHook(kind: i32): void { rcuHook(kind); }
 
 /** Counts one more range holding handle (handles 0 and 1 are never counted). */
 // @ts-ignore: decorator
@@ -45,6 +51,23 @@ export function hostRelease(handle: i32): void {
 @inline export function ld8(p: i32): i32 { return <i32>load<u8>(<usize>p); }
 // @ts-ignore: decorator
 @inline export function st8(p: i32, v: i32): void { store<u8>(<usize>p, <u8>v); }
+/**
+ * Words other agents race on (RCU slots and root, dead marks, epoch words): atomic in the
+ * threads build, plain loads and stores in the single-threaded one (same code, no agents).
+ */
+// @ts-ignore: decorator
+@inline export function atomicLd32(p: i32): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.load<i32>(<usize>p);
+  return load<i32>(<usize>p);
+}
+// @ts-ignore: decorator
+@inline export function atomicSt32(p: i32, v: i32): void {
+  if (ASC_FEATURE_THREADS) atomic.store<i32>(<usize>p, v);
+  else store<i32>(<usize>p, v);
+}
+/** Writes an entry handle as f64, read as unsigned (a shared tree's integer entries use all 32 bits). */
+// @ts-ignore: decorator
+@inline export function stHandleF64(p: i32, handle: i32): void { store<f64>(<usize>p, <f64><u32>handle); }
 /** Writes a key as f64, the format JS reads from result registers and pages. */
 // @ts-ignore: decorator
 @inline export function stKeyF64(p: i32, v: u64): void { store<f64>(<usize>p, <f64>v); }
@@ -53,6 +76,8 @@ export function hostRelease(handle: i32): void {
 @inline export function ldKeyF64(p: i32): u64 { return <u64>load<f64>(<usize>p); }
 // @ts-ignore: decorator
 @inline export function memZero(p: i32, n: i32): void { memory.fill(<usize>p, 0, <usize>n); }
+// @ts-ignore: decorator
+@inline export function memFill(p: i32, byte: i32, n: i32): void { memory.fill(<usize>p, <u8>byte, <usize>n); }
 // @ts-ignore: decorator
 @inline export function memMove(dst: i32, src: i32, n: i32): void { memory.copy(<usize>dst, <usize>src, <usize>n); }
 // @ts-ignore: decorator

@@ -10,7 +10,7 @@
 
 import { NODE_SIZE, NODE_SHIFT, MEMORY_MAX_BYTES } from "../shared/layout";
 import { ld32, st32, memZero, memBytes, memGrow, memFitsBelow, memAbort, ctz32 } from "./mem";
-import { BASE, BITMAP, BITMAP_BYTES, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, G_MEM_CAP, G_FAULT_NODES, G_FAULT_GROW, POOL_START } from "./scratch";
+import { BASE, BITMAP, BITMAP_BYTES, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, G_MEM_CAP, G_FAULT_NODES, G_FAULT_GROW, G_GROW_GEN, POOL_START } from "./scratch";
 
 /** Bytes per WebAssembly page (the cap is set in pages). */
 const PAGE_BYTES: u64 = 65536;
@@ -62,7 +62,22 @@ function poolGrow(want: u64): bool {
   if (!memGrow(grow) && (grow == want || !memGrow(want))) return false;
   const top = <u64>memBytes();
   st32(G_LIMIT, <i32>(top < cap ? top : cap));
+  st32(G_GROW_GEN, ld32(G_GROW_GEN) + 1);
   return true;
+}
+
+/**
+ * Takes `bytes` (rounded up to whole nodes) of contiguous memory above the pool's nodes, for
+ * good: a shared memory's lock, agent table, epoch words and agent blocks. 0 when memory
+ * cannot grow.
+ */
+export function poolCarve(bytes: i32): i32 {
+  const size = (bytes + NODE_SIZE - 1) & ~(NODE_SIZE - 1);
+  const at = ld32(G_BUMP);
+  const short = at + size - ld32(G_LIMIT);
+  if (short > 0 && !poolGrow(<u64>short)) return 0;
+  st32(G_BUMP, at + size);
+  return at;
 }
 
 /**

@@ -71,6 +71,8 @@ export const TREE_CACHE_MAX = 56;
 
 /** Tree flags (kernel MT_FLAGS_*). */
 export const TREE_ALLOC_RANGE = 0x01;
+/** RCU mode: readers in other agents run without the lock (assembly/core/rcu.ts). */
+export const TREE_RCU = 0x02;
 export const TREE_ALLOC_WRAPPED = 0x800;
 
 /** Entry handles with a fixed meaning. */

@@ -81,6 +81,17 @@ export class CoreAdapter implements CoreBackend {
     return this.raw.faultPending(FAULT_KINDS[kind]);
   }
 
+  /**
+   * Test hook (RCU mode): called when the step armed with the core's setRcuHook is reached —
+   * kind 1 between a writer's visible steps, kind 2 between a reader's read and its check.
+   */
+  rcuHook: ((kind: number) => void) | null = null;
+
+  /** The core's callback for the armed RCU step. */
+  onRcuHook(kind: number): void {
+    this.rcuHook?.(kind);
+  }
+
   /** Re-creates the register views after memory grew (old views are detached). */
   refresh(): void {
     const f64 = this.memoryF64();

@@ -12,7 +12,7 @@ import * as core from '../core/index.js';
 
 /** A generated core's ABI module and its memory (a test build with another node geometry has the same shape). */
 export type TsCoreAbi = typeof core;
-export type TsCoreMemory = Pick<typeof mem, 'setEntryHooks' | 'memStart' | 'memF64'>;
+export type TsCoreMemory = Pick<typeof mem, 'setEntryHooks' | 'setRcuHook' | 'memStart' | 'memF64'>;
 
 /** Wires a generated core to the adapter; its memory is allocated here, not at import. */
 export function createTsCore(abi: TsCoreAbi, memory: TsCoreMemory): CoreAdapter {
@@ -21,7 +21,9 @@ export function createTsCore(abi: TsCoreAbi, memory: TsCoreMemory): CoreAdapter 
   memory.setEntryHooks((h) => entries.retain(h), (h) => entries.release(h));
   memory.memStart();
   abi.coreStart();
-  return new CoreAdapter('ts', abi, entries, memory.memF64);
+  const adapter = new CoreAdapter('ts', abi, entries, memory.memF64);
+  memory.setRcuHook((kind) => adapter.onRcuHook(kind));
+  return adapter;
 }
 
 let backend: CoreAdapter | null = null;

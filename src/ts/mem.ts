@@ -4,6 +4,11 @@
  * core), which import it instead of assembly/core/mem.ts. Memory is one ArrayBuffer with three
  * views; u64 fields are stored as f64, which is exact for every key below 2^53. Growing copies
  * into a larger buffer, so addresses stay valid.
+ *
+ * The shared-tree variant of the core (src/core-shared/) runs over SharedArrayBuffers instead
+ * (memAttach): Node 20 has no growable SharedArrayBuffer, so a shared memory is allocated at
+ * its maximum and "grows" by raising a logical size kept in its first word, which every agent
+ * reads; an agent holding several shared trees switches between their memories (memAttach).
  */
 
 import { MEMORY_MAX_BYTES } from '../core/layout.js';
@@ -14,10 +19,14 @@ const INITIAL_BYTES = 16 << 20;
 const PAGE_BYTES = 1 << 16;
 
 // Empty until memStart(): importing the package allocates nothing.
-let buffer = new ArrayBuffer(0);
-let F64 = new Float64Array(buffer);
-let I32 = new Int32Array(buffer);
-let U8 = new Uint8Array(buffer);
+let buffer: ArrayBufferLike = new ArrayBuffer(0);
+let F64: Float64Array<ArrayBufferLike> = new Float64Array(buffer);
+let I32: Int32Array<ArrayBufferLike> = new Int32Array(buffer);
+let U8: Uint8Array<ArrayBufferLike> = new Uint8Array(buffer);
+
+/** A shared memory's logical size in bytes lives in word 0 (below BASE, which the core never uses). */
+const SHARED_SIZE_WORD = 0;
+let shared = false;
 
 let retainHook: (handle: number) => void = () => {};
 let releaseHook: (handle: number) => void = () => {};
@@ -36,6 +45,22 @@ export function hostRelease(handle: number): void {
   if (handle > 1) releaseHook(handle);
 }
 
+let rcuHook: (kind: number) => void = () => {};
+
+/** Connects the core's RCU test hook (see assembly/core/rcu.ts). */
+export function setRcuHook(hook: (kind: number) => void): void {
+  rcuHook = hook;
+}
+
+export function hostRcuHook(kind: number): void {
+  rcuHook(kind);
+}
+
+/** Racy words (see assembly/core/mem.ts): Atomics, which also work on a non-shared Int32Array. */
+export function atomicLd32(p: number): number { return Atomics.load(I32, p >>> 2); }
+export function atomicSt32(p: number, v: number): void { Atomics.store(I32, p >>> 2, v); }
+export function stHandleF64(p: number, handle: number): void { F64[p >>> 3] = handle >>> 0; }
+
 export function ld64(p: number): number { return F64[p >>> 3]; }
 export function st64(p: number, v: number): void { F64[p >>> 3] = v; }
 export function ld32(p: number): number { return I32[p >>> 2]; }
@@ -52,6 +77,7 @@ export function memZero(p: number, n: number): void {
     U8.fill(0, p, p + n);
   }
 }
+export function memFill(p: number, byte: number, n: number): void { U8.fill(byte, p, p + n); }
 export function memMove(dst: number, src: number, n: number): void { U8.copyWithin(dst, src, src + n); }
 export function ctz32(x: number): number { return 31 - Math.clz32(x & -x); }
 export function idiv(a: number, b: number): number { return (a / b) | 0; }
@@ -68,10 +94,16 @@ export function assert(ok: boolean, reason?: string): void {
 
 export function memAbort(): void { throw new Error('maple-gpuvm: core memory layout is broken'); }
 export function memFitsBelow(_base: number): boolean { return true; }
-export function memBytes(): number { return buffer.byteLength; }
+export function memBytes(): number { return shared ? Atomics.load(I32, SHARED_SIZE_WORD) : buffer.byteLength; }
 /** Grows memory by at least `bytes` (whole 64 KiB pages, as WebAssembly); false past MEMORY_MAX_BYTES. */
 export function memGrow(bytes: number): boolean {
-  const size = buffer.byteLength + Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
+  const size = memBytes() + Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
+  if (shared) {
+    // Writers grow under the tree lock; readers only ever read the word.
+    if (size > buffer.byteLength) return false;
+    Atomics.store(I32, SHARED_SIZE_WORD, size);
+    return true;
+  }
   if (size > MEMORY_MAX_BYTES) return false;
   const grown = new ArrayBuffer(size);
   new Uint8Array(grown).set(U8);
@@ -80,6 +112,30 @@ export function memGrow(bytes: number): boolean {
   I32 = new Int32Array(buffer);
   U8 = new Uint8Array(buffer);
   return true;
+}
+
+/** The views of one shared memory, made once per memory and agent (memAttach switches to them). */
+export interface SharedViews {
+  readonly buffer: SharedArrayBuffer;
+  readonly f64: Float64Array;
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+}
+
+/** Views over a shared memory; a new one (logical size 0) starts at `initialBytes`. */
+export function sharedViews(sab: SharedArrayBuffer, initialBytes: number): SharedViews {
+  const views = { buffer: sab, f64: new Float64Array(sab), i32: new Int32Array(sab), u8: new Uint8Array(sab) };
+  Atomics.compareExchange(views.i32, SHARED_SIZE_WORD, 0, Math.min(initialBytes, sab.byteLength));
+  return views;
+}
+
+/** Makes the core run over a shared memory from now on (until the next memAttach). */
+export function memAttach(views: SharedViews): void {
+  shared = true;
+  buffer = views.buffer;
+  F64 = views.f64;
+  I32 = views.i32;
+  U8 = views.u8;
 }
 
 /** Views for the backend wrapper (re-read after any call that may grow memory). */
