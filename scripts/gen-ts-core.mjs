@@ -13,6 +13,10 @@
 //                              and its type is RawCore (src/backend/adapter.ts)
 //
 //   node scripts/gen-ts-core.mjs          -> src/core/ (the shipped pure-TS backend)
+//   node scripts/gen-ts-core.mjs --shared -> src/core-shared/: the same core with a module state
+//        of its own, for shared trees (its memory is attached to SharedArrayBuffers: see
+//        src/ts/mem.ts memAttach), so switching between shared memories never touches the
+//        memory of the ordinary TS backend.
 //   node scripts/gen-ts-core.mjs --tiny   -> test/generated/core-tiny/: the same core with
 //        6-slot leaves and 4-slot arange nodes and a private memory, so tests can drive
 //        splits, rebalances and spanning stores with few entries.
@@ -24,7 +28,8 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const tiny = process.argv.includes('--tiny');
-const out = join(root, tiny ? 'test/generated/core-tiny' : 'src/core');
+const shared = process.argv.includes('--shared');
+const out = join(root, tiny ? 'test/generated/core-tiny' : shared ? 'src/core-shared' : 'src/core');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 

@@ -34,11 +34,11 @@ export class CoreAdapter implements CoreBackend {
   pageWrites = 0;
   private f64: Float64Array | null = null;
   private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
-  private readonly resIndex: number;
-  private readonly pageIndex: number;
-  private readonly releasesIndex: number;
-  private readonly releasedCountIndex: number;
-  private readonly drawIndex: number;
+  private resIndex = 0;
+  private pageIndex = 0;
+  private releasesIndex = 0;
+  private releasedCountIndex = 0;
+  private drawIndex = 0;
 
   constructor(
     readonly kind: BackendKind,
@@ -46,11 +46,21 @@ export class CoreAdapter implements CoreBackend {
     readonly entries: EntryTable,
     private readonly memoryF64: () => Float64Array,
   ) {
+    this.rebase();
+  }
+
+  /**
+   * Reads where the core's result registers, page, release queue and draw word are, and makes
+   * the views. A shared memory's agent moves them to its own block (useAgent), then calls this.
+   */
+  protected rebase(): void {
+    const raw = this.raw;
     this.resIndex = raw.resAddr() >>> 3;
     this.pageIndex = raw.pageAddr() >>> 3;
     this.releasesIndex = raw.releasesAddr() >>> 2;
     this.releasedCountIndex = raw.releasedCountAddr() >>> 2;
     this.drawIndex = raw.drawAddr() >>> 2;
+    this.f64 = null;
     this.refresh();
   }
 
