@@ -146,6 +146,8 @@ interface OpenMemory {
   readonly module?: object;
   buffer(): SharedArrayBuffer;
   f64(): Float64Array;
+  /** Bytes in use (ts: the logical size; the buffer is allocated at its maximum). */
+  bytes(): number;
   /** The shared TS core's views of this memory (activate switches to them). */
   readonly views?: sharedMem.SharedViews;
 }
@@ -263,6 +265,10 @@ export class SharedCore extends CoreAdapter {
   reclaim(): number {
     const { current, oldest } = graceBound(this.region.epochs);
     return this.raw.reclaim(current, oldest);
+  }
+
+  override memoryBytes(): number {
+    return this.open.bytes();
   }
 
   override generation(tree: number): number {
@@ -410,6 +416,7 @@ function openWasm(memory: WasmMemoryLike, module: object, holder: CoreHolder): O
     memory,
     module,
     buffer: () => memory.buffer as SharedArrayBuffer,
+    bytes: () => memory.buffer.byteLength,
     // Another agent may have grown the memory: a new view once the grow word moved.
     f64: () => {
       const gen = Atomics.load(words, growWord);
@@ -437,6 +444,7 @@ function openTs(buffer: SharedArrayBuffer, initialBytes: number, holder: CoreHol
     memory: buffer,
     views,
     buffer: () => buffer,
+    bytes: () => sharedMem.sharedBytes(views),
     f64: () => views.f64,
   };
 }

@@ -129,6 +129,11 @@ export function sharedViews(sab: SharedArrayBuffer, initialBytes: number): Share
   return views;
 }
 
+/** A shared memory's logical size in bytes. */
+export function sharedBytes(views: SharedViews): number {
+  return Atomics.load(views.i32, SHARED_SIZE_WORD);
+}
+
 /** Makes the core run over a shared memory from now on (until the next memAttach). */
 export function memAttach(views: SharedViews): void {
   shared = true;
