@@ -104,11 +104,12 @@ function tsRaw(owner: () => SharedCore): RawCore {
   const raw: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(sharedAbi)) {
     if (typeof fn !== 'function' || name === 'coreStart') continue;
-    const call = fn as (...args: number[]) => unknown;
-    raw[name] = (...args: number[]) => {
+    const call = fn as (...args: unknown[]) => unknown;
+    // Fixed arity (the widest export takes seven): a rest parameter costs an array per call.
+    raw[name] = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown) => {
       const core = owner(); // null while the core is being built (its memory is attached then)
       if (core && activeTs !== core) core.activate();
-      return call(...args);
+      return call(a, b, c, d, e, f, g);
     };
   }
   return raw as unknown as RawCore;
@@ -164,6 +165,8 @@ export class SharedCore extends CoreAdapter {
   /** RCU mode (every tree of a memory has its creator's): readers lock-free, else under the lock. */
   readonly rcu: boolean;
   private readonly agentBase: number;
+  /** This agent's slot in the region (its epoch word and scratch block). */
+  private readonly slot: number;
 
   private constructor(
     private readonly open: OpenMemory,
@@ -172,7 +175,8 @@ export class SharedCore extends CoreAdapter {
   ) {
     super(open.kind, open.raw, new IntegerEntries(), open.f64);
     const bytes = open.setupRaw.agentBytes();
-    this.agentBase = handleBase.agents + region.slot * bytes;
+    this.slot = region.slot;
+    this.agentBase = handleBase.agents + this.slot * bytes;
     new Uint8Array(open.buffer(), this.agentBase, bytes).fill(0); // a forgotten agent may have used the slot
     this.rcu = handleBase.rcu;
     this.lockCell = new WordCell(region, { blocking: agentCanBlock(), timeoutMs: handleBase.lockTimeoutMs });
@@ -369,9 +373,8 @@ export class SharedCore extends CoreAdapter {
       return -1;
     }
     this.region.assertAttached('MapleTree');
-    const slot = this.region.slot;
-    enterRead(this.region.epochs, slot);
-    return slot;
+    enterRead(this.region.epochs, this.slot);
+    return this.slot;
   }
 
   private leave(slot: number): void {
