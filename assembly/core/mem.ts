@@ -5,7 +5,7 @@
  * Pointers and small integers are i32; keys and gaps are u64 (kept below 2^53 by the facade).
  */
 
-import { RELEASES, RELEASE_CAP, G_RELEASED } from "./scratch";
+import { RELEASES, RELEASE_CAP, G_RELEASED, G_LIMIT } from "./scratch";
 
 // @ts-ignore: decorator
 @external("env", "entryRetain")
@@ -89,6 +89,22 @@ export function hostRelease(handle: i32): void {
 export function memAbort(): void { unreachable(); }
 /** True when the AssemblyScript static data ends below `base` (checked once at start). */
 export function memFitsBelow(base: i32): bool { return <i32>__heap_base <= base; }
+/**
+ * Threads build: makes this instance see memory that another agent grew before it touches the
+ * new pages (a grow by 0 refreshes an instance's bounds), when the pool reaches past what it
+ * sees. A no-op in the single-threaded build, whose memory only this instance grows.
+ */
+export function memSync(): void {
+  if (ASC_FEATURE_THREADS) {
+    if (atomic.load<i32>(<usize>G_LIMIT) > memBytes()) memory.grow(0);
+  }
+}
+/** Whether [0, end) is inside the memory this instance sees, after catching up with growth. */
+export function memReaches(end: i32): bool {
+  if (end <= memBytes()) return true;
+  memSync();
+  return end <= memBytes();
+}
 /** Current memory size in bytes. */
 export function memBytes(): i32 { return memory.size() << 16; }
 /** Grows memory by at least `bytes`; false if the host refuses. */

@@ -10,7 +10,7 @@
  */
 
 import { NODE_LEAF, NODE_SIZE, TREE_ROOT, ENTRY_NULL, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from "../shared/layout";
-import { atomicLd32, ld64, st64, stKeyF64, ldKeyF64, stHandleF64, memAbort } from "./mem";
+import { atomicLd32, ld64, st64, stKeyF64, ldKeyF64, stHandleF64, memAbort, memReaches } from "./mem";
 import { nodeType, nodeEnd, nodeFind, nodeSlotAddr, typeSlots, slotMin, slotMax } from "./node";
 import { nodeIsDead, rcuReadStep, rcuCountRewalk } from "./rcu";
 import { G_BUMP, G_LEAF_MIN, G_LEAF_MAX, PATH_DEPTH, POOL_START, RES, PAGE, KEY_MAX } from "./scratch";
@@ -18,10 +18,14 @@ import { G_BUMP, G_LEAF_MIN, G_LEAF_MAX, PATH_DEPTH, POOL_START, RES, PAGE, KEY_
 /** Restarts one call may make before the memory is declared corrupt (a live tree needs a handful). */
 const REWALK_LIMIT: i32 = 1 << 24;
 
-/** Whether `node` is a node address of the pool (stale slots never lead outside it). */
+/**
+ * Whether `node` is a node address of the pool (stale slots never lead outside it), in memory
+ * this instance sees (another agent may just have grown it).
+ */
 // @ts-ignore: decorator
 @inline function inPool(node: i32): bool {
-  return node >= POOL_START && node < atomicLd32(G_BUMP) && ((node - POOL_START) & (NODE_SIZE - 1)) == 0;
+  return node >= POOL_START && node < atomicLd32(G_BUMP) && ((node - POOL_START) & (NODE_SIZE - 1)) == 0
+    && memReaches(node + NODE_SIZE);
 }
 
 /** The node's end, never past its capacity whatever its bytes say. */

@@ -94,6 +94,9 @@ export function assert(ok: boolean, reason?: string): void {
 
 export function memAbort(): void { throw new Error('maple-gpuvm: core memory layout is broken'); }
 export function memFitsBelow(_base: number): boolean { return true; }
+/** The views cover the whole memory (a shared buffer is allocated at its maximum). */
+export function memSync(): void {}
+export function memReaches(end: number): boolean { return end <= memBytes(); }
 export function memBytes(): number { return shared ? Atomics.load(I32, SHARED_SIZE_WORD) : buffer.byteLength; }
 /** Grows memory by at least `bytes` (whole 64 KiB pages, as WebAssembly); false past MEMORY_MAX_BYTES. */
 export function memGrow(bytes: number): boolean {
