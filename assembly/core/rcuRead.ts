@@ -43,6 +43,12 @@ function rewalk(tries: i32): i32 {
   return tries + 1;
 }
 
+/** Checks, after reading a leaf, that it was not replaced meanwhile (then the read is retried). */
+function leafDied(leaf: i32): bool {
+  rcuReadStep();
+  return nodeIsDead(leaf);
+}
+
 /** The slot of `index` in a leaf (an atomic read: exact-fit writes change slots in place). */
 // @ts-ignore: decorator
 @inline function leafSlotAt(leaf: i32, i: i32): i32 { return atomicLd32(nodeSlotAddr(leaf, NODE_LEAF, i)); }
@@ -97,8 +103,7 @@ export function rcuLoad(tree: i32, index: u64): i32 {
     const leaf = rcuDescend(tree, index);
     if (leaf == 0) return 0;
     const handle = leafSlotAt(leaf, nodeFind(leaf, boundedEnd(leaf, NODE_LEAF), index));
-    rcuReadStep();
-    if (!nodeIsDead(leaf)) return handle;
+    if (!leafDied(leaf)) return handle;
     tries = rewalk(tries);
   }
   return 0;
@@ -118,14 +123,20 @@ export function rcuWalk(tree: i32, index: u64): i32 {
     const lo = slotMin(leaf, i, ld64(G_LEAF_MIN));
     const hi = slotMax(leaf, i, end, ld64(G_LEAF_MAX));
     const handle = leafSlotAt(leaf, i);
-    rcuReadStep();
-    if (!nodeIsDead(leaf)) {
+    if (!leafDied(leaf)) {
       resRange(lo, hi);
       return handle;
     }
     tries = rewalk(tries);
   }
   return 0;
+}
+
+/** After a leaf scan: false if the leaf died (the scan is retried), else true, RES set if it found an entry. */
+function leafSettled(leaf: i32, found: i32, lo: u64, hi: u64): bool {
+  if (leafDied(leaf)) return false;
+  if (found != 0) resRange(lo, hi);
+  return true;
 }
 
 /** treeFind for RCU trees: the first entry intersecting [index, max], leaf by leaf, each checked alive. */
@@ -152,15 +163,11 @@ export function rcuFind(tree: i32, index: u64, max: u64): i32 {
         break;
       }
     }
-    rcuReadStep();
-    if (nodeIsDead(leaf)) {
+    if (!leafSettled(leaf, found, lo, hi)) {
       tries = rewalk(tries);
       continue;
     }
-    if (found != 0) {
-      resRange(lo, hi);
-      return found;
-    }
+    if (found != 0) return found;
     if (lo > max || leafMax >= max) return 0;
     from = leafMax + 1;
   }
@@ -201,15 +208,11 @@ export function rcuPrev(tree: i32, index: u64, min: u64): i32 {
         break;
       }
     }
-    rcuReadStep();
-    if (nodeIsDead(leaf)) {
+    if (!leafSettled(leaf, found, lo, hi)) {
       tries = rewalk(tries);
       continue;
     }
-    if (found != 0) {
-      resRange(lo, hi);
-      return found;
-    }
+    if (found != 0) return found;
     if (i >= 0 || leafMin <= min) return 0;
     at = leafMin - 1;
     skipHolding = false;
@@ -250,8 +253,7 @@ export function rcuPage(tree: i32, first: u64, last: u64): i32 {
         break;
       }
     }
-    rcuReadStep();
-    if (nodeIsDead(leaf)) {
+    if (leafDied(leaf)) {
       rows = mark;
       tries = rewalk(tries);
       continue;

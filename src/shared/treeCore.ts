@@ -165,6 +165,8 @@ export class SharedCore extends CoreAdapter {
   /** RCU mode (every tree of a memory has its creator's): readers lock-free, else under the lock. */
   readonly rcu: boolean;
   private readonly agentBase: number;
+  /** Writes this agent made (see generation). */
+  private ownWrites = 0;
   /** This agent's slot in the region (its epoch word and scratch block). */
   private readonly slot: number;
 
@@ -275,16 +277,47 @@ export class SharedCore extends CoreAdapter {
     return this.open.bytes();
   }
 
-  override generation(tree: number): number {
-    this.refresh(); // a tree created after this agent's view was made may lie past its end
-    return super.generation(tree);
+  /**
+   * What iteration compares to know its page is stale: this agent's own writes only. Pages
+   * hold ranges each read from a live leaf, so another agent's writes do not make them wrong
+   * (iteration is not a snapshot), while refetching after each of them would cost one core
+   * call per range under a busy writer.
+   */
+  override generation(_tree: number): number {
+    return this.ownWrites;
+  }
+
+  override treeClear(tree: number): void {
+    this.ownWrites++;
+    super.treeClear(tree);
   }
 
   override store(tree: number, first: number, last: number, handle: number, mode: number): number {
+    this.ownWrites++;
     if (this.rcu && this.raw.retiredCount() >= RECLAIM_BATCH) this.reclaim();
     const status = super.store(tree, first, last, handle, mode);
     if (status !== ENOMEM || this.raw.retiredCount() === 0 || this.reclaim() === 0) return status;
     return super.store(tree, first, last, handle, mode); // ENOMEM changed nothing: retry once
+  }
+
+  /** Reservations change the pool's counters, which every writer shares: under the lock. */
+  override reserve(tree: number, count: number): boolean {
+    return this.underLock('MapleTree.reserve', () => super.reserve(tree, count));
+  }
+
+  override unreserve(tree: number, count: number): void {
+    this.underLock('Reservation.release', () => super.unreserve(tree, count));
+  }
+
+  /** Runs fn holding the lock, taking it (and dropping it after) unless this agent holds it. */
+  private underLock<T>(method: string, fn: () => T): T {
+    const taken = !this.lockCell.held();
+    if (taken) this.lockCell.take(method);
+    try {
+      return fn();
+    } finally {
+      if (taken) this.lockCell.drop(method);
+    }
   }
 
   override load(tree: number, index: number): number {

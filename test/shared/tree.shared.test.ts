@@ -112,3 +112,23 @@ describe.each(['wasm', 'ts'] as const)('a shared tree in one agent (%s)', (backe
     expect(tree.load(3)).toBe(1);
   });
 });
+
+describe.each(['wasm', 'ts'] as const)('reservations of a shared tree (%s)', (backend) => {
+  it('are taken and released under the lock, and cover the writes they were made for', async () => {
+    const tree = new MapleTree<number>({ shared: true, backend, maxMemory: SMALL, maxNodes: 400 });
+    const other = await MapleTree.attach(tree.share());
+    const job = tree.reserve(2);
+    expect(tree.reservedNodes).toBeGreaterThan(0);
+    tree.lock();
+    const second = tree.reserve(1); // under a lock this agent already holds
+    tree.unlock();
+    second.release();
+    job.run(() => {
+      tree.storeRange(0, 99, 1);
+      tree.storeRange(40, 59, 2);
+    });
+    job.release();
+    expect(tree.reservedNodes).toBe(0);
+    expect(other.load(50)).toBe(2);
+  });
+});

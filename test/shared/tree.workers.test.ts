@@ -3,13 +3,12 @@
 // overwrites ranges spanning many nodes (memory growing meanwhile); writers in three agents
 // increment a counter under the tree lock with no lost update; the lock errors across agents;
 // a worker terminated inside a read section holds reclamation back until forgetAgent.
-import { afterEach, describe, expect, it } from 'vitest';
-import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
 import { MapleTree } from '../../src/index.js';
 import type { SharedCore } from '../../src/shared/treeCore.js';
 import { expectMapleError } from '../support/model.js';
 import { Rng } from '../support/rng.js';
-import { REPLY_TIMEOUT_MS, type AgentReply } from './agentWorker.js';
+import { AgentWorker, useAgents } from './agentWorker.js';
 import { checkRead, checkRun, encodeRange, KEY_SPACE, MAX_SPAN } from './workers/treeChecks.mjs';
 
 const TREE_AGENT = new URL('./workers/treeAgent.mjs', import.meta.url);
@@ -18,52 +17,10 @@ const STRESS_MS = 1500;
 /** Small enough that the stress writes grow it. */
 const MAX_MEMORY = 64 << 20;
 
-class TreeAgent {
-  readonly worker = new Worker(TREE_AGENT);
-  private nextId = 1;
-  private readonly waiting = new Map<number, (reply: AgentReply) => void>();
+const spawn = useAgents(TREE_AGENT);
 
-  constructor() {
-    this.worker.on('message', ({ id, ...reply }: AgentReply & { id: number }) => {
-      this.waiting.get(id)?.(reply);
-      this.waiting.delete(id);
-    });
-  }
-
-  request(op: string, args: Record<string, unknown> = {}): Promise<AgentReply> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`agent ${op}: no reply in ${REPLY_TIMEOUT_MS} ms`)), REPLY_TIMEOUT_MS);
-      this.waiting.set(id, (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      });
-      this.worker.postMessage({ id, op, ...args });
-    });
-  }
-
-  async call<T = unknown>(op: string, args: Record<string, unknown> = {}): Promise<T> {
-    const reply = await this.request(op, args);
-    if (!reply.ok) throw new Error(`agent ${op} failed: ${reply.code} ${reply.message}`);
-    return reply.value as T;
-  }
-
-  async failure(op: string, args: Record<string, unknown> = {}): Promise<string | undefined> {
-    const reply = await this.request(op, args);
-    if (reply.ok) throw new Error(`agent ${op} succeeded, expected an error`);
-    return reply.code;
-  }
-}
-
-const running: TreeAgent[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((agent) => agent.worker.terminate()));
-  running.length = 0;
-});
-
-async function spawnAttached(tree: MapleTree<number>, n: number): Promise<TreeAgent[]> {
-  const agents = Array.from({ length: n }, () => new TreeAgent());
-  running.push(...agents);
+async function spawnAttached(tree: MapleTree<number>, n: number): Promise<AgentWorker[]> {
+  const agents = spawn(n);
   const handle = tree.share();
   for (const agent of agents) expect(await agent.call<number>('attach', { handle })).toBeGreaterThan(0);
   return agents;
