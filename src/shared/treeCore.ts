@@ -140,8 +140,11 @@ interface OpenMemory {
   readonly kind: 'wasm' | 'ts';
   /** The exports the SharedCore calls (ts: each switches the shared TS core to this memory). */
   readonly raw: RawCore;
-  /** The exports for setting the memory up before the SharedCore exists. */
-  readonly setupRaw: RawCore;
+  /**
+   * The exports without the switch: for setting the memory up before the SharedCore exists,
+   * and for the hot readers, which switch once per call themselves (enter).
+   */
+  readonly direct: RawCore;
   /** The memory as a handle carries it, and the compiled threads build (wasm). */
   readonly memory: object;
   readonly module?: object;
@@ -176,7 +179,7 @@ export class SharedCore extends CoreAdapter {
     private readonly region: SharedRegion,
   ) {
     super(open.kind, open.raw, new IntegerEntries(), open.f64);
-    const bytes = open.setupRaw.agentBytes();
+    const bytes = open.direct.agentBytes();
     this.slot = region.slot;
     this.agentBase = handleBase.agents + this.slot * bytes;
     new Uint8Array(open.buffer(), this.agentBase, bytes).fill(0); // a forgotten agent may have used the slot
@@ -192,7 +195,7 @@ export class SharedCore extends CoreAdapter {
     const open = setup.backend === 'wasm'
       ? newWasmMemory(setup.maxMemory, holder)
       : openTs(new SharedArrayBuffer(setup.maxMemory), INITIAL_BYTES, holder);
-    const raw = open.setupRaw;
+    const raw = open.direct;
     raw.setMemoryCap(Math.floor(setup.maxMemory / PAGE_BYTES));
     const region = raw.carve(regionByteLength(setup.maxAgents));
     const agents = region === 0 ? 0 : raw.carve(setup.maxAgents * raw.agentBytes());
@@ -243,7 +246,7 @@ export class SharedCore extends CoreAdapter {
       activeTs = this;
       sharedMem.memAttach(this.open.views);
     }
-    this.open.setupRaw.useAgent(this.agentBase);
+    this.open.direct.useAgent(this.agentBase);
   }
 
   /** Unregisters an agent that ended without detaching (its read section and lock are released). */
@@ -323,7 +326,7 @@ export class SharedCore extends CoreAdapter {
   override load(tree: number, index: number): number {
     const slot = this.enter();
     try {
-      return super.load(tree, index) >>> 0;
+      return this.open.direct.load(tree, index) >>> 0;
     } finally {
       this.leave(slot);
     }
@@ -332,7 +335,7 @@ export class SharedCore extends CoreAdapter {
   override walk(tree: number, index: number): number {
     const slot = this.enter();
     try {
-      return super.walk(tree, index) >>> 0;
+      return this.open.direct.walk(tree, index) >>> 0;
     } finally {
       this.leave(slot);
     }
@@ -341,7 +344,7 @@ export class SharedCore extends CoreAdapter {
   override find(tree: number, index: number, max: number): number {
     const slot = this.enter();
     try {
-      return super.find(tree, index, max) >>> 0;
+      return this.open.direct.find(tree, index, max) >>> 0;
     } finally {
       this.leave(slot);
     }
@@ -350,7 +353,7 @@ export class SharedCore extends CoreAdapter {
   override next(tree: number, index: number, max: number): number {
     const slot = this.enter();
     try {
-      return super.next(tree, index, max) >>> 0;
+      return this.open.direct.next(tree, index, max) >>> 0;
     } finally {
       this.leave(slot);
     }
@@ -359,7 +362,7 @@ export class SharedCore extends CoreAdapter {
   override prev(tree: number, index: number, min: number): number {
     const slot = this.enter();
     try {
-      return super.prev(tree, index, min) >>> 0;
+      return this.open.direct.prev(tree, index, min) >>> 0;
     } finally {
       this.leave(slot);
     }
@@ -401,6 +404,7 @@ export class SharedCore extends CoreAdapter {
 
   /** Starts a read call: a read section (RCU), else the lock check. Returns the epoch slot, or -1. */
   private enter(): number {
+    if (this.open.views && activeTs !== this) this.activate(); // the hot readers call the core directly
     if (!this.rcu) {
       this.assertLocked(`MapleTree: ${NOT_LOCKED}`);
       return -1;
@@ -448,7 +452,7 @@ function openWasm(memory: WasmMemoryLike, module: object, holder: CoreHolder): O
   return {
     kind: 'wasm',
     raw,
-    setupRaw: raw,
+    direct: raw,
     memory,
     module,
     buffer: () => memory.buffer as SharedArrayBuffer,
@@ -476,7 +480,7 @@ function openTs(buffer: SharedArrayBuffer, initialBytes: number, holder: CoreHol
   return {
     kind: 'ts',
     raw: tsRaw(() => holder.core!),
-    setupRaw: sharedAbi as unknown as RawCore,
+    direct: sharedAbi as unknown as RawCore,
     memory: buffer,
     views,
     buffer: () => buffer,
