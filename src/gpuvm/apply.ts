@@ -9,7 +9,7 @@ import { gpuvmError, withContext } from './errors.js';
 import type { GpuVa } from './GpuVa.js';
 import type { GpuVaOp, GpuVaOpMap, GpuVaOpRemap, GpuVaOpUnmap } from './ops.js';
 import type { VmParts } from './parts.js';
-import { advanceTicket, checkTicket, liveTickets } from './tickets.js';
+import { advanceTicket, checkTicket, markApplied, renewTickets, takeApplied } from './tickets.js';
 
 /** The VAs a REMAP leaves: its prev / next remnants. */
 export type Remnants<O> = { prev?: GpuVa<O>; next?: GpuVa<O> };
@@ -18,9 +18,6 @@ export type Remnants<O> = { prev?: GpuVa<O>; next?: GpuVa<O> };
 export type PreApplied<O> = GpuVa<O> | Remnants<O> | true;
 
 export class OpApplier<O> {
-  /** Ops a job's run has already applied, with what applying them returns. */
-  readonly #preApplied = new WeakMap<GpuVaOp<O>, PreApplied<O>>();
-
   constructor(private readonly p: VmParts<O, unknown>) {}
 
   /** GpuVm.applyMap. */
@@ -36,22 +33,7 @@ export class OpApplier<O> {
 
   /** GpuVm.applyRemap. */
   remap(op: GpuVaOpRemap<O>): Remnants<O> {
-    const done = this.takePreApplied(op);
-    if (done !== undefined) return done as Remnants<O>;
-    this.checkOp('applyRemap', op, 'remap');
-    checkObject('applyRemap', op.unmap, 'malformed remap: unmap must be { va, keep }');
-    const old = op.unmap.va;
-    checkRemovable('applyRemap', this.p.vm, old);
-    const prev = op.prev ? vaFromPiece('applyRemap', this.p.vm, op.prev) : undefined;
-    const next = op.next ? vaFromPiece('applyRemap', this.p.vm, op.next) : undefined;
-    checkRemap('applyRemap', op);
-    this.p.journal.atomically(() => {
-      this.p.vas.erase('applyRemap', old);
-      if (prev) this.p.vas.insert('applyRemap', prev);
-      if (next) this.p.vas.insert('applyRemap', next);
-    });
-    advanceTicket(op, this.p.gens.current);
-    return { ...(prev && { prev }), ...(next && { next }) };
+    return this.p.journal.atomically(() => this.remapNow(op, true)!);
   }
 
   /** GpuVm.applyUnmap. */
@@ -69,28 +51,31 @@ export class OpApplier<O> {
     for (let i = 0; i < ops.length; i++) {
       if (!(i in ops)) throw gpuvmError('EINVAL', 'apply', `op ${i}: the array has a hole here`);
     }
-    const live = liveTickets(ops, this.p.vm, this.p.gens.current);
+    const { journal, gens } = this.p;
+    const gen = gens.current;
+    const issued = gens.issued;
+    const mark = journal.begin();
     try {
-      this.p.journal.atomically(() => {
-        for (let i = 0; i < ops.length; i++) this.applyAt(ops[i], i);
-      });
+      for (let i = 0; i < ops.length; i++) this.applyAt(ops[i], i);
     } catch (err) {
-      for (const t of live) t.gen = this.p.gens.current;
+      try {
+        journal.fail(mark, gen);
+      } finally {
+        renewTickets(ops, this.p.vm, issued, gens.current);
+      }
       throw err;
     }
+    journal.commit();
   }
 
-  /** Records that a job's run applied op, and what applying it returns. */
+  /** Records that a job's run applied op (stamped by this VM), and what applying it returns. */
   recordApplied(op: GpuVaOp<O>, done: PreApplied<O>): void {
-    this.#preApplied.set(op, done);
+    markApplied(op, done);
   }
 
   /** What applying op returned when a job's run applied it (once), else undefined. */
   private takePreApplied(op: GpuVaOp<O>): PreApplied<O> | undefined {
-    if (op === null || typeof op !== 'object') return undefined;
-    const done = this.#preApplied.get(op);
-    if (done !== undefined) this.#preApplied.delete(op);
-    return done;
+    return takeApplied(op, this.p.vm) as PreApplied<O> | undefined;
   }
 
   private applyAt(op: GpuVaOp<O>, index: number): void {
@@ -100,7 +85,7 @@ export class OpApplier<O> {
           this.map(op);
           return;
         case 'remap':
-          this.remap(op);
+          this.remapNow(op, false);
           return;
         case 'unmap':
           this.unmap(op);
@@ -115,8 +100,35 @@ export class OpApplier<O> {
     }
   }
 
+  /**
+   * Checks and applies a REMAP (inside an open section: a failed insert leaves the erase to
+   * the section's rollback). Returns what applyRemap returns when asked to, else null.
+   */
+  private remapNow(op: GpuVaOpRemap<O>, result: boolean): Remnants<O> | null {
+    const done = this.takePreApplied(op);
+    if (done !== undefined) return result ? (done as Remnants<O>) : null;
+    this.checkOp('applyRemap', op, 'remap');
+    checkObject('applyRemap', op.unmap, 'malformed remap: unmap must be { va, keep }');
+    const old = op.unmap.va;
+    checkRemovable('applyRemap', this.p.vm, old);
+    const prev = op.prev ? vaFromPiece('applyRemap', this.p.vm, op.prev) : undefined;
+    const next = op.next ? vaFromPiece('applyRemap', this.p.vm, op.next) : undefined;
+    checkRemap('applyRemap', op);
+    this.p.vas.erase('applyRemap', old);
+    if (prev) this.p.vas.insert('applyRemap', prev);
+    if (next) this.p.vas.insert('applyRemap', next);
+    advanceTicket(op, this.p.gens.current);
+    return result ? remnants(prev, next) : null;
+  }
+
   private checkOp(method: string, op: GpuVaOp<O>, type: GpuVaOp['type']): void {
     checkOpType(method, op, type);
     checkTicket(method, op, this.p.vm, this.p.gens.current);
   }
+}
+
+/** What applyRemap returns: only the remnants there are. */
+export function remnants<O>(prev: GpuVa<O> | undefined, next: GpuVa<O> | undefined): Remnants<O> {
+  if (prev && next) return { prev, next };
+  return prev ? { prev } : next ? { next } : {};
 }

@@ -13,7 +13,7 @@
  */
 
 import type { Reservation } from '../tree/MapleTree.js';
-import type { OpApplier } from './apply.js';
+import { type OpApplier, remnants } from './apply.js';
 import { checkObject, checkRequest, mapRequest } from './checks.js';
 import { gpuvmError } from './errors.js';
 import type { OpGenerator } from './generate.js';
@@ -192,7 +192,7 @@ export class BindQueue<O, C> implements BindHost<O, C> {
         removed.push(op.unmap.va);
         const prev = op.prev ? place(blanks[1], op.prev) : undefined;
         const next = op.next ? place(blanks[2], op.next) : undefined;
-        this.applier.recordApplied(op, { ...(prev && { prev }), ...(next && { next }) });
+        this.applier.recordApplied(op, remnants(prev, next));
       }
     }
     return { removed, placed };

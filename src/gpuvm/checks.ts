@@ -125,10 +125,15 @@ export function checkInterval(method: string, addr: unknown, range: unknown): vo
 export function mapRequest<O>(method: string, win: VmWindow, req: Partial<MapRequest<O>> | null): MapRequest<O> {
   checkObject(method, req, 'the request must be an object { addr, range, obj?, offset? }');
   const { addr, range } = req as MapRequest<O>;
-  checkRequest(method, win, addr, range);
   const offset = req.offset ?? 0;
-  checkOffset(method, offset, range);
+  checkMapping(method, win, addr, range, offset);
   return { addr, range, obj: req.obj ?? null, offset };
+}
+
+/** A mapping's request checks (window, reserved VA) and its offset. */
+function checkMapping(method: string, win: VmWindow, addr: number, range: number, offset: unknown): void {
+  checkRequest(method, win, addr, range);
+  checkOffset(method, offset, range);
 }
 
 export function checkOpType<O>(method: string, op: GpuVaOp<O> | null | undefined, type: GpuVaOp['type']): void {
@@ -240,6 +245,8 @@ export function checkVa(method: string, va: unknown): asserts va is GpuVa {
 /** A new VA (flags 0: ops carry none) from the mapping of a MAP op or a REMAP remnant. */
 export function vaFromPiece<O>(method: string, win: VmWindow, piece: OpMap<O>): GpuVa<O> {
   checkObject(method, piece, 'malformed op: a mapping must be { addr, range, obj, offset }');
-  const req = mapRequest(method, win, piece);
-  return new GpuVa<O>(req.addr, req.range, req.obj, req.offset, 0);
+  const { addr, range } = piece;
+  const offset = piece.offset ?? 0;
+  checkMapping(method, win, addr, range, offset);
+  return new GpuVa<O>(addr, range, piece.obj ?? null, offset, 0);
 }

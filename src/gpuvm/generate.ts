@@ -97,8 +97,7 @@ export class OpGenerator<O, C> {
 
   /** One ticket for the whole list: applying its ops in order keeps the rest current. */
   listSink(): ListSink<O> {
-    const ticket = this.ticket();
-    return new ListSink<O>((op) => stampOp(op, ticket));
+    return new ListSink<O>(this.ticket());
   }
 
   /** req widened over its mergeable neighbours (MapOptions.merge). */

@@ -1,6 +1,7 @@
 /**
  * The undo journal of atomic sections (apply, applyRemap, atomic smMap/smUnmap): one inverse
- * operation per change, O(1) to record, run newest first on rollback. Nothing is copied.
+ * operation per change, O(1) to record, run newest first on rollback. Nothing is copied, and
+ * the VA changes are recorded without allocating (an undoer, a code and the VA in reused arrays).
  *
  * Robust against failures anywhere, a stack overflow included:
  * - callers record the inverse *before* they mutate, and every inverse checks what is really
@@ -33,13 +34,27 @@ export function ensureStack(): void {
   probe(STACK_PROBE_FRAMES, 0, 1, 2, 3);
 }
 
+/**
+ * Something that undoes its own changes, told which by a code and an argument: the hot
+ * changes (VA inserts and erases) are journaled as three array slots, no closure per change.
+ */
+export interface Undoer {
+  undo(code: number, arg: unknown): void;
+}
+
+/** Runs a recorded closure (the cold changes: VmBo bookkeeping, budgeted trees). */
+const CALL: Undoer = { undo: (_code, fn) => (fn as Undo)() };
+
 export class Journal {
-  private readonly steps: Undo[] = [];
+  /** The steps, oldest first, as parallel arrays; slots past `count` are cleared. */
+  private readonly undoers: Undoer[] = [];
+  private readonly codes: number[] = [];
+  private readonly args: unknown[] = [];
+  private count = 0;
   private depth = 0;
   private replaying = false;
   /** Open sections that run driver callbacks. */
   private guarded = 0;
-
   /** Runs whenever the outermost section has ended (see whenClosed). */
   private onClose: () => void = () => {};
 
@@ -58,7 +73,17 @@ export class Journal {
   atomically<T>(fn: () => T, runsCallbacks = false): T {
     if (runsCallbacks) this.guarded++;
     try {
-      return this.section(fn);
+      const mark = this.begin();
+      const gen = this.gens.current;
+      let result: T;
+      try {
+        result = fn();
+      } catch (err) {
+        this.fail(mark, gen);
+        throw err;
+      }
+      this.commit();
+      return result;
     } finally {
       if (runsCallbacks) this.guarded--;
     }
@@ -69,58 +94,64 @@ export class Journal {
     return this.guarded > 0 && !this.replaying;
   }
 
-  private section<T>(fn: () => T): T {
-    const mark = this.begin();
-    const gen = this.gens.current;
-    let result: T;
-    try {
-      result = fn();
-    } catch (err) {
-      try {
-        this.rollback(mark);
-        this.gens.current = gen;
-      } finally {
-        this.closed();
-      }
-      throw err;
-    }
-    this.commit();
-    this.closed();
-    return result;
-  }
-
   /** Whether an atomic section is open (changes must be recorded). */
   get open(): boolean {
     return this.depth > 0 && !this.replaying;
+  }
+
+  /**
+   * Opens a (possibly nested) section without a closure; returns its mark. The caller ends it
+   * with commit(), or with fail(mark, generation at begin) when its work threw.
+   */
+  begin(): number {
+    this.depth++;
+    return this.count;
+  }
+
+  /** Closes a section that succeeded: its steps join the enclosing one, or are dropped. */
+  commit(): void {
+    this.end();
+    this.closed();
+  }
+
+  /** Undoes the section's steps, newest first, returns to generation gen and closes it. */
+  fail(mark: number, gen: number): void {
+    try {
+      this.rollback(mark);
+      this.gens.current = gen;
+    } finally {
+      this.closed();
+    }
+  }
+
+  /** Records a closure that undoes the change about to be made (inside a section only). */
+  record(undo: Undo): void {
+    this.recordStep(CALL, 0, undo);
+  }
+
+  /** Records undoer.undo(code, arg) as the inverse of the change about to be made. */
+  recordStep(undoer: Undoer, code: number, arg: unknown): void {
+    if (!this.open) return;
+    const i = this.count++;
+    this.undoers[i] = undoer;
+    this.codes[i] = code;
+    this.args[i] = arg;
   }
 
   private closed(): void {
     if (this.depth === 0) this.onClose();
   }
 
-  /** Opens a (possibly nested) section; returns its mark for rollback. */
-  private begin(): number {
-    this.depth++;
-    return this.steps.length;
-  }
-
-  record(undo: Undo): void {
-    if (this.open) this.steps.push(undo);
-  }
-
-  /** Closes a section that succeeded: its steps join the enclosing one, or are dropped. */
-  private commit(): void {
-    this.end();
-  }
-
-  /** Undoes the section's steps, newest first, then closes it. */
+  /** Undoes the steps after mark, newest first, then closes the section. */
   private rollback(mark: number): void {
     this.replaying = true;
     try {
-      while (this.steps.length > mark) {
+      while (this.count > mark) {
         ensureStack();
-        this.steps[this.steps.length - 1]();
-        this.steps.pop();
+        const i = this.count - 1;
+        this.undoers[i].undo(this.codes[i], this.args[i]);
+        this.clear(i);
+        this.count = i;
       }
     } finally {
       this.replaying = false;
@@ -129,6 +160,14 @@ export class Journal {
   }
 
   private end(): void {
-    if (--this.depth === 0) this.steps.length = 0;
+    if (--this.depth !== 0) return;
+    for (let i = 0; i < this.count; i++) this.clear(i);
+    this.count = 0;
+  }
+
+  /** Drops slot i's references (the VAs and closures it held). */
+  private clear(i: number): void {
+    this.undoers[i] = CALL;
+    this.args[i] = undefined;
   }
 }

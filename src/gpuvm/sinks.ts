@@ -6,12 +6,13 @@
 
 import type { GpuVaOp, GpuVaOpMap, GpuVaOpRemap, GpuVaOpUnmap } from './ops.js';
 import type { StepSink } from './splitMerge.js';
+import { type OpTicket, stampOp } from './tickets.js';
 
 /** Collects every step into an array, stamping each with the list's shared ticket. */
 export class ListSink<O> implements StepSink<O> {
   readonly ops: GpuVaOp<O>[] = [];
 
-  constructor(private readonly stamp: (op: GpuVaOp<O>) => void) {}
+  constructor(private readonly ticket: OpTicket) {}
 
   map(op: GpuVaOpMap<O>): void {
     this.push(op);
@@ -26,7 +27,7 @@ export class ListSink<O> implements StepSink<O> {
   }
 
   private push(op: GpuVaOp<O>): void {
-    this.stamp(op);
+    stampOp(op, this.ticket);
     this.ops.push(op);
   }
 }

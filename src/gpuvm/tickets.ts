@@ -1,10 +1,15 @@
 /**
  * Op tickets: where an op was computed. Every op a GpuVm hands out is stamped with a ticket
- * (kept in a WeakMap, invisible to equality checks) recording the VM and the VM generation the
- * op was computed against, and with a seal of the fields that decide what applying it does. The apply helpers refuse an op whose
- * ticket no longer matches the VM, and a stamped op whose fields were edited since. All ops of
- * one list share one ticket, which each apply moves forward, so a list applies in order while
- * any other change to the VM makes the rest of it stale.
+ * recording the VM and the VM generation the op was computed against, and with a seal of the
+ * fields that decide what applying it does. The apply helpers refuse an op whose ticket no
+ * longer matches the VM, and a stamped op whose fields were edited since. All ops of one list
+ * share one ticket, which each apply moves forward, so a list applies in order while any other
+ * change to the VM makes the rest of it stale.
+ *
+ * The stamp is a private field installed on the plain op object (see StampField): invisible to
+ * equality checks, JSON, spread copies and structuredClone, gone with the op, and about as
+ * cheap as a property store, where a WeakMap entry per op cost a hash insert plus ephemeron
+ * work in every scavenge.
  *
  * Generations are never reused within a VM: a rollback returns to the generation the VM had
  * (lists computed before stay valid), and the next change takes a number nothing was stamped
@@ -26,6 +31,9 @@ export interface OpTicket {
  * and object follow from it), so its seal is the VA, keep, prev's length and next's start.
  */
 class Stamp {
+  /** What applying the op returns, when a prepared job's run has applied it already. */
+  done: unknown = undefined;
+
   constructor(
     readonly ticket: OpTicket,
     readonly s0: unknown,
@@ -48,6 +56,36 @@ class Stamp {
       default:
         return this.s0 === op.va;
     }
+  }
+}
+
+/** A constructor that returns its argument, so that a subclass's fields land on that object. */
+class Passthrough {
+  constructor(target: object) {
+    return target as Passthrough;
+  }
+}
+
+/**
+ * The op's stamp as a private field of the op itself. Private fields can be added to any
+ * object through a base constructor that returns it; nothing outside this class can see or
+ * copy them, and the op stays a plain object (its prototype and own keys are unchanged). Ops
+ * are stamped as fresh literals, so they are always extensible when the field is added.
+ */
+class StampField extends Passthrough {
+  #stamp: Stamp;
+
+  private constructor(op: object, stamp: Stamp) {
+    super(op);
+    this.#stamp = stamp;
+  }
+
+  static attach(op: object, stamp: Stamp): void {
+    new StampField(op, stamp);
+  }
+
+  static of(op: object): Stamp | undefined {
+    return #stamp in op ? (op as StampField).#stamp : undefined;
   }
 }
 
@@ -75,16 +113,14 @@ function stampOf<O>(op: GpuVaOp<O>, ticket: OpTicket): Stamp {
   }
 }
 
-const stamps = new WeakMap<object, Stamp>();
-
-/** Attaches ticket to op and seals its fields as they are now. */
+/** Attaches ticket to op and seals its fields as they are now (once per op). */
 export function stampOp<O>(op: GpuVaOp<O>, ticket: OpTicket): void {
-  stamps.set(op, stampOf(op, ticket));
+  StampField.attach(op, stampOf(op, ticket));
 }
 
 /** The ticket of op, or undefined for an op built by hand. */
 export function opTicket(op: object): OpTicket | undefined {
-  return stamps.get(op)?.ticket;
+  return StampField.of(op)?.ticket;
 }
 
 /** Moves op's ticket (and so its whole list's) to generation gen. */
@@ -93,12 +129,30 @@ export function advanceTicket(op: object, gen: number): void {
   if (t) t.gen = gen;
 }
 
+/** Records on a stamped op of vm what applying it returns: a prepared job's run applied it. */
+export function markApplied(op: object, done: unknown): void {
+  StampField.of(op)!.done = done;
+}
+
+/**
+ * What applying op returned when a job's run of vm applied it, once (the record is cleared),
+ * else undefined.
+ */
+export function takeApplied(op: unknown, vm: object): unknown {
+  if (op === null || typeof op !== 'object') return undefined;
+  const stamp = StampField.of(op);
+  if (stamp === undefined || stamp.done === undefined || stamp.ticket.vm !== vm) return undefined;
+  const done = stamp.done;
+  stamp.done = undefined;
+  return done;
+}
+
 /**
  * Refuses an op stamped by another VM, stamped at another generation, or edited since it was
  * stamped. Ops built by hand carry no stamp and pass.
  */
 export function checkTicket<O>(method: string, op: GpuVaOp<O>, vm: object, gen: number): void {
-  const stamp = stamps.get(op);
+  const stamp = StampField.of(op);
   if (!stamp) return;
   const t = stamp.ticket;
   if (t.vm !== vm) throw gpuvmError('EINVAL', method, 'the op was computed by another GpuVm');
@@ -115,21 +169,27 @@ export function checkTicket<O>(method: string, op: GpuVaOp<O>, vm: object, gen: 
   }
 }
 
-/** The distinct tickets of ops that are current for (vm, gen). */
-export function liveTickets(ops: readonly unknown[], vm: object, gen: number): Set<OpTicket> {
-  const live = new Set<OpTicket>();
+/**
+ * After a failed apply of ops on vm: the tickets the apply moved on (to a generation issued
+ * after `issued`, so one that was current when the apply began) go to generation gen.
+ */
+export function renewTickets(ops: readonly unknown[], vm: object, issued: number, gen: number): void {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     const t = op !== null && typeof op === 'object' ? opTicket(op) : undefined;
-    if (t && t.vm === vm && t.gen === gen) live.add(t);
+    if (t && t.vm === vm && t.gen > issued) t.gen = gen;
   }
-  return live;
 }
 
 /** A VM's generation: the current one and a source of numbers never used before. */
 export class Generations {
   private last = 0;
   current = 0;
+
+  /** The newest generation handed out so far. */
+  get issued(): number {
+    return this.last;
+  }
 
   /** A change happened: move to a fresh generation. */
   bump(): void {

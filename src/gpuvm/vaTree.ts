@@ -14,15 +14,18 @@
 import type { CoreBackend } from '../backend/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
 import type { MapleTree, Reservation } from '../tree/MapleTree.js';
+import type { MaState } from '../tree/MaState.js';
 import { gpuvmError, isMapleError } from './errors.js';
 import { GpuVa, vaLast } from './GpuVa.js';
-import { ensureStack, type Journal } from './journal.js';
+import { ensureStack, type Journal, type Undoer } from './journal.js';
 import type { VaWalk } from './splitMerge.js';
 import type { Generations } from './tickets.js';
 
-export class VaTree<O> {
+export class VaTree<O> implements Undoer {
   /** Reservations of the open atomic section's changes (see the header). */
   private held: Reservation[] = [];
+  /** The walk cursor when no walk is using it (reused: one walk per op list). */
+  private cursor: MaState<GpuVa<O>> | null = null;
 
   constructor(
     readonly tree: MapleTree<GpuVa<O>>,
@@ -37,9 +40,10 @@ export class VaTree<O> {
   /** Stores va; EEXIST if its range is occupied, ENOMEM out of nodes (nothing changed). */
   insert(method: string, va: GpuVa<O>): void {
     const nodes = this.prepareChange(method);
-    this.journal.record(() => drawing(nodes, () => this.undoInsert(va)));
+    this.recordUndo(nodes, UNDO_INSERT, va);
     try {
-      drawing(nodes, () => this.tree.insertRange(va.addr, vaLast(va), va));
+      if (nodes === null) this.storeVa(va);
+      else nodes.run(() => this.storeVa(va));
     } catch (err) {
       if (isMapleError(err, 'EEXIST')) {
         throw gpuvmError('EEXIST', method, `[${va.addr}, ${va.end}) overlaps an existing VA`);
@@ -53,15 +57,22 @@ export class VaTree<O> {
   /** Removes va (which must be in this tree). */
   erase(method: string, va: GpuVa<O>): void {
     const nodes = this.prepareChange(method);
-    this.journal.record(() => drawing(nodes, () => this.undoErase(va)));
+    this.recordUndo(nodes, UNDO_ERASE, va);
     try {
-      drawing(nodes, () => this.tree.erase(va.addr));
+      if (nodes === null) this.clearVa(va);
+      else nodes.run(() => this.clearVa(va));
     } catch (err) {
       // Erasing can need nodes too (rebalancing); the tree is unchanged when it throws.
       throw nodesError(err, method);
     }
     va._vm = null;
     this.gens.bump();
+  }
+
+  /** Journal step: the inverse of an insert (UNDO_INSERT) or erase (UNDO_ERASE) of va. */
+  undo(code: number, va: unknown): void {
+    if (code === UNDO_INSERT) this.undoInsert(va as GpuVa<O>);
+    else this.undoErase(va as GpuVa<O>);
   }
 
   /**
@@ -98,7 +109,7 @@ export class VaTree<O> {
   /** The kernel-reserved VA (never journaled: it exists from construction on). */
   insertReserved(addr: number, range: number): GpuVa<O> {
     const va = new GpuVa<O>(addr, range, null, 0, 0);
-    this.tree.insertRange(addr, vaLast(va), va);
+    this.storeVa(va);
     va._vm = this.owner as GpuVa<O>['_vm'];
     return va;
   }
@@ -114,27 +125,55 @@ export class VaTree<O> {
    * paused before each visit so the visitor may change the tree; the next find() re-walks
    * from just after the visited VA. A VA that then starts before the end of the one just
    * visited was inserted by the visitor behind the walk and is skipped, as the kernel's
-   * prefetched-successor walk would.
+   * prefetched-successor walk would; so once a visited VA reaches last, nothing is left.
    */
   readonly walk: VaWalk<O> = (first, last, visit) => {
-    const mas = this.tree.state(first);
+    const mas = this.takeCursor(first);
     let resume = -1;
-    // A GpuVm tree never holds ZERO_ENTRY.
-    for (let va = mas.find(last) as GpuVa<O> | undefined; va !== undefined; va = mas.find(last) as GpuVa<O> | undefined) {
-      mas.pause();
-      if (va.addr < resume) continue;
-      resume = va.addr + va.range;
-      if (!visit(va)) return;
+    try {
+      // A GpuVm tree never holds ZERO_ENTRY.
+      for (let va = mas.find(last) as GpuVa<O> | undefined; va !== undefined; va = mas.find(last) as GpuVa<O> | undefined) {
+        mas.pause();
+        if (va.addr < resume) continue;
+        resume = va.addr + va.range;
+        if (!visit(va) || resume > last) return;
+      }
+    } finally {
+      this.cursor = mas;
     }
   };
 
+  /** The walk's cursor at first: the idle one, or a new one for a walk inside a walk's visit. */
+  private takeCursor(first: number): MaState<GpuVa<O>> {
+    const mas = this.cursor;
+    if (mas === null) return this.tree.state(first);
+    this.cursor = null;
+    mas.set(first);
+    return mas;
+  }
+
+  private storeVa(va: GpuVa<O>): void {
+    this.tree.insertRange(va.addr, vaLast(va), va);
+  }
+
+  /** Erases va's range: a VA always sits at exactly its own key, so one NULL store, no walk to find it. */
+  private clearVa(va: GpuVa<O>): void {
+    this.tree.storeRange(va.addr, vaLast(va), null);
+  }
+
+  /** The inverse of a change, drawing on its reservation when there is one (budgeted trees). */
+  private recordUndo(nodes: Reservation | null, code: number, va: GpuVa<O>): void {
+    if (nodes === null) this.journal.recordStep(this, code, va);
+    else this.journal.record(() => nodes.run(() => this.undo(code, va)));
+  }
+
   private undoInsert(va: GpuVa<O>): void {
-    if (this.tree.load(va.addr) === va) this.tree.erase(va.addr);
+    if (this.tree.load(va.addr) === va) this.clearVa(va);
     va._vm = null;
   }
 
   private undoErase(va: GpuVa<O>): void {
-    if (this.tree.load(va.addr) !== va) this.tree.insertRange(va.addr, vaLast(va), va);
+    if (this.tree.load(va.addr) !== va) this.storeVa(va);
     va._vm = this.owner as GpuVa<O>['_vm'];
   }
 
@@ -151,9 +190,9 @@ export class VaTree<O> {
 /** A change and its inverse. */
 const CHANGE_WRITES = 2;
 
-function drawing<T>(nodes: Reservation | null, fn: () => T): T {
-  return nodes === null ? fn() : nodes.run(fn);
-}
+/** Journal codes of VaTree.undo. */
+const UNDO_INSERT = 0;
+const UNDO_ERASE = 1;
 
 function nodesError(err: unknown, method: string): unknown {
   return isMapleError(err, 'ENOMEM') ? gpuvmError('ENOMEM', method, 'out of tree nodes') : err;
