@@ -13,6 +13,10 @@
 //                              and its type is RawCore (src/backend/adapter.ts)
 //
 //   node scripts/gen-ts-core.mjs          -> src/core/ (the shipped pure-TS backend)
+//   node scripts/gen-ts-core.mjs --shared -> src/core-shared/: the same core with a module state
+//        of its own, for shared trees (its memory is attached to SharedArrayBuffers: see
+//        src/ts/mem.ts memAttach), so switching between shared memories never touches the
+//        memory of the ordinary TS backend.
 //   node scripts/gen-ts-core.mjs --tiny   -> test/generated/core-tiny/: the same core with
 //        6-slot leaves and 4-slot arange nodes and a private memory, so tests can drive
 //        splits, rebalances and spanning stores with few entries.
@@ -30,7 +34,10 @@ import { widenKeys } from './widen-keys.mjs';
 const root = new URL('..', import.meta.url).pathname;
 const tiny = process.argv.includes('--tiny');
 const bigint = process.argv.includes('--bigint');
-const out = join(root, (tiny ? 'test/generated/core' : 'src/core') + (bigint ? '64' : '') + (tiny ? '-tiny' : ''));
+const shared = process.argv.includes('--shared');
+const out = join(root, shared
+  ? 'src/core-shared'
+  : (tiny ? 'test/generated/core' : 'src/core') + (bigint ? '64' : '') + (tiny ? '-tiny' : ''));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
@@ -41,6 +48,7 @@ function fail(message) {
   console.error(`gen-ts-core: ${message}`);
   process.exit(1);
 }
+if (shared && (tiny || bigint)) fail('--shared builds the full-size number core only');
 
 /** Replaces `pattern` in `text`, failing unless it matched exactly `count` times (0: any number, at least one). */
 function substitute(text, pattern, replacement, what, count = 0) {
@@ -83,12 +91,13 @@ if (tiny) {
     layout = substitute(layout, new RegExp(`export const ${name} = \\d+;`), `export const ${name} = ${value};`, `tiny ${name}`, 1);
   }
 }
-/** The bigint variant's u64 accessors: the same four lines over the BigUint64Array view. */
+/** The bigint variant's u64 accessors: the same five lines over the BigUint64Array view. */
 const MEM_U64 = [
   [/^export function ld64\(p: number\): number \{ return F64\[p >>> 3\]; \}$/m, 'export function ld64(p: number): bigint { return U64[p >>> 3]; }'],
   [/^export function st64\(p: number, v: number\): void \{ F64\[p >>> 3\] = v; \}$/m, 'export function st64(p: number, v: bigint): void { U64[p >>> 3] = v; }'],
   [/^export function stKeyF64\(p: number, v: number\): void \{ F64\[p >>> 3\] = v; \}$/m, 'export function stKeyF64(p: number, v: bigint): void { U64[p >>> 3] = v; }'],
   [/^export function ldKeyF64\(p: number\): number \{ return F64\[p >>> 3\]; \}$/m, 'export function ldKeyF64(p: number): bigint { return U64[p >>> 3]; }'],
+  [/^export function stHandleF64\(p: number, handle: number\): void \{ F64\[p >>> 3\] = handle >>> 0; \}$/m, 'export function stHandleF64(p: number, handle: number): void { U64[p >>> 3] = BigInt(handle >>> 0); }'],
 ];
 
 let mem = readFileSync(join(root, 'src/ts/mem.ts'), 'utf8');

@@ -6,7 +6,7 @@
 export { init } from './wasm/load.js';
 export type { WasmSource, WasmModule, WasmResponse } from './wasm/load.js';
 export { MapleTree, MAX_INDEX, Reservation } from './tree/MapleTree.js';
-export type { Range, AllocOptions, CyclicAllocation, MapleTreeOptions, StoreType, ExternalLock } from './tree/MapleTree.js';
+export type { Range, AllocOptions, CyclicAllocation, MapleTreeOptions, StoreType, ExternalLock, SharedTreeHandle } from './tree/MapleTree.js';
 export { MaState } from './tree/MaState.js';
 export type { MaStatus } from './tree/MaState.js';
 export { MapleError } from './tree/errors.js';

@@ -5,16 +5,15 @@
  * group's misses together, so they overlap instead of queueing.
  */
 
-import { ld32, st32, stKeyF64, ldKeyF64 } from "./mem";
+import { ld32, st32, stKeyF64, ldKeyF64, stHandleF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodeFind } from "./node";
-import { treeRoot, treeHeight } from "./tree";
+import { treeRoot, treeHeight, treeIsRcu } from "./tree";
+import { rcuLoadMany } from "./rcuRead";
 import { PAGE, RPATH, P_NODE } from "./scratch";
 
 /** Lookups walked together: enough misses in flight to cover the latency, few enough to stay in registers' reach. */
 export const MANY_GROUP: i32 = 16;
 
-/** The group's current nodes, one i32 each (the right path's node array is free between stores). */
-const GROUP_NODES: i32 = RPATH + P_NODE;
 
 // @ts-ignore: decorator
 @inline function manyKey(at: i32): u64 { return ldKeyF64(PAGE + (at << 3)); }
@@ -24,6 +23,12 @@ const GROUP_NODES: i32 = RPATH + P_NODE;
  * holding them, as treeLoad would return them.
  */
 export function treeLoadMany(tree: i32, count: i32): void {
+  if (treeIsRcu(tree)) {
+    rcuLoadMany(tree, count);
+    return;
+  }
+  // The group's current nodes, one i32 each (the right path's node array is free between stores).
+  const GROUP_NODES = RPATH + P_NODE;
   const root = treeRoot(tree);
   const height = treeHeight(tree);
   for (let start = 0; start < count; start += MANY_GROUP) {
@@ -40,6 +45,6 @@ export function treeLoadMany(tree: i32, count: i32): void {
         st32(GROUP_NODES + (k << 2), slot);
       }
     }
-    for (let k = 0; k < size; k++) stKeyF64(PAGE + ((start + k) << 3), <u64>ld32(GROUP_NODES + (k << 2)));
+    for (let k = 0; k < size; k++) stHandleF64(PAGE + ((start + k) << 3), ld32(GROUP_NODES + (k << 2)));
   }
 }

@@ -5,7 +5,7 @@
  * Pointers and small integers are i32; keys and gaps are u64 (kept below 2^53 by the facade).
  */
 
-import { RELEASES, RELEASE_CAP, G_RELEASED } from "./scratch";
+import { RELEASES, RELEASE_CAP, G_RELEASED, G_GROW_GEN } from "./scratch";
 
 // @ts-ignore: decorator
 @external("env", "entryRetain")
@@ -13,6 +13,12 @@ declare function entryRetain(handle: i32): void;
 // @ts-ignore: decorator
 @external("env", "entryReleaseBatch")
 declare function entryReleaseBatch(count: i32): void;
+// @ts-ignore: decorator
+@external("env", "rcuHook")
+declare function rcuHook(kind: i32): void;
+
+/** Calls the host's RCU test hook (rcu.ts: a writer step or a reader step reached its countdown). */
+export function hostRcuHook(kind: i32): void { rcuHook(kind); }
 
 /** Counts one more range holding handle (handles 0 and 1 are never counted). */
 // @ts-ignore: decorator
@@ -46,11 +52,34 @@ export function hostRelease(handle: i32): void {
 // @ts-ignore: decorator
 @inline export function st8(p: i32, v: i32): void { store<u8>(<usize>p, <u8>v); }
 /**
+ * Words other agents race on (RCU slots and root, dead marks, epoch words): atomic in the
+ * threads build, plain loads and stores in the single-threaded one (same code, no agents).
+ */
+// @ts-ignore: decorator
+@inline export function atomicLd32(p: i32): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.load<i32>(<usize>p);
+  return load<i32>(<usize>p);
+}
+// @ts-ignore: decorator
+@inline export function atomicSt32(p: i32, v: i32): void {
+  if (ASC_FEATURE_THREADS) atomic.store<i32>(<usize>p, v);
+  else store<i32>(<usize>p, v);
+}
+/**
  * Whether the running call is a *64 entry point (a TREE_KEYS64 tree): its keys in result
  * registers and pages are u64 words, not f64. Set and cleared by assembly/index.ts.
  */
 let keysWide: bool = false;
 export function memKeysWide(wide: bool): void { keysWide = wide; }
+/**
+ * Writes an entry handle in a page row's format (f64, or a u64 word in a *64 call), read as
+ * unsigned: a shared tree's integer entries use all 32 bits.
+ */
+// @ts-ignore: decorator
+@inline export function stHandleF64(p: i32, handle: i32): void {
+  if (keysWide) store<u64>(<usize>p, <u64><u32>handle);
+  else store<f64>(<usize>p, <f64><u32>handle);
+}
 /** Writes a key in the format JS reads from result registers and pages: f64, or u64 in a *64 call. */
 // @ts-ignore: decorator
 @inline export function stKeyF64(p: i32, v: u64): void {
@@ -63,6 +92,8 @@ export function memKeysWide(wide: bool): void { keysWide = wide; }
 // @ts-ignore: decorator
 @inline export function memZero(p: i32, n: i32): void { memory.fill(<usize>p, 0, <usize>n); }
 // @ts-ignore: decorator
+@inline export function memFill(p: i32, byte: i32, n: i32): void { memory.fill(<usize>p, <u8>byte, <usize>n); }
+// @ts-ignore: decorator
 @inline export function memMove(dst: i32, src: i32, n: i32): void { memory.copy(<usize>dst, <usize>src, <usize>n); }
 // @ts-ignore: decorator
 @inline export function ctz32(x: i32): i32 { return ctz<i32>(x); }
@@ -73,6 +104,29 @@ export function memKeysWide(wide: bool): void { keysWide = wide; }
 export function memAbort(): void { unreachable(); }
 /** True when the AssemblyScript static data ends below `base` (checked once at start). */
 export function memFitsBelow(base: i32): bool { return <i32>__heap_base <= base; }
+/** The grow generation (G_GROW_GEN) this instance last caught up with. */
+let memSeen: i32 = -1;
+/**
+ * Threads build: makes this instance see memory that another agent grew before it touches the
+ * new pages (a grow by 0 refreshes an instance's bounds), once per grow generation. A no-op in
+ * the single-threaded build, whose memory only this instance grows.
+ */
+export function memSync(): void {
+  if (ASC_FEATURE_THREADS) {
+    const gen = atomic.load<i32>(<usize>G_GROW_GEN);
+    if (gen != memSeen) {
+      memory.grow(0);
+      memSeen = gen;
+    }
+  }
+}
+/** Whether the `n` bytes at `p` lie inside the memory this instance sees, after catching up with growth. */
+export function memReaches(p: i32, n: i32): bool {
+  const end = <u64><u32>p + <u64>n;
+  if (end <= (<u64>memory.size() << 16)) return true;
+  memSync();
+  return end <= (<u64>memory.size() << 16);
+}
 /** Current memory size in 64 KiB pages (65,536 of them at 4 GiB: bytes would not fit an i32). */
 export function memPages(): i32 { return memory.size(); }
 /** Grows memory by `pages` 64 KiB pages; false if the host refuses. */

@@ -109,3 +109,7 @@ export function arangeMaxGap(node: i32): u64 {
   nodeSetGapOffset(node, at);
   return best;
 }
+
+/** Address of slot i (its low word) in a node of `type`. */
+// @ts-ignore: decorator
+@inline export function nodeSlotAddr(node: i32, type: i32, i: i32): i32 { return node + typeSlotBase(type) + (i << 3); }

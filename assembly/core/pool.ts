@@ -10,7 +10,7 @@
 
 import { NODE_SIZE, NODE_SHIFT, HEIGHT_MAX, MEMORY_MAX_PAGES } from "../shared/layout";
 import { ld32, st32, memZero, memPages, memGrow, memFitsBelow, memAbort, ctz32 } from "./mem";
-import { BASE, BITMAP, BITMAP_BYTES, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, G_MEM_CAP, G_FAULT_NODES, G_FAULT_GROW, POOL_START } from "./scratch";
+import { BASE, BITMAP, BITMAP_BYTES, G_BUMP, G_LIMIT, G_HINT, G_FREE_COUNT, G_RESERVED, G_LIVE, G_READY, G_MEM_CAP, G_FAULT_NODES, G_FAULT_GROW, G_GROW_GEN, POOL_START } from "./scratch";
 
 /** Nodes per 64 KiB page, as a shift. Pool sizes are kept in nodes and pages: bytes reach 2^32. */
 const PAGE_NODES_SHIFT: i32 = 16 - NODE_SHIFT;
@@ -83,11 +83,28 @@ function poolGrow(missing: i32): bool {
   return true;
 }
 
-/** Sets G_LIMIT to the nodes the memory holds, up to the cap. */
+/**
+ * Sets G_LIMIT to the nodes the memory holds, up to the cap, and bumps the grow generation:
+ * agents sharing the memory catch up with its size before they touch new pages (memSync).
+ */
 function poolSetLimit(): void {
   const top = memPages();
   const cap = poolCapPages();
   st32(G_LIMIT, poolNodesBelow(top < cap ? top : cap));
+  st32(G_GROW_GEN, ld32(G_GROW_GEN) + 1);
+}
+
+/**
+ * Takes `bytes` (rounded up to whole nodes) of contiguous memory from the pool for good: a
+ * shared memory's lock, agent table, epoch words and agent blocks. 0 when memory cannot grow.
+ */
+export function poolCarve(bytes: i32): i32 {
+  const nodes = (bytes + NODE_SIZE - 1) >> NODE_SHIFT;
+  const at = ld32(G_BUMP);
+  const short = at + nodes - ld32(G_LIMIT);
+  if (short > 0 && !poolGrow(short)) return 0;
+  st32(G_BUMP, at + nodes);
+  return poolNodeAt(at);
 }
 
 /**

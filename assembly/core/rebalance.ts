@@ -17,10 +17,11 @@ import {
   nodeGap, nodeSetGap, nodeGapOffset, nodeSetParent, nodeSetStamp, typeSlots, typePivots, typeMinEnd, slotMax, leafMaxGap, arangeMaxGap,
 } from "./node";
 import {
-  treeHeight, treeSetRoot, treeIsAlloc, treeInternalType, treeNodeAlloc, treeNodeFree,
+  treeHeight, treeSetRoot, treeIsAlloc, treeIsRcu, treeInternalType, treeNodeAlloc, treeNodeFree,
   treeDestroySubtree, treeKeyMax,
 } from "./tree";
-import { pathNode, pathOff, pathMin, pathMax, pathNextNode, pathPrevNode } from "./walk";
+import { pathNode, pathOff, pathMin, pathMax, pathNextNode, pathPrevNode, pathSet } from "./walk";
+import { rcuPublishChild } from "./rcu";
 import { LPATH, RPATH, BIG_A, BIG_B, BIG_CAP, BIG_SLOT, BIG_GAP, PIECES, PIECE_CAP, PUSH_CUT, G_STAMP, G_NO_GROW } from "./scratch";
 
 ////////////////////////////////////////////////////////////////////////////////////////////
@@ -247,8 +248,8 @@ function pieceCount(n: i32, slots: i32): i32 {
 
 /**
  * Writes the k pieces cut from buffer b (ends in PIECES) into nodes — `left`, then `right`
- * when it is another node, then fresh ones — and records each as a row of the parent buffer
- * pb from row `at`: [piece max, node, piece gap].
+ * when it is another node, then fresh ones (all fresh when both are 0: RCU mode) — and
+ * records each as a row of the parent buffer pb from row `at`: [piece max, node, piece gap].
  */
 function piecesWrite(tree: i32, b: i32, k: i32, type: i32, min: u64, left: i32, right: i32, pb: i32, at: i32, alloc: bool): void {
   assert(k <= PIECE_CAP, "more pieces than PIECE_CAP");
@@ -256,10 +257,8 @@ function piecesWrite(tree: i32, b: i32, k: i32, type: i32, min: u64, left: i32, 
   let pieceMin = min;
   for (let j = 0; j < k; j++) {
     const to = ld32(PIECES + (j << 2));
-    let node = 0;
-    if (j == 0) node = left;
-    else if (j == 1 && right != left) node = right;
-    else node = treeNodeAlloc(tree);
+    let node = j == 0 ? left : (j == 1 && right != left ? right : 0);
+    if (node == 0) node = treeNodeAlloc(tree);
     const pieceMax = bigPivot(b, to - 1);
     const gap = nodeWriteBig(node, type, b, from, to - from, pieceMin, pieceMax, alloc);
     bigSet(pb, at + j, pieceMax, node, gap);
@@ -285,6 +284,7 @@ function dropSlots(tree: i32, node: i32, from: i32, to: i32): void {
 export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
   const height = treeHeight(tree);
   const alloc = treeIsAlloc(tree);
+  const rcu = treeIsRcu(tree);
   const internal = treeInternalType(tree);
   while (true) {
     const type = depth == height - 1 ? NODE_LEAF : internal;
@@ -306,7 +306,11 @@ export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
     const min = pathMin(LPATH, depth);
     const max = pathMax(RPATH, depth);
     if (left == right && n <= slots && n - 1 >= typeMinEnd(type)) {
-      // Same node, same range: rewrite in place; only gaps can change above.
+      // Same node, same range: rewrite in place (RCU: a copy in its place); only gaps can change above.
+      if (rcu) {
+        rcuReplaceNode(tree, depth, type, b, n, min, max, alloc);
+        return;
+      }
       nodeWriteBig(left, type, b, 0, n, min, max, alloc);
       if (alloc) gapUpdateUp(depth);
       return;
@@ -333,10 +337,15 @@ export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
     }
     if (ro < nodeEnd(rp)) m = bigAppendNode(pb, m, rp, ro + 1, nodeEnd(rp), pathMax(RPATH, depth - 1));
 
-    piecesWrite(tree, b, k, type, min, left, right, pb, piecesAt, alloc);
-    if (k == 1 && right != left) treeNodeFree(tree, right);
-    if (oldLeft != left && oldLeft != right) treeNodeFree(tree, oldLeft);
-    if (oldRight != oldLeft && oldRight != left && oldRight != right) treeNodeFree(tree, oldRight);
+    if (rcu) {
+      piecesWrite(tree, b, k, type, min, 0, 0, pb, piecesAt, alloc);
+      runRetire(tree, oldLeft, oldRight, left, right);
+    } else {
+      piecesWrite(tree, b, k, type, min, left, right, pb, piecesAt, alloc);
+      if (k == 1 && right != left) treeNodeFree(tree, right);
+      if (oldLeft != left && oldLeft != right) treeNodeFree(tree, oldLeft);
+      if (oldRight != oldLeft && oldRight != left && oldRight != right) treeNodeFree(tree, oldRight);
+    }
 
     b = pb;
     n = m;
@@ -373,15 +382,43 @@ function rootWrite(tree: i32, b: i32, n: i32, type: i32, height: i32, alloc: boo
     return;
   }
   const slots = typeSlots(type);
+  // RCU: the new root is built beside the old one, which is retired once the root word moved.
+  const rcu = treeIsRcu(tree);
+  const reuse = rcu ? 0 : root;
+  if (rcu) treeNodeFree(tree, root);
   if (n <= slots) {
-    nodeWriteBig(root, type, b, 0, n, 0, treeKeyMax(tree), alloc);
-    treeSetRoot(tree, root, height);
+    const node = reuse != 0 ? reuse : treeNodeAlloc(tree);
+    nodeWriteBig(node, type, b, 0, n, 0, treeKeyMax(tree), alloc);
+    treeSetRoot(tree, node, height);
     return;
   }
   const k = bigCut(b, n, pieceCount(n, slots), type, 0);
   const pb = b == BIG_A ? BIG_B : BIG_A;
-  piecesWrite(tree, b, k, type, 0, root, root, pb, 0, alloc);
+  piecesWrite(tree, b, k, type, 0, reuse, reuse, pb, 0, alloc);
   const top = treeNodeAlloc(tree);
   nodeWriteBig(top, treeInternalType(tree), pb, 0, k, 0, treeKeyMax(tree), alloc);
   treeSetRoot(tree, top, height + 1);
+}
+
+/**
+ * RCU: the run at `depth` is one node keeping its range; its new contents go to a new node,
+ * published in the parent's slot once the gaps above are up to date.
+ */
+function rcuReplaceNode(tree: i32, depth: i32, type: i32, b: i32, n: i32, min: u64, max: u64, alloc: bool): void {
+  const old = pathNode(LPATH, depth);
+  const node = treeNodeAlloc(tree);
+  nodeWriteBig(node, type, b, 0, n, min, max, alloc);
+  pathSet(LPATH, depth, node, pathOff(LPATH, depth), min, max);
+  if (alloc) gapUpdateUp(depth);
+  const parent = pathNode(LPATH, depth - 1);
+  rcuPublishChild(parent, nodeType(parent), pathOff(LPATH, depth - 1), node);
+  treeNodeFree(tree, old);
+}
+
+/** RCU: retires the nodes a rebuilt level replaced (all of them: its pieces are new). */
+function runRetire(tree: i32, oldLeft: i32, oldRight: i32, left: i32, right: i32): void {
+  treeNodeFree(tree, oldLeft);
+  if (oldRight != oldLeft) treeNodeFree(tree, oldRight);
+  if (left != oldLeft && left != oldRight) treeNodeFree(tree, left);
+  if (right != left && right != oldLeft && right != oldRight) treeNodeFree(tree, right);
 }

@@ -9,7 +9,7 @@
  */
 
 import {
-  NODE_LEAF, MODE_INSERT, MODE_OVERWRITE, RANGE_PIVOTS, OK, EEXIST, ENOMEM, RES_FIRST, RES_LAST, RANGE_SLOTS,
+  NODE_LEAF, NODE_SIZE, MODE_INSERT, MODE_OVERWRITE, RANGE_PIVOTS, OK, EEXIST, ENOMEM, RES_FIRST, RES_LAST, RANGE_SLOTS,
   RANGE_MIN_END, WR_NEW_ROOT, WR_STORE_ROOT, WR_EXACT_FIT, WR_SPANNING_STORE, WR_SPLIT_STORE, WR_REBALANCE,
   WR_APPEND, WR_NODE_STORE, WR_SLOT_STORE, WR_NOTHING,
 } from "../shared/layout";
@@ -17,9 +17,10 @@ import { ld32, st32, ld64, st64, stKeyF64, memMove, hostRetain, hostRelease } fr
 import { nodeType, nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
 import {
   treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeNodeAlloc, treeNodeFree,
-  treeNewStamp, treeIsAlloc, treeNodes, treeKeyMax,
+  treeNewStamp, treeIsAlloc, treeIsRcu, treeNodes, treeKeyMax, SPAN_NODES, RCU_SPAN_NODES,
 } from "./tree";
-import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax } from "./walk";
+import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax, pathSet } from "./walk";
+import { rcuPublishChild, rcuPublishEnd, rcuSetSlot } from "./rcu";
 import { bigSet, bigPivot, bigSlot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
 import {
   RES, LPATH, RPATH, PATH_BYTES, BIG_A, G_STAMP, G_NO_GROW, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
@@ -55,7 +56,7 @@ function resRange(first: u64, last: u64): void {
 export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i32): i32 {
   const type = storeClassify(tree, first, last, entry, mode);
   if (type < 0 || type == WR_NOTHING) return type;
-  const need = storeNodesNeeded(type, treeHeight(tree));
+  const need = storeNodesNeeded(type, treeHeight(tree), treeIsRcu(tree));
   if (need > 0 && !treeCanAllocate(tree, need, false)) {
     if (!storeShrinks(tree, type) || !treeCanAllocate(tree, need, true)) return ENOMEM;
     storeCommitNoGrow(tree, type);
@@ -119,19 +120,20 @@ function leafNeighbourSlots(path: i32, bottom: i32, before: bool): i32 {
  */
 export function treeNodesNeeded(tree: i32, first: u64, last: u64, entry: i32): i32 {
   const type = storeClassify(tree, first, last, entry, MODE_OVERWRITE);
-  return type == WR_NOTHING ? 0 : storeNodesNeeded(type, treeHeight(tree));
+  return type == WR_NOTHING ? 0 : storeNodesNeeded(type, treeHeight(tree), treeIsRcu(tree));
 }
 
 /**
  * Worst-case nodes a store type may allocate in a tree of this height (kernel
- * mas_prealloc_calc). A write that leaves the tree one NULL range only frees nodes.
+ * mas_prealloc_calc). A write that leaves the tree one NULL range only frees nodes. In RCU
+ * mode a node store builds its new leaf (one node), and rebuilt levels reuse no node.
  */
 // @ts-ignore: decorator
-@inline export function storeNodesNeeded(type: i32, height: i32): i32 {
+@inline export function storeNodesNeeded(type: i32, height: i32, rcu: bool): i32 {
   if ((ws(WS_FLAGS) & EMPTIES) != 0) return 0;
-  if (type == WR_SPANNING_STORE) return 3 * height + 1;
-  if (type == WR_SPLIT_STORE || type == WR_REBALANCE) return 2 * height + 1;
-  if (type == WR_NEW_ROOT || type == WR_STORE_ROOT) return 1;
+  if (type == WR_SPANNING_STORE) return (rcu ? RCU_SPAN_NODES : SPAN_NODES) * height + 1;
+  if (type == WR_SPLIT_STORE || type == WR_REBALANCE) return (rcu ? 3 : 2) * height + 1;
+  if (type == WR_NEW_ROOT || type == WR_STORE_ROOT || (rcu && type == WR_NODE_STORE)) return 1;
   return 0;
 }
 
@@ -181,7 +183,9 @@ export function storeClassify(tree: i32, first: u64, last: u64, entry: i32, mode
   wsSetKey(WS_R_MIN, rMin);
   // A NULL write may not end a non-rightmost leaf: it must merge with the next leaf.
   if (last > leafMax || (entry == 0 && last == leafMax && leafMax != treeKeyMax(tree))) return classifySpanning(tree, bottom);
-  return classifyInLeaf(height);
+  const type = classifyInLeaf(height);
+  // RCU mode bans in-place appends and multi-slot writes: the leaf is rebuilt (kernel: wr_node_store).
+  return treeIsRcu(tree) && (type == WR_APPEND || type == WR_SLOT_STORE) ? WR_NODE_STORE : type;
 }
 
 /** The first store into an empty tree: one leaf, or nothing for a NULL. */
@@ -303,11 +307,32 @@ export function storeCommit(tree: i32, type: i32): void {
     case WR_EXACT_FIT: storeExactFit(tree); break;
     case WR_APPEND: storeInPlace(tree); break;
     case WR_SLOT_STORE: storeInPlace(tree); break;
-    case WR_NODE_STORE: storeNodeStore(tree); break;
+    case WR_NODE_STORE: if (treeIsRcu(tree)) storeLeafCopy(tree); else storeNodeStore(tree); break;
     case WR_SPLIT_STORE: storeRebuild(tree); break;
     case WR_REBALANCE: storeRebuild(tree); break;
     case WR_SPANNING_STORE: storeSpanning(tree); break;
   }
+  if (treeIsRcu(tree)) rcuPublishEnd();
+}
+
+/**
+ * RCU node store: the leaf's new contents go into a copy, published in its parent's slot (or
+ * as the root) with one atomic store; the old leaf is retired once the write has published.
+ */
+function storeLeafCopy(tree: i32): void {
+  const old = ws(WS_LEAF);
+  const bottom = treeHeight(tree) - 1;
+  const copy = treeNodeAlloc(tree);
+  memMove(copy, old, NODE_SIZE);
+  wsSet(WS_LEAF, copy);
+  pathSet(LPATH, bottom, copy, pathOff(LPATH, bottom), pathMin(LPATH, bottom), pathMax(LPATH, bottom));
+  storeNodeStore(tree); // on the copy, which no reader sees yet; gaps above change in place
+  if (bottom == 0) treeSetRoot(tree, copy, 1);
+  else {
+    const parent = pathNode(LPATH, bottom - 1);
+    rcuPublishChild(parent, nodeType(parent), pathOff(LPATH, bottom - 1), copy);
+  }
+  treeNodeFree(tree, old);
 }
 
 /** The tree becomes one range: a root leaf over everything, or no root for a NULL write over the last entries. */
@@ -345,7 +370,8 @@ function storeExactFit(tree: i32): void {
   const lo = ws(WS_LO);
   const entry = ws(WS_ENTRY);
   const old = nodeSlot(leaf, NODE_LEAF, lo);
-  nodeSetSlot(leaf, NODE_LEAF, lo, entry);
+  if (treeIsRcu(tree)) rcuSetSlot(leaf, NODE_LEAF, lo, entry);
+  else nodeSetSlot(leaf, NODE_LEAF, lo, entry);
   hostRelease(old);
   if (treeIsAlloc(tree) && (entry == 0) != (old == 0)) gapUpdateUp(treeHeight(tree) - 1);
   pathKeep(tree); // nodes above the leaf did not change

@@ -6,9 +6,10 @@
 
 import {
   NODE_SIZE, HEIGHT_MAX, NODE_TREE, NODE_LEAF, NODE_RANGE, NODE_ARANGE, TREE_ALLOC_RANGE, TREE_ROOT, TREE_HEIGHT, TREE_FLAGS,
-  TREE_NODES, TREE_RESERVED, TREE_MAX_NODES, TREE_GENERATION, TREE_KEY_MAX, TREE_KEYS64, RANGE_MIN_END, ARANGE_MIN_END,
+  TREE_NODES, TREE_RESERVED, TREE_MAX_NODES, TREE_GENERATION, TREE_KEY_MAX, TREE_KEYS64, RANGE_MIN_END, ARANGE_MIN_END, TREE_RCU,
 } from "../shared/layout";
-import { ld32, st32, ld64, st64, memMove, hostRetain, hostRelease } from "./mem";
+import { ld32, st32, ld64, st64, atomicSt32, memMove, hostRetain, hostRelease } from "./mem";
+import { rcuUnlink, rcuPublishEnd, rcuStep } from "./rcu";
 import { poolEnsure, poolAlloc, poolFree, poolReserve, poolUnreserve } from "./pool";
 import { nodeType, nodeSetType, nodeEnd, nodeSlot, nodeSetSlot, nodeSetParent, nodeStamp, isLeafType } from "./node";
 import { G_STAMP, G_PATH_TREE, G_DRAW, KEY_MAX, KEY_MAX_64 } from "./scratch";
@@ -38,6 +39,9 @@ const T_GEN: i32 = TREE_GENERATION;
 /** The tree's last index: KEY_MAX, or KEY_MAX_64 for a TREE_KEYS64 tree. */
 // @ts-ignore: decorator
 @inline export function treeKeyMax(tree: i32): u64 { return ld64(tree + TREE_KEY_MAX); }
+/** RCU mode: no visible node is rewritten; replaced nodes are retired (rcu.ts). */
+// @ts-ignore: decorator
+@inline export function treeIsRcu(tree: i32): bool { return (ld32(tree + T_FLAGS) & TREE_RCU) != 0; }
 /** Internal node type of a tree: arange nodes carry gaps, only in allocRange trees. */
 // @ts-ignore: decorator
 @inline export function treeInternalType(tree: i32): i32 { return treeIsAlloc(tree) ? NODE_ARANGE : NODE_RANGE; }
@@ -45,9 +49,11 @@ const T_GEN: i32 = TREE_GENERATION;
 export function treeSetFlags(tree: i32, flags: i32): void { st32(tree + T_FLAGS, flags); }
 export function treeSetRoot(tree: i32, root: i32, height: i32): void {
   assert(height <= HEIGHT_MAX, "tree height above HEIGHT_MAX");
-  st32(tree + T_ROOT, root);
-  st32(tree + T_HEIGHT, height);
   if (root != 0) nodeSetParent(root, 0, 0);
+  // RCU readers descend by node type, not height, so the root word alone publishes the tree.
+  atomicSt32(tree + T_ROOT, root);
+  st32(tree + T_HEIGHT, height);
+  if (treeIsRcu(tree)) rcuStep();
 }
 export function treeTouch(tree: i32): void { st32(tree + T_GEN, ld32(tree + T_GEN) + 1); }
 
@@ -143,7 +149,7 @@ export function treeStoreBound(tree: i32): i32 {
     level *= m;
     nodes += level;
   }
-  return 3 * height + 1;
+  return (treeIsRcu(tree) ? RCU_SPAN_NODES : SPAN_NODES) * height + 1;
 }
 
 /**
@@ -156,9 +162,18 @@ function slotsPer(keyMax: u64, slots: u64): u64 {
   return keyMax % slots == slots - 1 ? whole + 1 : whole;
 }
 
+/**
+ * New nodes a spanning store may take per level: three, reusing the two it replaces; in RCU
+ * mode every piece is new, and a level can be cut into PIECE_CAP pieces.
+ */
+export const SPAN_NODES: i32 = 3;
+export const RCU_SPAN_NODES: i32 = 4;
+
+/** Frees a node of the tree; in RCU mode it is retired instead, once the write has published. */
 export function treeNodeFree(tree: i32, node: i32): void {
   st32(tree + T_NODES, treeNodes(tree) - 1);
-  poolFree(node);
+  if (treeIsRcu(tree)) rcuUnlink(node);
+  else poolFree(node);
 }
 
 /**
@@ -193,6 +208,7 @@ export function treeClear(tree: i32): void {
   if (root != 0) treeDestroySubtree(tree, root);
   treeSetRoot(tree, 0, 0);
   treeTouch(tree);
+  rcuPublishEnd();
 }
 
 /**
@@ -202,7 +218,12 @@ export function treeClear(tree: i32): void {
 export function treeRelease(tree: i32): void {
   treeClear(tree);
   treeUnreserve(tree, treeReserved(tree));
-  poolFree(tree);
+  if (!treeIsRcu(tree)) {
+    poolFree(tree);
+    return;
+  }
+  rcuUnlink(tree); // readers in other agents may still read the header
+  rcuPublishEnd();
 }
 
 function dupNode(dst: i32, src: i32, parent: i32, slot: i32): i32 {

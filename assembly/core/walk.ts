@@ -6,9 +6,10 @@
 import {
   NODE_LEAF, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, ROW_FIRST, ROW_LAST, ROW_HANDLE, RES_FIRST, RES_LAST, TREE_CACHE_LEAF, TREE_CACHE_GEN, TREE_CACHE_MIN, TREE_CACHE_MAX,
 } from "../shared/layout";
-import { ld32, st32, ld64, st64, stKeyF64 } from "./mem";
+import { ld32, st32, ld64, st64, stKeyF64, stHandleF64 } from "./mem";
 import { nodeType, nodeEnd, nodeSlot, nodeFind, slotMin, slotMax } from "./node";
-import { treeRoot, treeHeight, treeGeneration, treeKeyMax } from "./tree";
+import { treeRoot, treeHeight, treeGeneration, treeKeyMax, treeIsRcu } from "./tree";
+import { rcuLoad, rcuWalk, rcuFind, rcuNext, rcuPrev, rcuPage } from "./rcuRead";
 import { RES, LPATH, PATH_DEPTH, P_NODE, P_OFF, P_MIN, P_MAX, PAGE, G_PATH_TREE, G_PATH_GEN } from "./scratch";
 
 // @ts-ignore: decorator
@@ -104,6 +105,7 @@ export function pathPrevNode(path: i32, depth: i32): bool {
 
 /** mtree_load: the handle of the range containing index. */
 export function treeLoad(tree: i32, index: u64): i32 {
+  if (treeIsRcu(tree)) return rcuLoad(tree, index);
   let node = treeRoot(tree);
   if (node == 0) return 0;
   while (true) {
@@ -158,6 +160,7 @@ function leafWalk(tree: i32, index: u64): i32 {
  * descending again.
  */
 export function treeWalk(tree: i32, index: u64): i32 {
+  if (treeIsRcu(tree)) return rcuWalk(tree, index);
   if (treeRoot(tree) == 0) {
     resRange(0, treeKeyMax(tree));
     return 0;
@@ -176,6 +179,7 @@ export function treeWalk(tree: i32, index: u64): i32 {
  * holding index, re-walking only when a leaf runs out (NULL ranges coalesce, so rarely twice).
  */
 export function treeFind(tree: i32, index: u64, max: u64): i32 {
+  if (treeIsRcu(tree)) return rcuFind(tree, index, max);
   if (treeRoot(tree) == 0 || index > max) return 0;
   let from = index;
   while (true) {
@@ -186,7 +190,7 @@ export function treeFind(tree: i32, index: u64, max: u64): i32 {
       const lo = slotMin(leaf, i, min);
       if (lo > max) return 0;
       const handle = nodeSlot(leaf, NODE_LEAF, i);
-      if (handle > ENTRY_ZERO) {
+      if (handle != 0 && handle != ENTRY_ZERO) { // unsigned: a shared tree's entries use all 32 bits
         resRange(lo, slotMax(leaf, i, end, leafMax(tree)));
         return handle;
       }
@@ -200,6 +204,7 @@ export function treeFind(tree: i32, index: u64, max: u64): i32 {
 
 /** mt_next in one call: treeFind after the range containing index, for ranges starting <= max. */
 export function treeNext(tree: i32, index: u64, max: u64): i32 {
+  if (treeIsRcu(tree)) return rcuNext(tree, index, max);
   if (treeRoot(tree) == 0 || index >= max) return 0;
   const leaf = leafWalk(tree, index);
   const end = nodeEnd(leaf);
@@ -213,6 +218,7 @@ export function treeNext(tree: i32, index: u64, max: u64): i32 {
  * containing index and ending >= min; returns its handle with its bounds in RES, or 0.
  */
 export function treePrev(tree: i32, index: u64, min: u64): i32 {
+  if (treeIsRcu(tree)) return rcuPrev(tree, index, min);
   if (treeRoot(tree) == 0 || index <= min) return 0;
   let leaf = leafWalk(tree, index);
   let i = nodeFind(leaf, nodeEnd(leaf), index) - 1;
@@ -223,7 +229,7 @@ export function treePrev(tree: i32, index: u64, min: u64): i32 {
       const hi = slotMax(leaf, i, end, leafMax(tree));
       if (hi < min) return 0;
       const handle = nodeSlot(leaf, NODE_LEAF, i);
-      if (handle > ENTRY_ZERO) {
+      if (handle != 0 && handle != ENTRY_ZERO) { // unsigned: a shared tree's entries use all 32 bits
         resRange(slotMin(leaf, i, lo), hi);
         return handle;
       }
@@ -247,6 +253,7 @@ function resRange(first: u64, last: u64): void {
  * is the previous slot's last + 1, carried along rather than re-read from the pivots.
  */
 export function treePage(tree: i32, path: i32, first: u64, last: u64): i32 {
+  if (treeIsRcu(tree)) return rcuPage(tree, first, last);
   if (path == LPATH) pathKeep(0);
   if (treeRoot(tree) == 0) return 0;
   const bottom = treeHeight(tree) - 1;
@@ -266,7 +273,7 @@ export function treePage(tree: i32, path: i32, first: u64, last: u64): i32 {
       if (handle != 0) {
         stKeyF64(row + (ROW_FIRST << 3), lo);
         stKeyF64(row + (ROW_LAST << 3), hi);
-        stKeyF64(row + (ROW_HANDLE << 3), <u64>handle);
+        stHandleF64(row + (ROW_HANDLE << 3), handle);
         row += PAGE_ROW_WORDS << 3;
         if (++rows == PAGE_ROWS) return rows;
       }

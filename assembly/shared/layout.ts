@@ -73,6 +73,8 @@ export const TREE_KEY_MAX = 72;
 
 /** Tree flags (kernel MT_FLAGS_*). */
 export const TREE_ALLOC_RANGE = 0x01;
+/** RCU mode: readers in other agents run without the lock (assembly/core/rcu.ts). */
+export const TREE_RCU = 0x02;
 export const TREE_ALLOC_WRAPPED = 0x800;
 /**
  * Not a kernel flag: the tree spans the whole u64 key space (bigint keys). Its keys cross the

@@ -40,11 +40,11 @@ export class CoreAdapter implements CoreBackend {
   pageWrites = 0;
   private f64: Float64Array | null = null;
   private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
-  private readonly resIndex: number;
-  private readonly pageIndex: number;
-  private readonly releasesIndex: number;
-  private readonly releasedCountIndex: number;
-  private readonly drawIndex: number;
+  private resIndex = 0;
+  private pageIndex = 0;
+  private releasesIndex = 0;
+  private releasedCountIndex = 0;
+  private drawIndex = 0;
 
   constructor(
     readonly kind: BackendKind,
@@ -52,11 +52,21 @@ export class CoreAdapter implements CoreBackend {
     readonly entries: EntryTable,
     protected readonly memoryF64: () => Float64Array,
   ) {
+    this.rebase();
+  }
+
+  /**
+   * Reads where the core's result registers, page, release queue and draw word are, and makes
+   * the views. A shared memory's agent moves them to its own block (useAgent), then calls this.
+   */
+  protected rebase(): void {
+    const raw = this.raw;
     this.resIndex = raw.resAddr() >>> 3;
     this.pageIndex = raw.pageAddr() >>> 3;
     this.releasesIndex = raw.releasesAddr() >>> 2;
     this.releasedCountIndex = raw.releasedCountAddr() >>> 2;
     this.drawIndex = raw.drawAddr() >>> 2;
+    this.f64 = null;
     this.refresh();
   }
 
@@ -85,6 +95,17 @@ export class CoreAdapter implements CoreBackend {
   /** Events left before the armed fault fires: 0 once it fired (or when none is armed). */
   faultPending(kind: CoreFault): number {
     return this.raw.faultPending(FAULT_KINDS[kind]);
+  }
+
+  /**
+   * Test hook (RCU mode): called when the step armed with the core's setRcuHook is reached —
+   * kind 1 between a writer's visible steps, kind 2 between a reader's read and its check.
+   */
+  rcuHook: ((kind: number) => void) | null = null;
+
+  /** The core's callback for the armed RCU step. */
+  onRcuHook(kind: number): void {
+    this.rcuHook?.(kind);
   }
 
   /** Re-creates the register views after memory grew (old views are detached). */

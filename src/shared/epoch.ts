@@ -116,6 +116,16 @@ function advanceEpoch(words: EpochWords): number {
   return (Atomics.add(words.view, words.base, 1) + 1) & EPOCH_MASK;
 }
 
+/**
+ * Ends a grace period for what it can (never waits): advances the global epoch and returns it
+ * with the epoch of the oldest reader inside a read section (-1: none). A retired item tagged t
+ * is safe once `oldest < 0` or t is strictly older than `oldest` (isOlder).
+ */
+export function graceBound(words: EpochWords): { current: number; oldest: number } {
+  const current = advanceEpoch(words);
+  return { current, oldest: oldestReaderEpoch(words, current) };
+}
+
 /** Initial (item, tag) pairs in a garbage list; it doubles when full. */
 const INITIAL_GARBAGE_PAIRS = 64;
 
@@ -159,8 +169,7 @@ export class Reclaimer {
    */
   reclaim(): number[] {
     if (this.pending === 0) return [];
-    const current = advanceEpoch(this.words);
-    const oldest = oldestReaderEpoch(this.words, current);
+    const { current, oldest } = graceBound(this.words);
     const safe: number[] = [];
     while (this.head < this.tail && (oldest < 0 || isOlder(this.tags[this.head]!, oldest, current))) {
       safe.push(this.items[this.head++]!);

@@ -1,7 +1,7 @@
 /**
  * A shared region: one SharedArrayBuffer holding a lock word, the agent registry and the epoch
  * words, with one agent's claim on it. SharedMutex and SharedEpoch are thin views over it; a
- * shared tree will place the same layout at the start of its memory.
+ * shared tree places the same layout inside its memory (createAt / attachAt, at a byte offset).
  *
  *   word 0                      MAGIC (identifies the layout in handles)
  *   word 1                      the lock word (lockWord.ts)
@@ -32,7 +32,7 @@ const TABLE_BASE = 2;
 /** Agents a region admits unless told otherwise. */
 export const DEFAULT_MAX_AGENTS = 64;
 
-function regionByteLength(capacity: number): number {
+export function regionByteLength(capacity: number): number {
   return (TABLE_BASE + agentTableWordCount(capacity) + epochWordCount(capacity)) * Int32Array.BYTES_PER_ELEMENT;
 }
 
@@ -79,8 +79,8 @@ export class SharedRegion {
   /** This agent's id, 0 once it has detached. */
   agentId: number;
 
-  private constructor(readonly buffer: SharedArrayBuffer, method: string) {
-    this.view = new Int32Array(buffer);
+  private constructor(readonly buffer: SharedArrayBuffer, method: string, readonly byteOffset = 0) {
+    this.view = new Int32Array(buffer, byteOffset, (buffer.byteLength - byteOffset) >> 2);
     this.table = { view: this.view, base: TABLE_BASE };
     const capacity = agentCapacity(this.table);
     this.epochs = { view: this.view, base: TABLE_BASE + agentTableWordCount(capacity), capacity };
@@ -94,6 +94,31 @@ export class SharedRegion {
     view[MAGIC_INDEX] = REGION_MAGIC;
     initAgentTable({ view, base: TABLE_BASE }, capacity);
     return new SharedRegion(buffer, method);
+  }
+
+  /**
+   * Lays out a region for up to `capacity` agents at `byteOffset` of `buffer` (memory no agent
+   * uses yet, regionByteLength(capacity) bytes) and attaches this agent.
+   */
+  static createAt(buffer: SharedArrayBuffer, byteOffset: number, capacity: number, method: string): SharedRegion {
+    const view = new Int32Array(buffer, byteOffset, regionByteLength(capacity) >> 2);
+    initAgentTable({ view, base: TABLE_BASE }, capacity);
+    Atomics.store(view, MAGIC_INDEX, REGION_MAGIC);
+    return new SharedRegion(buffer, method, byteOffset);
+  }
+
+  /** Attaches this agent to the region createAt laid out at `byteOffset`. @throws MapleError EINVAL, EBUSY. */
+  static attachAt(buffer: SharedArrayBuffer, byteOffset: number, method: string): SharedRegion {
+    const view = new Int32Array(buffer, byteOffset, 1);
+    if (Atomics.load(view, MAGIC_INDEX) !== REGION_MAGIC) {
+      throw new MapleError('EINVAL', `${method}: the handle does not hold a shared tree (use share() on the original)`);
+    }
+    return new SharedRegion(buffer, method, byteOffset);
+  }
+
+  /** Byte address (in the buffer) of the epoch words, for a core that reads them itself. */
+  get epochByteOffset(): number {
+    return this.byteOffset + this.epochs.base * Int32Array.BYTES_PER_ELEMENT;
   }
 
   /** The region `constructOver` passed in, else a new one for up to `capacity` agents. */

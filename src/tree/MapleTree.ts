@@ -26,6 +26,8 @@ import { MaState } from './MaState.js';
 import { type Reservation, reserveStores } from './reserve.js';
 import { checkTreeOptions, storeTypeName, type MapleTreeOptions, type StoreType } from './options.js';
 import type { ZeroEntry } from './zeroEntry.js';
+import { attachTree, detachTree, forgetTreeAgent, shareTree, treeAgentId } from '../shared/treeShare.js';
+import type { SharedTreeHandle } from '../shared/treeCore.js';
 
 export { MAX_INDEX } from './args.js';
 export type { ExternalLock } from './lock.js';
@@ -33,6 +35,7 @@ export type { AllocOptions, CyclicAllocation } from './allocate.js';
 export type { Range } from './iterate.js';
 export type { MapleTreeOptions, StoreType } from './options.js';
 export { Reservation } from './reserve.js';
+export type { SharedTreeHandle } from '../shared/treeCore.js';
 
 /**
  * A maple tree: non-overlapping inclusive ranges [first, last] over [0, MAX_INDEX], each
@@ -92,6 +95,56 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     const tree = new MapleTree<V>(options);
     fillTree(tree, tree.#ctx, 'MapleTree.from', rows);
     return tree;
+  }
+
+  /**
+   * A tree over the memory of a shared tree from another agent (`handle` from its `share()`,
+   * posted here); this agent joins the memory with an id of its own.
+   * @throws MapleError EINVAL for a value that is not a handle; EBUSY when maxAgents are attached.
+   *
+   * @example
+   * parentPort.on('message', async (handle) => {
+   *   const tree = await MapleTree.attach(handle);
+   *   tree.load(5);
+   * });
+   */
+  static async attach(handle: SharedTreeHandle): Promise<MapleTree<number>> {
+    const { core, tree, allocRange } = attachTree(handle);
+    return new MapleTree<number>({ shared: true, allocRange, _core: core, _tree: tree });
+  }
+
+  /**
+   * The structured-cloneable handle other agents attach with. Locking: none.
+   * @throws MapleError EINVAL unless the tree was created with `{ shared: true }`.
+   *
+   * @example
+   * const tree = new MapleTree<number>({ shared: true });
+   * worker.postMessage(tree.share());
+   */
+  share(): SharedTreeHandle {
+    return shareTree(this.#live('MapleTree.share'));
+  }
+
+  /**
+   * Ends this agent's use of a shared tree (the lock is dropped if held); the tree lives on in
+   * the other agents, and every later call here throws EINVAL.
+   */
+  detach(): void {
+    detachTree(this.#live('MapleTree.detach'));
+  }
+
+  /**
+   * Unregisters an agent that ended without detach() (a terminated worker), so that it no
+   * longer holds memory back or the lock: call it from the worker's `exit` event with the
+   * `agentId` the worker reported. Returns false if that agent was not attached.
+   */
+  forgetAgent(agentId: number): boolean {
+    return forgetTreeAgent(this.#live('MapleTree.forgetAgent'), agentId);
+  }
+
+  /** This agent's id in a shared tree's memory (0 for a tree that is not shared). */
+  get agentId(): number {
+    return treeAgentId(this.#ctx);
   }
 
   /** @internal The core this tree runs on (tests). */
@@ -506,6 +559,14 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    */
   lock(): void {
     this.#live('MapleTree.lock').lock.acquire('MapleTree.lock');
+  }
+
+  /**
+   * Takes the internal lock if no agent holds it: false if another agent does. Locking:
+   * EDEADLK if this agent holds it; EINVAL on an external-lock tree.
+   */
+  tryLock(): boolean {
+    return this.#live('MapleTree.tryLock').lock.tryAcquire('MapleTree.tryLock');
   }
 
   /** `mtree_unlock`. Locking: EINVAL if not held or on an external-lock tree. */

@@ -45,6 +45,11 @@ export class TreeContext {
     this.id = FREED;
   }
 
+  /** Forgets the tree without releasing it (a shared tree this agent detached from). */
+  abandon(): void {
+    this.id = FREED;
+  }
+
   /** The value behind a handle as the normal API reads it: NULL and ZERO_ENTRY are undefined. */
   userValue(handle: number): unknown {
     return handle > ENTRY_ZERO ? this.core.entries.get(handle) : undefined;

@@ -39,6 +39,8 @@ class RangeCursor {
   private lastOnPage = 0;
   private resumeFrom: number;
   private done: boolean;
+  /** Whether a range was returned: later ones must start after it. */
+  private returned = false;
 
   constructor(
     private readonly ctx: TreeContext,
@@ -61,6 +63,8 @@ class RangeCursor {
         this.first = rows[o + ROW_FIRST];
         this.last = rows[o + ROW_LAST];
         this.handle = rows[o + ROW_HANDLE];
+        // Another agent's write may have merged a returned range into this one: skip it.
+        if (this.returned && this.first < this.resumeFrom) continue;
         return true;
       }
       this.fetch();
@@ -71,6 +75,7 @@ class RangeCursor {
   /** Marks the current range as returned: a refetch resumes after it. */
   markReturned(): void {
     this.resumeFrom = this.last >= MAX_INDEX ? -1 : this.last + 1;
+    this.returned = true;
   }
 
   private fetch(): void {
@@ -212,6 +217,7 @@ export function forEachEntry<V>(
       const rows = core.pageBuf; // re-read: memory may have grown during fn
       const rangeLast = rows[o + ROW_LAST];
       const handle = rows[o + ROW_HANDLE];
+      if (from > first && rows[o + ROW_FIRST] < from) continue; // merged into a returned range by another agent
       if (handle !== ENTRY_ZERO && fn(entries.get(handle) as V, rows[o + ROW_FIRST], rangeLast) === false) return;
       if (rangeLast >= last) return;
       from = rangeLast + 1;

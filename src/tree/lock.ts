@@ -2,9 +2,10 @@
  * The tree lock: the kernel's internal spinlock (mtree_lock) or an external lock the caller
  * owns (MT_FLAGS_LOCK_EXTERN plus the lockdep assertion).
  *
- * JavaScript has no concurrent writer, so the internal lock only records who may write:
- * a normal-API writer holds it for its duration, and finding it already held means the caller
- * would deadlock in the kernel (EDEADLK). Advanced-API (MaState) writers require it held.
+ * A tree only this agent can reach has no concurrent writer, so its internal lock only records
+ * who may write; a shared tree's is a real lock word (LockCell). A normal-API writer holds it
+ * for its duration, and finding it already held by this agent means the caller would deadlock
+ * in the kernel (EDEADLK). Advanced-API (MaState) writers require it held.
  */
 
 import { MapleError } from './errors.js';
@@ -18,36 +19,79 @@ export function isExternalLock(value: unknown): value is ExternalLock {
   return typeof value === 'object' && value !== null && typeof (value as ExternalLock).isHeld === 'function';
 }
 
-export class TreeLock {
-  private held = false;
+/**
+ * Where the internal lock lives: a flag for a tree only this agent uses, a lock word in
+ * shared memory for a shared tree (src/shared/treeCore.ts), where "held" means held by this
+ * agent and `take` waits while another agent holds it.
+ */
+export interface LockCell {
+  /** True while this agent holds the lock. */
+  held(): boolean;
+  /** Takes the lock (waiting if another agent holds it); EDEADLK if this agent does. */
+  take(method: string): void;
+  /** Takes the lock if it is free; EDEADLK if this agent holds it. */
+  tryTake(method: string): boolean;
+  /** Drops the lock; EINVAL if this agent does not hold it. */
+  drop(method: string): void;
+}
 
-  constructor(readonly external: ExternalLock | null) {}
+/** The internal lock of a tree no other agent can reach: only records who may write. */
+class FlagCell implements LockCell {
+  private flag = false;
+  held(): boolean {
+    return this.flag;
+  }
+  take(method: string): void {
+    this.tryTake(method); // no other agent can hold it
+  }
+  tryTake(method: string): boolean {
+    if (this.flag) throw new MapleError('EDEADLK', `${method}: the tree lock is already held`);
+    this.flag = true;
+    return true;
+  }
+  drop(method: string): void {
+    if (!this.flag) throw new MapleError('EINVAL', `${method}: the tree lock is not held`);
+    this.flag = false;
+  }
+}
+
+export class TreeLock {
+  private readonly cell: LockCell;
+
+  constructor(readonly external: ExternalLock | null, cell?: LockCell) {
+    this.cell = cell ?? new FlagCell();
+  }
 
   get isExternal(): boolean {
     return this.external !== null;
   }
 
-  /** True while the internal lock is taken, or while the external lock reports held. */
+  /** True while the internal lock is taken (by this agent), or while the external lock reports held. */
   isLocked(): boolean {
-    return this.external ? this.external.isHeld() === true : this.held;
+    return this.external ? this.external.isHeld() === true : this.cell.held();
   }
 
-  /** mtree_lock(): taking a lock this context already holds would deadlock. */
+  /** mtree_lock(): taking a lock this agent already holds would deadlock. */
   acquire(method: string): void {
-    if (this.external) throw new MapleError('EINVAL', `${method}: the tree uses an external lock`);
-    if (this.held) throw new MapleError('EDEADLK', `${method}: the tree lock is already held`);
-    this.held = true;
+    this.assertInternal(method);
+    this.cell.take(method);
+  }
+
+  /** Takes the internal lock if no agent holds it (false if another one does). */
+  tryAcquire(method: string): boolean {
+    this.assertInternal(method);
+    return this.cell.tryTake(method);
   }
 
   release(method: string): void {
-    if (this.external) throw new MapleError('EINVAL', `${method}: the tree uses an external lock`);
-    if (!this.held) throw new MapleError('EINVAL', `${method}: the tree lock is not held`);
-    this.held = false;
+    this.assertInternal(method);
+    this.cell.drop(method);
   }
 
   /**
-   * Enters a normal-API write: takes the internal lock (EDEADLK if already held) or asserts the
-   * external one (ENOLCK). Returns whether exitWriter() must drop the internal lock.
+   * Enters a normal-API write: takes the internal lock (EDEADLK if this agent holds it, waits
+   * while another does) or asserts the external one (ENOLCK). Returns whether exitWriter()
+   * must drop the internal lock.
    */
   enterWriter(method: string): boolean {
     if (this.external) {
@@ -56,15 +100,15 @@ export class TreeLock {
       }
       return false;
     }
-    if (this.held) {
+    if (this.cell.held()) {
       throw new MapleError('EDEADLK', `${method}: called while the tree lock is held (use the MaState API)`);
     }
-    this.held = true;
+    this.cell.take(method);
     return true;
   }
 
   exitWriter(taken: boolean): void {
-    if (taken) this.held = false;
+    if (taken) this.cell.drop('MapleTree');
   }
 
   /** Advanced-API writers run under the caller's write lock. */
@@ -73,5 +117,9 @@ export class TreeLock {
       const which = this.external ? 'the external lock' : 'the tree lock (tree.lock())';
       throw new MapleError('ENOLCK', `${method}: ${which} must be held`);
     }
+  }
+
+  private assertInternal(method: string): void {
+    if (this.external) throw new MapleError('EINVAL', `${method}: the tree uses an external lock`);
   }
 }

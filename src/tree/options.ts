@@ -19,6 +19,20 @@ export interface MapleTreeOptions {
   lock?: 'internal' | ExternalLock;
   /** Cap on tree nodes alive at once, reservations included; beyond it writes throw ENOMEM. */
   maxNodes?: number;
+  /**
+   * Keeps the tree in memory that other agents (workers) attach to with `share()` and
+   * `MapleTree.attach()`; entries are integers in [0, 2^31 - 1] or ZERO_ENTRY, and the lock is
+   * real. See the README, "Sharing a tree between workers".
+   */
+  shared?: boolean;
+  /** Shared trees: readers in any agent run without the lock (default true); false: they need it. */
+  rcu?: boolean;
+  /** Shared trees: the most bytes its memory may grow to (default 1 GiB); past it writes throw ENOMEM. */
+  maxMemory?: number;
+  /** Shared trees: agents that may be attached at once (default 64). */
+  maxAgents?: number;
+  /** Shared trees: how long an agent that cannot block (a browser main thread) waits for the lock before EBUSY (default 1000 ms). */
+  lockTimeoutMs?: number;
   /** @internal Overrides backend selection (tests). */
   _core?: CoreBackend;
   /** @internal Adopts an existing tree of `_core` instead of creating one (dup). */
@@ -36,6 +50,34 @@ export function checkTreeOptions(options: MapleTreeOptions): void {
   }
   if (maxNodes !== undefined && (!Number.isSafeInteger(maxNodes) || maxNodes < 1 || maxNodes > MAX_NODE_BUDGET)) {
     throw new MapleError('EINVAL', `${method}: maxNodes must be a positive integer, got ${describeArg(maxNodes)}`);
+  }
+  checkSharedOptions(method, options);
+}
+
+/** The largest memory a shared tree may have (the cores' i32 addresses). */
+const SHARED_MEMORY_MAX = 0x7fff0000;
+const SHARED_AGENTS_MAX = 1 << 16;
+
+function checkSharedOptions(method: string, options: MapleTreeOptions): void {
+  const { shared, rcu, maxMemory, maxAgents, lockTimeoutMs } = options;
+  checkOptionalBoolean(method, 'shared', shared);
+  checkOptionalBoolean(method, 'rcu', rcu);
+  if (shared !== true) {
+    if (rcu !== undefined || maxMemory !== undefined || maxAgents !== undefined || lockTimeoutMs !== undefined) {
+      throw new MapleError('EINVAL', `${method}: rcu, maxMemory, maxAgents and lockTimeoutMs apply to shared trees only`);
+    }
+    return;
+  }
+  checkIntegerOption(method, 'maxMemory', maxMemory, 1 << 22, SHARED_MEMORY_MAX);
+  checkIntegerOption(method, 'maxAgents', maxAgents, 1, SHARED_AGENTS_MAX);
+  if (lockTimeoutMs !== undefined && (typeof lockTimeoutMs !== 'number' || !(lockTimeoutMs >= 0) || lockTimeoutMs === Infinity)) {
+    throw new MapleError('EINVAL', `${method}: lockTimeoutMs must be a finite number >= 0, got ${describeArg(lockTimeoutMs)}`);
+  }
+}
+
+function checkIntegerOption(method: string, name: string, value: unknown, min: number, max: number): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max)) {
+    throw new MapleError('EINVAL', `${method}: ${name} must be an integer in [${min}, ${max}], got ${describeArg(value)}`);
   }
 }
 

@@ -14,6 +14,9 @@ import { isExternalLock, TreeLock } from './lock.js';
 import type { MapleTreeOptions } from './options.js';
 import { ENTRY_NULL, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
 import type { CoreBackend } from '../backend/backend.js';
+import { DEFAULT_MAX_MEMORY, SharedCore } from '../shared/treeCore.js';
+import { DEFAULT_MAX_AGENTS } from '../shared/region.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../shared/SharedMutex.js';
 
 interface TreeHandle {
   core: CoreBackend;
@@ -34,13 +37,35 @@ export const DISPOSE: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('Sym
  * options' `_tree` (a dup), released by the finalizer when `owner` is unreachable.
  */
 export function openTree(owner: object, method: string, options: MapleTreeOptions): TreeContext {
+  if (options.shared === true && options._core === undefined) return openShared(method, options);
   const core = selectCore(method, options.backend, options._core);
   const flags = options.allocRange ? TREE_ALLOC_RANGE : 0;
   const id = options._tree ?? core.treeCreate(flags, options.maxNodes ?? 0);
   if (id <= 0) throw new MapleError('ENOMEM', `${method}: out of memory`);
-  const lock = new TreeLock(isExternalLock(options.lock) ? options.lock : null);
+  const external = isExternalLock(options.lock) ? options.lock : null;
+  if (core instanceof SharedCore) return new TreeContext(core, id, new TreeLock(external, core.lockCell), flags !== 0);
   releaser?.register(owner, { core, id }, owner);
-  return new TreeContext(core, id, lock, flags !== 0); // a dup has its source's options
+  return new TreeContext(core, id, new TreeLock(external), flags !== 0); // a dup has its source's options
+}
+
+/**
+ * A new shared tree in a memory of its own. No finalizer: other agents may use the tree after
+ * this agent drops its MapleTree (detach() or free() end its use).
+ */
+function openShared(method: string, options: MapleTreeOptions): TreeContext {
+  const backend = options.backend ?? 'wasm';
+  if (backend !== 'wasm' && backend !== 'ts') selectCore(method, backend, undefined); // throws EINVAL
+  const { core, tree } = SharedCore.create(method, {
+    backend,
+    rcu: options.rcu ?? true,
+    allocRange: options.allocRange === true,
+    maxNodes: options.maxNodes ?? 0,
+    maxMemory: options.maxMemory ?? DEFAULT_MAX_MEMORY,
+    maxAgents: options.maxAgents ?? DEFAULT_MAX_AGENTS,
+    lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+  });
+  const external = isExternalLock(options.lock) ? options.lock : null;
+  return new TreeContext(core, tree, new TreeLock(external, core.lockCell), options.allocRange === true);
 }
 
 /** Normal-API write of the one index `index` in `mode` (store, insert), its arguments checked first. */

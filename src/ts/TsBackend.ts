@@ -16,7 +16,7 @@ import * as core64 from '../core64/index.js';
 /** A generated core's ABI module and its memory (a test build with another node geometry has the same shape). */
 export type TsCoreAbi = typeof core;
 export type TsCore64Abi = typeof core64;
-export type TsCoreMemory = Pick<typeof mem, 'setEntryHooks' | 'memStart' | 'memF64'>;
+export type TsCoreMemory = Pick<typeof mem, 'setEntryHooks' | 'setRcuHook' | 'memStart' | 'memF64'>;
 
 /** Starts a generated core: its memory is allocated here, not at import. Returns its entry table. */
 function startTsCore(abi: { coreStart(): void }, memory: TsCoreMemory): EntryTable {
@@ -28,14 +28,20 @@ function startTsCore(abi: { coreStart(): void }, memory: TsCoreMemory): EntryTab
   return entries;
 }
 
+/** Connects the core's RCU test hook to the adapter, which hands it to the tests' hook. */
+function wireRcuHook<A extends CoreAdapter>(adapter: A, memory: TsCoreMemory): A {
+  memory.setRcuHook((kind) => adapter.onRcuHook(kind));
+  return adapter;
+}
+
 /** Wires a generated core to the adapter. */
 export function createTsCore(abi: TsCoreAbi, memory: TsCoreMemory): CoreAdapter {
-  return new CoreAdapter('ts', abi, startTsCore(abi, memory), memory.memF64);
+  return wireRcuHook(new CoreAdapter('ts', abi, startTsCore(abi, memory), memory.memF64), memory);
 }
 
 /** Wires a generated bigint core (gen-ts-core --bigint) to the adapter of TREE_KEYS64 trees. */
 export function createTsCore64(abi: TsCore64Abi, memory: TsCoreMemory): CoreAdapter64 {
-  return new CoreAdapter64('ts', abi, abi, startTsCore(abi, memory), memory.memF64);
+  return wireRcuHook(new CoreAdapter64('ts', abi, abi, startTsCore(abi, memory), memory.memF64), memory);
 }
 
 let backend: CoreAdapter | null = null;

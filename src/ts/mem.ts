@@ -3,9 +3,15 @@
  * file next to the generated core files (src/core/mem.ts, and a private copy in the tiny test
  * core), which import it instead of assembly/core/mem.ts. Memory is one ArrayBuffer with four
  * views; u64 fields are stored as f64, which is exact for every key below 2^53. The bigint
- * variant of the core (`gen-ts-core --bigint`: u64 is bigint) gets this file with the four
+ * variant of the core (`gen-ts-core --bigint`: u64 is bigint) gets this file with the five
  * u64 accessors below reading and writing the U64 view instead, exact over all of u64.
  * Growing copies into a larger buffer, so addresses stay valid.
+ *
+ * The shared-tree variant of the core (src/core-shared/) runs over SharedArrayBuffers instead
+ * (memAttach): Node 20 has no growable SharedArrayBuffer, so a shared memory is allocated at
+ * its maximum and "grows" by raising a logical size in pages kept in its first word, which
+ * every agent reads; an agent holding several shared trees switches between their memories.
+ * Shared trees have number keys, so that variant never uses the U64 view.
  */
 
 import { MEMORY_MAX_PAGES, MEMORY_PAGE_BYTES } from '../core/layout.js';
@@ -14,11 +20,15 @@ import { MEMORY_MAX_PAGES, MEMORY_PAGE_BYTES } from '../core/layout.js';
 const INITIAL_PAGES = 256;
 
 // Empty until memStart(): importing the package allocates nothing.
-let buffer = new ArrayBuffer(0);
-let F64 = new Float64Array(buffer);
-let U64 = new BigUint64Array(buffer);
-let I32 = new Int32Array(buffer);
-let U8 = new Uint8Array(buffer);
+let buffer: ArrayBufferLike = new ArrayBuffer(0);
+let F64: Float64Array<ArrayBufferLike> = new Float64Array(buffer);
+let U64: BigUint64Array<ArrayBufferLike> = new BigUint64Array(buffer);
+let I32: Int32Array<ArrayBufferLike> = new Int32Array(buffer);
+let U8: Uint8Array<ArrayBufferLike> = new Uint8Array(buffer);
+
+/** A shared memory's logical size in pages lives in word 0 (below BASE, which the core never uses). */
+const SHARED_SIZE_WORD = 0;
+let shared = false;
 
 let retainHook: (handle: number) => void = () => {};
 let releaseHook: (handle: number) => void = () => {};
@@ -37,7 +47,23 @@ export function hostRelease(handle: number): void {
   if (handle > 1) releaseHook(handle);
 }
 
-// The core's u64 words (the bigint variant swaps these four lines for U64 ones).
+let rcuHook: (kind: number) => void = () => {};
+
+/** Connects the core's RCU test hook (see assembly/core/rcu.ts). */
+export function setRcuHook(hook: (kind: number) => void): void {
+  rcuHook = hook;
+}
+
+export function hostRcuHook(kind: number): void {
+  rcuHook(kind);
+}
+
+/** Racy words (see assembly/core/mem.ts): Atomics, which also work on a non-shared Int32Array. */
+export function atomicLd32(p: number): number { return Atomics.load(I32, p >>> 2); }
+export function atomicSt32(p: number, v: number): void { Atomics.store(I32, p >>> 2, v); }
+
+// The core's u64 words (the bigint variant swaps these five lines for U64 ones).
+export function stHandleF64(p: number, handle: number): void { F64[p >>> 3] = handle >>> 0; }
 export function ld64(p: number): number { return F64[p >>> 3]; }
 export function st64(p: number, v: number): void { F64[p >>> 3] = v; }
 export function stKeyF64(p: number, v: number): void { F64[p >>> 3] = v; }
@@ -59,6 +85,10 @@ export function memZero(p: number, n: number): void {
     U8.fill(0, at, at + n);
   }
 }
+export function memFill(p: number, byte: number, n: number): void {
+  const at = p >>> 0;
+  U8.fill(byte, at, at + n);
+}
 export function memMove(dst: number, src: number, n: number): void {
   const from = src >>> 0;
   U8.copyWithin(dst >>> 0, from, from + n);
@@ -79,12 +109,27 @@ export function assert(ok: boolean, reason?: string): void {
 
 export function memAbort(): void { throw new Error('maple-gpuvm: core memory layout is broken'); }
 export function memFitsBelow(_base: number): boolean { return true; }
-export function memPages(): number { return buffer.byteLength / MEMORY_PAGE_BYTES; }
+/**
+ * The views cover the whole buffer (a shared one is allocated at its maximum), so there is
+ * nothing to catch up with, and any pool address can be read.
+ */
+export function memSync(): void {}
+export function memReaches(_p: number, _n: number): boolean { return true; }
+export function memPages(): number {
+  return shared ? Atomics.load(I32, SHARED_SIZE_WORD) : buffer.byteLength / MEMORY_PAGE_BYTES;
+}
 /**
  * Grows memory by `pages` 64 KiB pages, as WebAssembly does; false past MEMORY_MAX_PAGES or
  * when the engine cannot allocate the larger buffer (growing copies: old and new coexist).
  */
 export function memGrow(pages: number): boolean {
+  if (shared) {
+    // Writers grow under the tree lock; readers only ever read the word.
+    const next = memPages() + pages;
+    if (next * MEMORY_PAGE_BYTES > buffer.byteLength) return false;
+    Atomics.store(I32, SHARED_SIZE_WORD, next);
+    return true;
+  }
   const size = buffer.byteLength + pages * MEMORY_PAGE_BYTES;
   if (size > MEMORY_MAX_PAGES * MEMORY_PAGE_BYTES) return false;
   let grown: ArrayBuffer;
@@ -100,6 +145,36 @@ export function memGrow(pages: number): boolean {
   I32 = new Int32Array(buffer);
   U8 = new Uint8Array(buffer);
   return true;
+}
+
+/** The views of one shared memory, made once per memory and agent (memAttach switches to them). */
+export interface SharedViews {
+  readonly buffer: SharedArrayBuffer;
+  readonly f64: Float64Array;
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+}
+
+/** Views over a shared memory; a new one (logical size 0) starts at `initialBytes`. */
+export function sharedViews(sab: SharedArrayBuffer, initialBytes: number): SharedViews {
+  const views = { buffer: sab, f64: new Float64Array(sab), i32: new Int32Array(sab), u8: new Uint8Array(sab) };
+  const pages = Math.floor(Math.min(initialBytes, sab.byteLength) / MEMORY_PAGE_BYTES);
+  Atomics.compareExchange(views.i32, SHARED_SIZE_WORD, 0, pages);
+  return views;
+}
+
+/** A shared memory's logical size in bytes. */
+export function sharedBytes(views: SharedViews): number {
+  return Atomics.load(views.i32, SHARED_SIZE_WORD) * MEMORY_PAGE_BYTES;
+}
+
+/** Makes the core run over a shared memory from now on (until the next memAttach). */
+export function memAttach(views: SharedViews): void {
+  shared = true;
+  buffer = views.buffer;
+  F64 = views.f64;
+  I32 = views.i32;
+  U8 = views.u8;
 }
 
 /** Views for the backend wrapper (re-read after any call that may grow memory). */

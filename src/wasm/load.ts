@@ -227,6 +227,7 @@ async function instantiateCore(source?: WasmSource): Promise<CoreAdapter64> {
     env: {
       entryRetain: (handle: number) => entries.retain(handle),
       entryReleaseBatch: () => adapter!.onReleaseQueueFull(),
+      rcuHook: (kind: number) => adapter!.onRcuHook(kind),
       abort: (_message: number, _file: number, line: number, column: number) => {
         throw fail(`WebAssembly core aborted at ${line}:${column}`);
       },

@@ -27,6 +27,7 @@ async function debugCore(): Promise<CoreAdapter> {
   const env = {
     entryRetain: (handle: number) => entries.retain(handle),
     entryReleaseBatch: () => adapter!.onReleaseQueueFull(),
+    rcuHook: (kind: number) => adapter!.onRcuHook(kind),
     abort: (message: number, file: number, line: number) => {
       throw new Error(`core assertion failed: ${readAsString(memory!, message)} (${readAsString(memory!, file)}:${line})`);
     },

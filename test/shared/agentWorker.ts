@@ -1,5 +1,6 @@
 /**
- * Drives test/shared/workers/agent.mjs: one worker thread, one agent, request/reply messages.
+ * Drives test/shared/workers/agent.mjs (or another agent script: treeAgent.mjs): one worker
+ * thread, one agent, request/reply messages.
  * Every call has a deadline, so a hung agent fails the test instead of hanging it.
  */
 
@@ -18,13 +19,14 @@ export interface AgentReply {
 }
 
 export class AgentWorker {
-  readonly worker = new Worker(AGENT_SCRIPT);
+  readonly worker: Worker;
   private nextId = 1;
   private readonly waiting = new Map<number, (reply: AgentReply) => void>();
   /** Resolves when the worker has exited (terminated or crashed). */
   readonly exited: Promise<number>;
 
-  constructor() {
+  constructor(script: URL = AGENT_SCRIPT) {
+    this.worker = new Worker(script);
     this.worker.on('message', ({ id, ...reply }: AgentReply & { id: number }) => {
       this.waiting.get(id)?.(reply);
       this.waiting.delete(id);
@@ -68,14 +70,14 @@ export class AgentWorker {
  * Returns `spawn(n)`, which starts `n` agent workers; every worker a test spawned is
  * terminated after it.
  */
-export function useAgents(): (n: number) => AgentWorker[] {
+export function useAgents(script?: URL): (n: number) => AgentWorker[] {
   const running: AgentWorker[] = [];
   afterEach(async () => {
     await Promise.all(running.map((agent) => agent.terminate()));
     running.length = 0;
   });
   return (n) => {
-    const started = Array.from({ length: n }, () => new AgentWorker());
+    const started = Array.from({ length: n }, () => new AgentWorker(script));
     running.push(...started);
     return started;
   };
