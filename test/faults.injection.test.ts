@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CoreAdapter } from '../src/backend/adapter.js';
 import { MEMORY_PAGE_BYTES } from '../src/backend/layout.js';
 import type { GpuVm, GpuVmOps } from '../src/gpuvm/GpuVm.js';
-import { MapleError } from '../src/tree/errors.js';
+import { MapleError } from '../src/backend/errors.js';
 import { MapleTree } from '../src/tree/MapleTree.js';
 import { exhaustPool } from './faults.pool.js';
 import { coreBackends } from './support/cores.js';

@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import type { CoreAdapter } from '../src/backend/adapter.js';
 import { MapleTree, MAX_INDEX } from '../src/tree/MapleTree.js';
-import { MapleError } from '../src/tree/errors.js';
+import { MapleError } from '../src/backend/errors.js';
 import { isZeroEntry } from '../src/tree/zeroEntry.js';
 import { SharedMutex } from '../src/shared/SharedMutex.js';
 

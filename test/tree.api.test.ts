@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ZERO_ENTRY } from '../src/backend/entries.js';
-import { MapleError } from '../src/tree/errors.js';
+import { MapleError } from '../src/backend/errors.js';
 import { MAX_INDEX, MapleTree, type MapleTreeOptions } from '../src/tree/MapleTree.js';
 import { backends } from './support/backends.js';
 import { expectMapleError, snapshotOf } from './support/model.js';

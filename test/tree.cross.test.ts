@@ -10,7 +10,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ZERO_ENTRY } from '../src/backend/entries.js';
-import { MapleError } from '../src/tree/errors.js';
+import { MapleError } from '../src/backend/errors.js';
 import { MAX_INDEX, MapleTree } from '../src/tree/MapleTree.js';
 import type { NodeView } from '../src/backend/backend.js';
 import { RangeModel, snapshotOf } from './support/model.js';

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ZERO_ENTRY } from '../src/backend/entries.js';
-import { MapleError } from '../src/tree/errors.js';
+import { MapleError } from '../src/backend/errors.js';
 import { MAX_INDEX, MapleTree, type Range } from '../src/tree/MapleTree.js';
 import { backends } from './support/backends.js';
 import { RangeModel, snapshotOf, type ModelRange } from './support/model.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MapleError } from '../src/tree/errors.js';
+import { MapleError } from '../src/backend/errors.js';
 import { MAX_INDEX, MapleTree, type MapleTreeOptions } from '../src/tree/MapleTree.js';
 import type { MaState } from '../src/tree/MaState.js';
 import { backends } from './support/backends.js';

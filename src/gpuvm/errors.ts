@@ -3,7 +3,7 @@
  * the GpuVm method, as the tree's errors name theirs.
  */
 
-import { MapleError } from '../tree/errors.js';
+import { MapleError } from '../backend/errors.js';
 
 export type GpuVmErrorCode = 'EINVAL' | 'EEXIST' | 'ENOMEM' | 'ENOLCK';
 

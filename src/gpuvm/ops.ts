@@ -6,7 +6,7 @@
  */
 
 import { remapProblem } from './checks.js';
-import { MapleError } from '../tree/errors.js';
+import { MapleError } from '../backend/errors.js';
 import type { GpuVa } from './GpuVa.js';
 
 /** A mapping to create: drm_gpuva_op_map (addr, range, obj, offset; never flags). */

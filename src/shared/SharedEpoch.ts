@@ -5,7 +5,7 @@
  * the same words for its nodes; this class serves any other shared pool.
  */
 
-import { MapleError } from '../tree/errors.js';
+import { MapleError } from '../backend/errors.js';
 import { enterRead, isReading, leaveRead, Reclaimer } from './epoch.js';
 import { checkMaxAgents, checkOptions, constructOver, SharedRegion } from './region.js';
 

@@ -4,8 +4,8 @@
  * lock of a tree written from several agents.
  */
 
-import { MapleError } from '../tree/errors.js';
-import type { ExternalLock } from '../tree/lock.js';
+import { MapleError } from '../backend/errors.js';
+import type { ExternalLock } from './locks.js';
 import { acquireLock, agentCanBlock, lockOwner, releaseLock, tryAcquireLock } from './lockWord.js';
 import { checkMaxAgents, checkOptions, constructOver, SharedRegion } from './region.js';
 

@@ -20,7 +20,7 @@
  * released last, so a new agent cannot claim it while its words are still being cleared.
  */
 
-import { MapleError } from '../tree/errors.js';
+import { MapleError } from '../backend/errors.js';
 import { breakLock, MAX_AGENT_ID } from './lockWord.js';
 import { clearReader, type EpochWords } from './epoch.js';
 

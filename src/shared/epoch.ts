@@ -37,7 +37,7 @@
  * int32). It must have one writer at a time (the tree lock), as the tree's writers do.
  */
 
-import { MapleError } from '../tree/errors.js';
+import { MapleError } from '../backend/errors.js';
 
 /** The reader word's "inside a read section" bit; the epoch sits above it. */
 export const READER_ACTIVE = 1;

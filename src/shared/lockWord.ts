@@ -22,7 +22,7 @@
  * live locals (V8 Liftoff), and a JS `Atomics.wait` does not.
  */
 
-import { MapleError } from '../tree/errors.js';
+import { MapleError } from '../backend/errors.js';
 
 /** Set while some agent may be sleeping on the word: unlock must notify. */
 export const LOCK_WAITERS = 1 << 30;

@@ -9,7 +9,7 @@
  *   then                        the epoch words (epoch.ts), one reader word per slot
  */
 
-import { MapleError } from '../tree/errors.js';
+import { MapleError } from '../backend/errors.js';
 import {
   agentCapacity,
   agentSlot,

@@ -5,7 +5,7 @@
  */
 
 import { EntryTable, ZERO_ENTRY } from '../backend/entries.js';
-import { MapleError } from '../tree/errors.js';
+import { MapleError } from '../backend/errors.js';
 
 /** The largest entry a shared tree stores: handles are 32 bits, two of them taken. */
 export const SHARED_ENTRY_MAX = 2 ** 31 - 1;

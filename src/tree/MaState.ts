@@ -10,7 +10,7 @@
 
 import { checkIndex, checkRange, checkWindow, describeArg, MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
 import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST } from '../backend/layout.js';
 import type { ZeroEntry } from './zeroEntry.js';
 import { MaCursor, PROCEED, type MaStatus } from './cursor.js';

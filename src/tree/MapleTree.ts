@@ -26,7 +26,7 @@ import { MaState } from './MaState.js';
 import { type Reservation, reserveStores } from './reserve.js';
 import { checkTreeOptions, storeTypeName, type MapleTreeOptions, type StoreType } from './options.js';
 import type { ZeroEntry } from './zeroEntry.js';
-import { attachTree, detachTree, forgetTreeAgent, shareTree, treeAgentId } from '../shared/treeShare.js';
+import { attachTree, detachTree, forgetTreeAgent, shareTree, treeAgentId } from './share.js';
 import type { SharedTreeHandle } from '../shared/treeCore.js';
 
 export { MAX_INDEX } from './args.js';

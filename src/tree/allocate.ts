@@ -6,7 +6,7 @@
 
 import { checkEntry, checkIndex, checkOrderedPair, checkWindow, describeArg, MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
 import { EBUSY, MODE_INSERT, RES_FIRST, TREE_ALLOC_WRAPPED } from '../backend/layout.js';
 import { ZERO_ENTRY } from './zeroEntry.js';
 

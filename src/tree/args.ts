@@ -4,7 +4,7 @@
  * value in the form the core takes (indices with -0 folded to 0).
  */
 
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
 
 /** The top of the key space; plays the role of the kernel's ULONG_MAX. */
 export const MAX_INDEX = Number.MAX_SAFE_INTEGER;

@@ -6,7 +6,7 @@
 
 import { checkEntry, checkIndex, describeArg, isIndex } from './args.js';
 import type { TreeContext } from './context.js';
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
 import { OK, PAGE_ROWS, PAGE_ROW_WORDS, ROW_FIRST, ROW_HANDLE, ROW_LAST } from '../backend/layout.js';
 
 /** Keys per core call: the page holds PAGE_ROWS rows of PAGE_ROW_WORDS f64. */

@@ -6,7 +6,7 @@
 
 import { MAX_INDEX } from './args.js';
 import type { CoreBackend } from '../backend/backend.js';
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
 import { EEXIST, ENTRY_NULL, ENTRY_ZERO, RES_FIRST, RES_LAST, WR_INVALID } from '../backend/layout.js';
 import type { TreeLock } from './lock.js';
 import type { NodeSource } from './reserve.js';

@@ -5,7 +5,7 @@
 
 import type { BackendKind, CoreBackend } from '../backend/backend.js';
 import { describeArg } from './args.js';
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
 import { tsBackend } from '../ts/TsBackend.js';
 import { init, wasmBackend } from '../wasm/load.js';
 

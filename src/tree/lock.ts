@@ -8,31 +8,13 @@
  * in the kernel (EDEADLK). Advanced-API (MaState) writers require it held.
  */
 
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
+import type { ExternalLock, LockCell } from '../shared/locks.js';
 
-/** A lock owned by the caller; every write asserts `isHeld()`. */
-export interface ExternalLock {
-  isHeld(): boolean;
-}
+export type { ExternalLock, LockCell } from '../shared/locks.js';
 
 export function isExternalLock(value: unknown): value is ExternalLock {
   return typeof value === 'object' && value !== null && typeof (value as ExternalLock).isHeld === 'function';
-}
-
-/**
- * Where the internal lock lives: a flag for a tree only this agent uses, a lock word in
- * shared memory for a shared tree (src/shared/treeCore.ts), where "held" means held by this
- * agent and `take` waits while another agent holds it.
- */
-export interface LockCell {
-  /** True while this agent holds the lock. */
-  held(): boolean;
-  /** Takes the lock (waiting if another agent holds it); EDEADLK if this agent does. */
-  take(method: string): void;
-  /** Takes the lock if it is free; EDEADLK if this agent holds it. */
-  tryTake(method: string): boolean;
-  /** Drops the lock; EINVAL if this agent does not hold it. */
-  drop(method: string): void;
 }
 
 /** The internal lock of a tree no other agent can reach: only records who may write. */

@@ -4,7 +4,7 @@
 
 import type { BackendKind, CoreBackend } from '../backend/backend.js';
 import { checkOptionalBoolean, checkOptionsObject, describeArg } from './args.js';
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
 import { isExternalLock, type ExternalLock } from './lock.js';
 
 /** The largest node budget the core's u32 field holds. */

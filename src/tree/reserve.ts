@@ -10,7 +10,7 @@
  */
 
 import { checkFunction, describeArg } from './args.js';
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
 import type { TreeContext } from './context.js';
 
 /** The core counts nodes in i32. */

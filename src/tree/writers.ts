@@ -9,7 +9,7 @@ import { checkEntry, checkIndex, checkRange } from './args.js';
 import { buildFrom, type FromRows } from './bulk.js';
 import { TreeContext } from './context.js';
 import { selectCore } from './cores.js';
-import { MapleError } from './errors.js';
+import { MapleError } from '../backend/errors.js';
 import { isExternalLock, TreeLock } from './lock.js';
 import type { MapleTreeOptions } from './options.js';
 import { ENTRY_NULL, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';

@@ -6,7 +6,7 @@
 
 import { expect } from 'vitest';
 import { ZERO_ENTRY } from '../../src/backend/entries.js';
-import { MapleError, type MapleErrorCode } from '../../src/tree/errors.js';
+import { MapleError, type MapleErrorCode } from '../../src/backend/errors.js';
 import { MAX_INDEX, type MapleTree, type Range } from '../../src/tree/MapleTree.js';
 
 export interface ModelRange<V> {

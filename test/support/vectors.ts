@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ZERO_ENTRY } from '../../src/backend/entries.js';
-import { MapleError } from '../../src/tree/errors.js';
+import { MapleError } from '../../src/backend/errors.js';
 import { MAX_INDEX, MapleTree, type MapleTreeOptions } from '../../src/tree/MapleTree.js';
 import type { MaState, MaStatus } from '../../src/tree/MaState.js';
 import { treeFailure } from './treeFailure.js';

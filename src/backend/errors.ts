@@ -2,7 +2,7 @@
  * MapleError: every failure of the tree API, carrying the kernel's errno.
  */
 
-import { EBUSY, EDEADLK, EEXIST, EINVAL, ENOLCK, ENOMEM } from '../backend/layout.js';
+import { EBUSY, EDEADLK, EEXIST, EINVAL, ENOLCK, ENOMEM } from './layout.js';
 
 export type MapleErrorCode = 'EINVAL' | 'EEXIST' | 'ENOMEM' | 'EBUSY' | 'ENOLCK' | 'EDEADLK';
 

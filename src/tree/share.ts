@@ -3,10 +3,10 @@
  * context does when its core is a SharedCore (treeCore.ts), and EINVAL when it is not.
  */
 
-import type { TreeContext } from '../tree/context.js';
-import { MapleError } from '../tree/errors.js';
+import type { TreeContext } from './context.js';
+import { MapleError } from '../backend/errors.js';
 import { TREE_ALLOC_RANGE } from '../backend/layout.js';
-import { SharedCore, type SharedTreeHandle } from './treeCore.js';
+import { SharedCore, type SharedTreeHandle } from '../shared/treeCore.js';
 
 function sharedCore(ctx: TreeContext, method: string): SharedCore {
   const core = ctx.core;
