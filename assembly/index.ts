@@ -6,7 +6,7 @@
  * another agent grew is caught up with before a call reaches its nodes).
  */
 
-import { poolInit, poolLive, poolSetMemoryCap, poolSetFault, poolFaultPending, poolCarve } from "./core/pool";
+import { poolInit, poolLive, poolSetMemoryCap, poolSetFault, poolFaultPending, poolSkip, poolCarve } from "./core/pool";
 import {
   treeCreate as coreTreeCreate, treeRelease as coreTreeRelease, treeClear as coreTreeClear, treeDup,
   treeFlags as coreTreeFlags, treeSetFlags, treeHeight, treeNodes, treeReserved,
@@ -89,8 +89,10 @@ export function setPoison(on: i32): void { rcuSetPoison(on); }
 /** Test hook: the k-th writer step (kind 1) or reader step (kind 2) from now calls env.rcuHook. */
 export function setRcuHook(kind: i32, k: i32): void { rcuSetHook(kind, k); }
 
-/** Test hook: caps the pool's memory at `pages` 64 KiB pages (0 restores MEMORY_MAX_BYTES). */
+/** Test hook: caps the pool's memory at `pages` 64 KiB pages (0 restores MEMORY_MAX_PAGES). */
 export function setMemoryCap(pages: i32): void { poolSetMemoryCap(pages); }
+/** Test hook: memory grows to `pages` pages and only the top `keep` fresh nodes stay free (1), or nothing changes (0). */
+export function skipPool(pages: i32, keep: i32): i32 { return poolSkip(pages, keep) ? 1 : 0; }
 /** Test hook: the k-th node request (kind 0) or memory growth (kind 1) from now fails; k = 0 disarms. */
 export function setFault(kind: i32, k: i32): void { poolSetFault(kind, k); }
 /** Test hook: events left before the armed fault of this kind fires (0: fired or off). */

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CoreAdapter } from '../src/backend/adapter.js';
+import { MEMORY_PAGE_BYTES } from '../src/backend/layout.js';
 import type { GpuVm, GpuVmOps } from '../src/gpuvm/GpuVm.js';
 import { MapleError } from '../src/tree/errors.js';
 import { MapleTree } from '../src/tree/MapleTree.js';
+import { exhaustPool } from './faults.pool.js';
 import { coreBackends } from './support/cores.js';
 import { makeVm } from './support/gpuvmBackends.js';
 import { canonVas } from './support/gpuvmModel.js';
@@ -10,6 +12,8 @@ import { snapshotOf } from './support/model.js';
 
 /** Stops a k loop that never ends (the workload makes far fewer requests). */
 const K_MAX = 400;
+/** Steps of the workload that allocate at least (16-slot nodes; more with tiny ones). */
+const GROWTH_FAILURES_MIN = 15;
 
 /** The state one workload changes: a plain tree, a gap-tracking tree and a GPU VA manager. */
 interface World {
@@ -45,6 +49,15 @@ const STEPS: Step[] = [
   { name: 'atomic smMap', run: (w) => void w.vm.smMap({ addr: 300, range: 1000, obj: 'C' }, undefined, { atomic: true }) },
   { name: 'GpuVm unmap', run: (w) => w.vm.apply(w.vm.smUnmapOps(100, 300)) },
 ];
+
+function thrownBy(fn: () => void): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
 
 function snapshotWorld(w: World): unknown {
   return { tree: snapshotOf(w.tree), alloc: snapshotOf(w.alloc), vas: canonVas(w.vm.vas()) };
@@ -113,6 +126,52 @@ describe.each(coreBackends())('fault injection ($name core)', ({ name, make }) =
     while (k <= K_MAX && runWithFault(core, 'nodes', k)) k++;
     expect(k).toBeLessThanOrEqual(K_MAX);
     expect(k).toBeGreaterThan(10);
+  });
+
+  /**
+   * Runs the workload with the pool exhausted before every step and memory allowed one more
+   * page, so each step that needs a node must grow memory, and that growth fails. The step
+   * throws ENOMEM with nothing changed, or succeeds; after a failure the retry grows and
+   * succeeds.
+   * Returns how many steps failed.
+   */
+  const runWithGrowthFailing = (core: CoreAdapter): number => {
+    const w = makeWorld();
+    let failed = 0;
+    try {
+      for (const step of STEPS) {
+        const before = snapshotWorld(w);
+        const release = exhaustPool(core, core.memoryBytes() + MEMORY_PAGE_BYTES);
+        try {
+          core.setFault('grow', 1);
+          // A write that shrinks may succeed past the failed growth, from the shrink reserve.
+          const err = thrownBy(() => step.run(w));
+          if (err !== undefined) {
+            expect(err, step.name).toBeInstanceOf(MapleError);
+            expect((err as MapleError).code, `${step.name}: ${(err as Error).message}`).toBe('ENOMEM');
+            expect(core.faultPending('grow'), `${step.name} failed without a failed growth`).toBe(0);
+            expect(snapshotWorld(w), `${step.name} left a partial effect`).toEqual(before);
+            validateWorld(w);
+            failed++;
+            step.run(w);
+          }
+        } finally {
+          core.setFault('grow', 0);
+          release();
+          core.setMemoryCap(0);
+        }
+        validateWorld(w);
+      }
+    } finally {
+      freeWorld(w);
+    }
+    return failed;
+  };
+
+  it('every failed memory growth is ENOMEM with nothing changed, and the retry succeeds', () => {
+    const core = make() as CoreAdapter;
+    // Appends and in-place stores allocate nothing; splits, dup, allocations and the VM do.
+    expect(runWithGrowthFailing(core)).toBeGreaterThan(GROWTH_FAILURES_MIN);
   });
 
   it('a fault fires once: the event after it succeeds', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MapleTree, type MapleTreeOptions } from '../src/tree/MapleTree.js';
 import { backends } from './support/backends.js';
-import { snapshotOf } from './support/model.js';
+import type { NodeView } from '../src/backend/backend.js';
+import { coreBackends } from './support/cores.js';
+import { expectUnchangedAfterError, snapshotOf } from './support/model.js';
 import { Rng, seedFromEnv } from './support/rng.js';
 
 /** The node budget of the trees below: several levels on every backend. */
@@ -32,14 +34,17 @@ describe.each(backends)('erasing under a node budget ($name backend)', ({ option
   };
 
   /**
-   * A NULL store that adds no range: it starts at an entry's first key or inside a NULL
-   * range, and ends at an entry's last key or inside a NULL range.
+   * A NULL store that adds no range: it starts at an entry's first key, inside an entry
+   * (keeping its start) or inside a NULL range, and ends at an entry's last key or inside a
+   * NULL range.
    */
   const shrinkingNullStore = (tree: MapleTree<number>, rng: Rng): [number, number] => {
     const ranges = snapshotOf(tree);
     const a = rng.int(0, ranges.length - 1);
     const b = Math.min(ranges.length - 1, a + rng.int(0, 3));
-    const first = rng.chance(0.5) || a === 0 ? ranges[a][0] : ranges[a - 1][1] + 1;
+    const start = rng.int(0, 2);
+    const first =
+      start === 1 ? rng.int(ranges[a][0], ranges[a][1]) : start === 0 || a === 0 ? ranges[a][0] : ranges[a - 1][1] + 1;
     const last = rng.chance(0.5) || b === ranges.length - 1 ? ranges[b][1] : ranges[b + 1][0] - 1;
     return [first, Math.max(first, last)];
   };
@@ -84,5 +89,106 @@ describe.each(backends)('erasing under a node budget ($name backend)', ({ option
     expect(tree.load(15)).toBe(1);
     for (const r of held) r.release();
     expect(tree.reservedNodes).toBe(0);
+  });
+});
+
+/** Leaves in key order. */
+function leavesOf(view: NodeView | null, out: NodeView[] = []): NodeView[] {
+  if (view === null) return out;
+  if (view.type === 'leaf') out.push(view);
+  for (const child of view.children ?? []) leavesOf(child, out);
+  return out;
+}
+
+/** The key range of slot i of a leaf. */
+function slotRange(leaf: NodeView, i: number): [number, number] {
+  return [i > 0 ? leaf.pivots[i - 1] + 1 : leaf.min, leaf.pivots[i]];
+}
+
+/** Ranges of the bulk-built full tree: most of the budget in full leaves. */
+const FULL_RANGES = 1500;
+
+describe.each(coreBackends())('a NULL store across two full leaves at the budget ($name core)', ({ make }) => {
+  /**
+   * Contiguous ten-key ranges built in bulk (leaves filled left to right), then stored into
+   * until the budget refuses: full leaves without NULLs, at the budget.
+   */
+  const fullTree = () => {
+    const ranges = Array.from({ length: FULL_RANGES }, (_, i): [number, number, number] => [10 * i, 10 * i + 9, i]);
+    const tree = MapleTree.from<number>(ranges, { _core: make(), maxNodes: BUDGET });
+    for (let i = FULL_RANGES; ; i++) {
+      try {
+        tree.storeRange(10 * i, 10 * i + 9, i);
+      } catch (err) {
+        expect((err as { code: string }).code).toBe('ENOMEM');
+        return tree;
+      }
+    }
+  };
+
+  /** Adjacent leaves, both full: the last range of the left one and the first of the right one. */
+  const fullPairs = (tree: MapleTree<number>) => {
+    const leaves = leavesOf(tree.nodes());
+    const slots = Math.max(...leaves.map((leaf) => leaf.end)) + 1;
+    const pairs: { a: [number, number]; b: [number, number] }[] = [];
+    for (let i = 0; i + 1 < leaves.length; i++) {
+      const [left, right] = [leaves[i], leaves[i + 1]];
+      if (left.end !== slots - 1 || right.end !== slots - 1) continue;
+      pairs.push({ a: slotRange(left, left.end), b: slotRange(right, 0) });
+    }
+    return pairs;
+  };
+
+  it('keeping the start of the left range fits the two leaves, so it succeeds (no ENOMEM at the budget)', () => {
+    const tree = fullTree();
+    const pairs = fullPairs(tree);
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const { a, b } of pairs.slice(0, 8)) {
+      const before = snapshotOf(tree);
+      const nodes = tree.nodeCount;
+      // [a0, a1] shrinks to [a0, a0]; b goes: as many ranges as before, in the same two leaves.
+      tree.storeRange(a[0] + 1, b[1], null);
+      tree.validate();
+      expect(tree.nodeCount).toBeLessThanOrEqual(nodes);
+      expect(tree.nodeCount + tree.reservedNodes).toBeLessThanOrEqual(BUDGET);
+      const expected = before
+        .filter(([first]) => first !== b[0])
+        .map(([first, last, v]): [number, number, number] => (first === a[0] ? [first, first, v] : [first, last, v]));
+      expect(snapshotOf(tree)).toEqual(expected);
+    }
+    tree.free();
+  });
+
+  // Ending inside the right range leaves a NULL range that cannot end the left leaf (only the
+  // rightmost leaf may end in NULL): the rows need three leaves, so the next leaf joins them.
+  it('ending inside the right range succeeds when the next leaf has a spare slot', () => {
+    const tree = fullTree();
+    const pairs = fullPairs(tree);
+    expect(pairs.length).toBeGreaterThan(2);
+    const { a, b } = pairs[0];
+    // The leaf after the pair loses a slot: two of its ranges become one NULL range.
+    const next = leavesOf(tree.nodes()).find((leaf) => leaf.min > b[1])!;
+    tree.storeRange(slotRange(next, 1)[0], slotRange(next, 2)[1], null);
+    const before = snapshotOf(tree);
+    const nodes = tree.nodeCount;
+    tree.storeRange(a[0], b[1] - 1, null);
+    tree.validate();
+    expect(tree.nodeCount).toBeLessThanOrEqual(nodes);
+    expect(tree.nodeCount + tree.reservedNodes).toBeLessThanOrEqual(BUDGET);
+    const expected = before
+      .filter(([first]) => first !== a[0])
+      .map(([first, last, v]): [number, number, number] => (first === b[0] ? [b[1], last, v] : [first, last, v]));
+    expect(snapshotOf(tree)).toEqual(expected);
+    tree.free();
+  });
+
+  it('ending inside the right range, with the next leaf full too, is ENOMEM at the budget, the tree unchanged', () => {
+    const tree = fullTree();
+    const pairs = fullPairs(tree);
+    expect(pairs.length).toBeGreaterThan(0);
+    const { a, b } = pairs[0];
+    expectUnchangedAfterError(tree, () => tree.storeRange(a[0], b[1] - 1, null), 'ENOMEM');
+    tree.validate();
+    tree.free();
   });
 });

@@ -12,7 +12,7 @@ import {
   NODE_READ_WIDTH, NODE_READ_PIVOTS, NODE_READ_SLOTS, NODE_READ_GAPS, V_PIVOTS, V_LAST_PIVOT, V_PARENT, V_NULLS,
   V_NULL_END, V_OCCUPANCY, V_GAP, V_STALE, V_COUNT, V_TYPE, V_ROOT,
 } from "../shared/layout";
-import { ld32, st32, stKeyF64 } from "./mem";
+import { ld32, st32, stKeyF64, memAddr } from "./mem";
 import {
   nodeType, nodeEnd, nodeSlot, nodePivot, nodeGap, nodeGapOffset, nodeParent, nodeParentSlot,
   typeSlots, typePivots, typeMinEnd, slotMin, slotMax, leafMaxGap,
@@ -21,7 +21,7 @@ import { treeRoot, treeHeight, treeNodes, treeInternalType } from "./tree";
 import { RES, PAGE, KEY_MAX, G_PREV_NULL, G_SEEN } from "./scratch";
 
 function fail(code: i32, node: i32, slot: i32): i32 {
-  stKeyF64(RES + (RES_BAD_NODE << 3), <u64>node);
+  stKeyF64(RES + (RES_BAD_NODE << 3), memAddr(node));
   stKeyF64(RES + (RES_BAD_SLOT << 3), <u64>slot);
   return code;
 }
@@ -108,7 +108,7 @@ export function nodeRead(node: i32): void {
   for (let i = 0; i < NODE_READ_WIDTH; i++) {
     const inUse = i <= end;
     stKeyF64(PAGE + ((NODE_READ_PIVOTS + i) << 3), inUse && i < typePivots(type) ? nodePivot(node, i) : 0);
-    stKeyF64(PAGE + ((NODE_READ_SLOTS + i) << 3), inUse ? <u64>nodeSlot(node, type, i) : 0);
+    stKeyF64(PAGE + ((NODE_READ_SLOTS + i) << 3), inUse ? memAddr(nodeSlot(node, type, i)) : 0);
     stKeyF64(PAGE + ((NODE_READ_GAPS + i) << 3), inUse && type == NODE_ARANGE ? nodeGap(node, i) : 0);
   }
 }

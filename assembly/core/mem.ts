@@ -5,7 +5,7 @@
  * Pointers and small integers are i32; keys and gaps are u64 (kept below 2^53 by the facade).
  */
 
-import { RELEASES, RELEASE_CAP, G_RELEASED, G_LIMIT } from "./scratch";
+import { RELEASES, RELEASE_CAP, G_RELEASED, G_GROW_GEN } from "./scratch";
 
 // @ts-ignore: decorator
 @external("env", "entryRetain")
@@ -89,26 +89,33 @@ export function hostRelease(handle: i32): void {
 export function memAbort(): void { unreachable(); }
 /** True when the AssemblyScript static data ends below `base` (checked once at start). */
 export function memFitsBelow(base: i32): bool { return <i32>__heap_base <= base; }
+/** The grow generation (G_GROW_GEN) this instance last caught up with. */
+let memSeen: i32 = -1;
 /**
  * Threads build: makes this instance see memory that another agent grew before it touches the
- * new pages (a grow by 0 refreshes an instance's bounds), when the pool reaches past what it
- * sees. A no-op in the single-threaded build, whose memory only this instance grows.
+ * new pages (a grow by 0 refreshes an instance's bounds), once per grow generation. A no-op in
+ * the single-threaded build, whose memory only this instance grows.
  */
 export function memSync(): void {
   if (ASC_FEATURE_THREADS) {
-    if (atomic.load<i32>(<usize>G_LIMIT) > memBytes()) memory.grow(0);
+    const gen = atomic.load<i32>(<usize>G_GROW_GEN);
+    if (gen != memSeen) {
+      memory.grow(0);
+      memSeen = gen;
+    }
   }
 }
-/** Whether [0, end) is inside the memory this instance sees, after catching up with growth. */
-export function memReaches(end: i32): bool {
-  if (end <= memBytes()) return true;
+/** Whether the `n` bytes at `p` lie inside the memory this instance sees, after catching up with growth. */
+export function memReaches(p: i32, n: i32): bool {
+  const end = <u64><u32>p + <u64>n;
+  if (end <= (<u64>memory.size() << 16)) return true;
   memSync();
-  return end <= memBytes();
+  return end <= (<u64>memory.size() << 16);
 }
-/** Current memory size in bytes. */
-export function memBytes(): i32 { return memory.size() << 16; }
-/** Grows memory by at least `bytes`; false if the host refuses. */
-export function memGrow(bytes: u64): bool {
-  const pages = <i32>((bytes + 0xffff) >> 16);
-  return memory.grow(pages) >= 0;
-}
+/** Current memory size in 64 KiB pages (65,536 of them at 4 GiB: bytes would not fit an i32). */
+export function memPages(): i32 { return memory.size(); }
+/** Grows memory by `pages` 64 KiB pages; false if the host refuses. */
+export function memGrow(pages: i32): bool { return memory.grow(pages) >= 0; }
+/** An address as an unsigned number: pointers are i32 and read negative from 2 GiB up. */
+// @ts-ignore: decorator
+@inline export function memAddr(p: i32): u64 { return <u64><u32>p; }

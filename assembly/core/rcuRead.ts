@@ -9,7 +9,7 @@
  * shared is written: results go to this agent's registers and page.
  */
 
-import { NODE_LEAF, NODE_SIZE, TREE_ROOT, ENTRY_NULL, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from "../shared/layout";
+import { NODE_LEAF, NODE_SIZE, NODE_SHIFT, TREE_ROOT, ENTRY_NULL, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from "../shared/layout";
 import { atomicLd32, ld64, st64, stKeyF64, ldKeyF64, stHandleF64, memAbort, memReaches } from "./mem";
 import { nodeType, nodeEnd, nodeFind, nodeSlotAddr, typeSlots, slotMin, slotMax } from "./node";
 import { nodeIsDead, rcuReadStep, rcuCountRewalk } from "./rcu";
@@ -24,8 +24,8 @@ const REWALK_LIMIT: i32 = 1 << 24;
  */
 // @ts-ignore: decorator
 @inline function inPool(node: i32): bool {
-  return node >= POOL_START && node < atomicLd32(G_BUMP) && ((node - POOL_START) & (NODE_SIZE - 1)) == 0
-    && memReaches(node + NODE_SIZE);
+  const offset = node - POOL_START; // unsigned from here: below POOL_START it wraps past every node
+  return (offset & (NODE_SIZE - 1)) == 0 && (offset >>> NODE_SHIFT) < atomicLd32(G_BUMP) && memReaches(node, NODE_SIZE);
 }
 
 /** The node's end, never past its capacity whatever its bytes say. */

@@ -10,7 +10,7 @@
  * rewrites a single node in place, or at the root.
  */
 
-import { NODE_LEAF, NODE_ARANGE, NODE_SIZE, OFF_PIVOTS } from "../shared/layout";
+import { NODE_LEAF, NODE_ARANGE, NODE_SIZE, OFF_PIVOTS, RANGE_SLOTS } from "../shared/layout";
 import { ld32, st32, ld64, st64, memZero, idiv } from "./mem";
 import {
   nodeType, nodeSetType, nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodeSetPivot,
@@ -206,6 +206,15 @@ function runPushSibling(b: i32, n: i32, depth: i32, type: i32): i32 {
   return n;
 }
 
+/**
+ * Whether a run that must not grow the tree (G_NO_GROW) fills two leaves exactly with a NULL
+ * row just before the middle: no two-way cut lets the left leaf end on an entry, so the run
+ * takes in a neighbour and three leaves hold what three held (storeShrinks checks it has room).
+ */
+function runNeedsNeighbour(b: i32, n: i32, type: i32): bool {
+  return ld32(G_NO_GROW) != 0 && type == NODE_LEAF && n == 2 * RANGE_SLOTS && bigSlot(b, RANGE_SLOTS - 1) == 0;
+}
+
 /** Pulls the next (else previous) node of the level into a deficient run. Returns the new row count. */
 function runPullNeighbour(b: i32, n: i32, depth: i32): i32 {
   if (pathNextNode(RPATH, depth)) {
@@ -286,7 +295,7 @@ export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
     }
     const oldLeft = pathNode(LPATH, depth);
     const oldRight = pathNode(RPATH, depth);
-    if (n - 1 < typeMinEnd(type)) n = runPullNeighbour(b, n, depth);
+    if (n - 1 < typeMinEnd(type) || runNeedsNeighbour(b, n, type)) n = runPullNeighbour(b, n, depth);
     let leftFull = 0;
     if (n > slots && oldLeft == oldRight && pathNode(LPATH, depth) == pathNode(RPATH, depth)) {
       n = runPushSibling(b, n, depth, type);

@@ -16,7 +16,7 @@
  *    RELEASES  released entry handles, RELEASE_CAP × i32
  *    WR        the write state of the running store (the kernel's ma_wr_state; WS_* fields)
  *    PAGE      iteration page: PAGE_ROWS × PAGE_ROW_WORDS f64 (also node reads for dump())
- *  BITMAP    free-node bitmap: one bit per pool node (2 GiB of nodes)
+ *  BITMAP    free-node bitmap: one bit per pool node (4 GiB of nodes)
  *  POOL_START  the first pool node
  *
  * The agent addresses are globals (per WebAssembly instance, per module in the TS core), not
@@ -29,6 +29,7 @@ import { RES_COUNT, PAGE_ROWS, PAGE_ROW_WORDS } from "../shared/layout";
 export const BASE: i32 = 65536;
 
 export const GLOBALS: i32 = BASE;
+/** Pool nodes carved from memory so far, and the most it holds now (counted from POOL_START). */
 export const G_BUMP: i32 = GLOBALS + 0;
 export const G_LIMIT: i32 = GLOBALS + 4;
 export const G_HINT: i32 = GLOBALS + 8;
@@ -38,7 +39,7 @@ export const G_LIVE: i32 = GLOBALS + 20;
 export const G_READY: i32 = GLOBALS + 24;
 /** The id of the running write (see treeNewStamp and the node stamp word); one per memory, as writes are. */
 export const G_STAMP: i32 = GLOBALS + 28;
-/** A cap on the pool's memory in 64 KiB pages, below MEMORY_MAX_BYTES (0: none; see poolSetMemoryCap). */
+/** A cap on the pool's memory in 64 KiB pages, below MEMORY_MAX_PAGES (0: none; see poolSetMemoryCap). */
 export const G_MEM_CAP: i32 = GLOBALS + 32;
 /**
  * Fault injection for tests: when non-zero, the k-th node request (poolEnsure) or the k-th
@@ -223,7 +224,7 @@ export function scratchUse(base: i32): void {
 }
 
 export const BITMAP: i32 = AGENT_DEFAULT + AGENT_BYTES;
-export const BITMAP_BYTES: i32 = 1 << 20;
+export const BITMAP_BYTES: i32 = 2 << 20;
 export const POOL_START: i32 = BITMAP + BITMAP_BYTES;
 
 /** The top of the key space (the kernel's ULONG_MAX): 2^53 - 1. */

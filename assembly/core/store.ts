@@ -21,7 +21,7 @@ import {
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax, pathSet } from "./walk";
 import { rcuPublishChild, rcuPublishEnd, rcuSetSlot } from "./rcu";
-import { bigSet, bigPivot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
+import { bigSet, bigPivot, bigSlot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
 import {
   RES, LPATH, RPATH, PATH_BYTES, BIG_A, KEY_MAX, G_STAMP, G_NO_GROW, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
   WS_OLD, WS_END_SLOT, WS_LO, WS_HI, WS_NEW_END, WS_FLAGS, WS_ROWS, WS_RIGHT, WS_RIGHT_OFF, WS_FIRST, WS_LAST,
@@ -32,8 +32,8 @@ import {
 const KEEP_LEFT: i32 = 1;
 const KEEP_RIGHT: i32 = 2;
 const EMPTIES: i32 = 4;
-/** The most merged leaf rows two leaves hold with a cut that moves off a NULL slot. */
-const SHRINK_ROWS_MAX: i32 = 2 * RANGE_SLOTS - 1;
+/** The most merged leaf rows two leaves hold: every slot of both. */
+const SHRINK_ROWS_MAX: i32 = 2 * RANGE_SLOTS;
 
 // @ts-ignore: decorator
 @inline function ws(field: i32): i32 { return ld32(WR + field); }
@@ -58,7 +58,7 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
   if (type < 0 || type == WR_NOTHING) return type;
   const need = storeNodesNeeded(type, treeHeight(tree), treeIsRcu(tree));
   if (need > 0 && !treeCanAllocate(tree, need, false)) {
-    if (!storeShrinks(type) || !treeCanAllocate(tree, need, true)) return ENOMEM;
+    if (!storeShrinks(tree, type) || !treeCanAllocate(tree, need, true)) return ENOMEM;
     storeCommitNoGrow(tree, type);
     return type;
   }
@@ -82,11 +82,35 @@ function storeCommitNoGrow(tree: i32, type: i32): void {
  * cap while it runs: its new nodes are allocated before the ones it replaces are freed. A
  * NULL store that punches a hole into an entry adds ranges and is held to the cap.
  */
-function storeShrinks(type: i32): bool {
+function storeShrinks(tree: i32, type: i32): bool {
   if (ws(WS_ENTRY) != 0) return false;
   if (type != WR_SPANNING_STORE) return ws(WS_NEW_END) <= ws(WS_END);
-  // The merged rows replace at least two leaves; two hold them with a spare slot for the cut.
-  return ws(WS_ROWS) <= SHRINK_ROWS_MAX;
+  // The merged rows replace at least two leaves. Two hold them when the left one can end on
+  // an entry: with a spare slot the cut moves off a NULL row; with none, only the middle cut
+  // fits. A NULL row just before the middle (a write from the left leaf's last range into
+  // the right leaf's first) takes in the neighbour leaf the rebuild pulls (see
+  // runNeedsNeighbour): three leaves then hold the rows when that one has a spare slot.
+  const rows = ws(WS_ROWS);
+  if (rows != SHRINK_ROWS_MAX) return rows < SHRINK_ROWS_MAX;
+  if (bigSlot(BIG_A, RANGE_SLOTS - 1) != 0) return true;
+  const bottom = treeHeight(tree) - 1;
+  const next = leafNeighbourSlots(RPATH, bottom, false);
+  const slots = next > 0 ? next : leafNeighbourSlots(LPATH, bottom, true);
+  return slots > 0 && slots < RANGE_SLOTS;
+}
+
+/** Slots of the leaf after the path's leaf (before it when `before`); 0 at the tree's edge. Reads only. */
+function leafNeighbourSlots(path: i32, bottom: i32, before: bool): i32 {
+  let d = bottom - 1;
+  while (d >= 0 && (before ? pathOff(path, d) == 0 : pathOff(path, d) >= nodeEnd(pathNode(path, d)))) d--;
+  if (d < 0) return 0;
+  let node = pathNode(path, d);
+  let off = pathOff(path, d) + (before ? -1 : 1);
+  for (; d < bottom; d++) {
+    node = nodeSlot(node, nodeType(node), off);
+    off = before ? nodeEnd(node) : 0;
+  }
+  return nodeEnd(node) + 1;
 }
 
 /**

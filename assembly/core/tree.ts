@@ -79,12 +79,13 @@ function treeFitsCap(tree: i32, count: i32): bool {
  * nodes it may draw on (G_DRAW), the rest on top of everything reserved in the tree, against
  * the node cap (live + reserved + new <= maxNodes) and the pool. A write that ends with no
  * more nodes than it found (`shrinks`) is not held to the cap, only to the pool: erasing
- * must succeed whenever the budget held the tree before. Nothing is changed.
+ * must succeed whenever the budget held the tree before, and it may use the pool's shrink
+ * reserve, so it succeeds when memory is full too. Nothing is changed.
  */
 export function treeCanAllocate(tree: i32, count: i32, shrinks: bool): bool {
   const extra = count - ld32(G_DRAW);
   if (extra <= 0) return true;
-  return (shrinks || treeFitsCap(tree, extra)) && poolEnsure(extra);
+  return (shrinks || treeFitsCap(tree, extra)) && poolEnsure(extra, shrinks);
 }
 
 /** Adds `count` nodes to the tree's reservations (false: cap or memory exhausted). */

@@ -151,8 +151,12 @@ export const V_COUNT = 10;
 export const V_TYPE = 11;
 export const V_ROOT = 12;
 
+/** WebAssembly's page: memory grows, and is capped, in whole pages on both backends. */
+export const MEMORY_PAGE_BYTES = 65536;
 /**
- * Largest memory either backend's node pool grows to: 2 GiB less one 64 KiB page, so i32
- * addresses and sizes stay positive. Past it a write throws ENOMEM and changes nothing.
+ * Largest memory either backend's node pool grows to: 65,536 pages, the 4 GiB a 32-bit
+ * WebAssembly memory can address (Node's V8 also allows a 4 GiB ArrayBuffer, so the TS
+ * backend refuses at the same size). Past it a write throws ENOMEM and changes nothing.
  */
-export const MEMORY_MAX_BYTES = 0x7fff0000;
+export const MEMORY_MAX_PAGES = 65536;
+export const MEMORY_MAX_BYTES = 4294967296;

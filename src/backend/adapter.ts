@@ -71,7 +71,7 @@ export class CoreAdapter implements CoreBackend {
 
   /**
    * Test hook: caps the memory the core's node pool may grow to at `bytes` (rounded up to
-   * 64 KiB pages; 0 restores MEMORY_MAX_BYTES), so the memory limit is tested without
+   * 64 KiB pages; 0 restores MEMORY_MAX_PAGES), so the memory limit is tested without
    * allocating gigabytes. Memory already held stays usable.
    */
   setMemoryCap(bytes: number): void {
@@ -112,8 +112,12 @@ export class CoreAdapter implements CoreBackend {
     this.pageBuf = f64.subarray(this.pageIndex, this.pageIndex + PAGE_ROWS * PAGE_ROW_WORDS);
   }
 
+  /**
+   * Tree ids are the headers' addresses, unsigned here: the core's i32 reads negative from
+   * 2 GiB up, where the facade's `id <= 0` means out of memory. Both cores accept either form.
+   */
   treeCreate(flags: number, maxNodes: number): number {
-    const tree = this.raw.treeCreate(flags, maxNodes);
+    const tree = this.raw.treeCreate(flags, maxNodes) >>> 0;
     this.refresh();
     return tree;
   }
@@ -208,7 +212,7 @@ export class CoreAdapter implements CoreBackend {
   }
 
   dup(tree: number): number {
-    const copy = this.raw.dup(tree);
+    const copy = this.raw.dup(tree) >>> 0;
     this.refresh();
     return copy === 0 ? ENOMEM : copy;
   }
@@ -222,7 +226,7 @@ export class CoreAdapter implements CoreBackend {
   }
 
   nodes(tree: number): NodeView | null {
-    const root = this.raw.rootNode(tree);
+    const root = this.raw.rootNode(tree) >>> 0; // addresses unsigned, as the page holds them
     return root === 0 ? null : this.nodeView(root, 0, Number.MAX_SAFE_INTEGER);
   }
 

@@ -7,16 +7,14 @@
  *
  * The shared-tree variant of the core (src/core-shared/) runs over SharedArrayBuffers instead
  * (memAttach): Node 20 has no growable SharedArrayBuffer, so a shared memory is allocated at
- * its maximum and "grows" by raising a logical size kept in its first word, which every agent
- * reads; an agent holding several shared trees switches between their memories (memAttach).
+ * its maximum and "grows" by raising a logical size in pages kept in its first word, which
+ * every agent reads; an agent holding several shared trees switches between their memories.
  */
 
-import { MEMORY_MAX_BYTES } from '../core/layout.js';
+import { MEMORY_MAX_PAGES, MEMORY_PAGE_BYTES } from '../core/layout.js';
 
-/** The first memory of a backend: room for the scratch areas and a few thousand nodes. */
-const INITIAL_BYTES = 16 << 20;
-/** WebAssembly's page size: memory grows in whole pages on both backends. */
-const PAGE_BYTES = 1 << 16;
+/** The first memory of a backend, in pages: room for the scratch areas and a few thousand nodes. */
+const INITIAL_PAGES = 256;
 
 // Empty until memStart(): importing the package allocates nothing.
 let buffer: ArrayBufferLike = new ArrayBuffer(0);
@@ -24,7 +22,7 @@ let F64: Float64Array<ArrayBufferLike> = new Float64Array(buffer);
 let I32: Int32Array<ArrayBufferLike> = new Int32Array(buffer);
 let U8: Uint8Array<ArrayBufferLike> = new Uint8Array(buffer);
 
-/** A shared memory's logical size in bytes lives in word 0 (below BASE, which the core never uses). */
+/** A shared memory's logical size in pages lives in word 0 (below BASE, which the core never uses). */
 const SHARED_SIZE_WORD = 0;
 let shared = false;
 
@@ -65,26 +63,36 @@ export function ld64(p: number): number { return F64[p >>> 3]; }
 export function st64(p: number, v: number): void { F64[p >>> 3] = v; }
 export function ld32(p: number): number { return I32[p >>> 2]; }
 export function st32(p: number, v: number): void { I32[p >>> 2] = v; }
-export function ld8(p: number): number { return U8[p]; }
-export function st8(p: number, v: number): void { U8[p] = v; }
+// Addresses from 2 GiB up arrive as negative i32 values (as in WebAssembly): `>>> 0` makes
+// them indexes; the wider views shift them unsigned anyway.
+export function ld8(p: number): number { return U8[p >>> 0]; }
+export function st8(p: number, v: number): void { U8[p >>> 0] = v; }
 export function stKeyF64(p: number, v: number): void { F64[p >>> 3] = v; }
 export function ldKeyF64(p: number): number { return F64[p >>> 3]; }
 export function memZero(p: number, n: number): void {
+  const at = p >>> 0;
   // Nodes are 8-byte aligned: a short f64 loop beats TypedArray.fill's call overhead.
-  if (((p | n) & 7) === 0) {
-    for (let i = p >>> 3, stop = (p + n) >>> 3; i < stop; i++) F64[i] = 0;
+  if (((at | n) & 7) === 0) {
+    for (let i = at >>> 3, stop = i + (n >>> 3); i < stop; i++) F64[i] = 0;
   } else {
-    U8.fill(0, p, p + n);
+    U8.fill(0, at, at + n);
   }
 }
-export function memFill(p: number, byte: number, n: number): void { U8.fill(byte, p, p + n); }
-export function memMove(dst: number, src: number, n: number): void { U8.copyWithin(dst, src, src + n); }
+export function memFill(p: number, byte: number, n: number): void {
+  const at = p >>> 0;
+  U8.fill(byte, at, at + n);
+}
+export function memMove(dst: number, src: number, n: number): void {
+  const from = src >>> 0;
+  U8.copyWithin(dst >>> 0, from, from + n);
+}
+export function memAddr(p: number): number { return p >>> 0; }
 export function ctz32(x: number): number { return 31 - Math.clz32(x & -x); }
 export function idiv(a: number, b: number): number { return (a / b) | 0; }
 
 /** Allocates the first memory (once; the backend calls it when its first tree is created). */
 export function memStart(): void {
-  if (buffer.byteLength === 0) memGrow(INITIAL_BYTES);
+  if (buffer.byteLength === 0) memGrow(INITIAL_PAGES);
 }
 
 /** The core's debug asserts (AssemblyScript's assert; the release WASM build compiles them out). */
@@ -99,19 +107,30 @@ export function memFitsBelow(_base: number): boolean { return true; }
  * nothing to catch up with, and any pool address can be read.
  */
 export function memSync(): void {}
-export function memReaches(_end: number): boolean { return true; }
-export function memBytes(): number { return shared ? Atomics.load(I32, SHARED_SIZE_WORD) : buffer.byteLength; }
-/** Grows memory by at least `bytes` (whole 64 KiB pages, as WebAssembly); false past MEMORY_MAX_BYTES. */
-export function memGrow(bytes: number): boolean {
-  const size = memBytes() + Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
+export function memReaches(_p: number, _n: number): boolean { return true; }
+export function memPages(): number {
+  return shared ? Atomics.load(I32, SHARED_SIZE_WORD) : buffer.byteLength / MEMORY_PAGE_BYTES;
+}
+/**
+ * Grows memory by `pages` 64 KiB pages, as WebAssembly does; false past MEMORY_MAX_PAGES or
+ * when the engine cannot allocate the larger buffer (growing copies: old and new coexist).
+ */
+export function memGrow(pages: number): boolean {
   if (shared) {
     // Writers grow under the tree lock; readers only ever read the word.
-    if (size > buffer.byteLength) return false;
-    Atomics.store(I32, SHARED_SIZE_WORD, size);
+    const next = memPages() + pages;
+    if (next * MEMORY_PAGE_BYTES > buffer.byteLength) return false;
+    Atomics.store(I32, SHARED_SIZE_WORD, next);
     return true;
   }
-  if (size > MEMORY_MAX_BYTES) return false;
-  const grown = new ArrayBuffer(size);
+  const size = buffer.byteLength + pages * MEMORY_PAGE_BYTES;
+  if (size > MEMORY_MAX_PAGES * MEMORY_PAGE_BYTES) return false;
+  let grown: ArrayBuffer;
+  try {
+    grown = new ArrayBuffer(size);
+  } catch {
+    return false; // RangeError: the engine refused the allocation
+  }
   new Uint8Array(grown).set(U8);
   buffer = grown;
   F64 = new Float64Array(buffer);
@@ -131,13 +150,14 @@ export interface SharedViews {
 /** Views over a shared memory; a new one (logical size 0) starts at `initialBytes`. */
 export function sharedViews(sab: SharedArrayBuffer, initialBytes: number): SharedViews {
   const views = { buffer: sab, f64: new Float64Array(sab), i32: new Int32Array(sab), u8: new Uint8Array(sab) };
-  Atomics.compareExchange(views.i32, SHARED_SIZE_WORD, 0, Math.min(initialBytes, sab.byteLength));
+  const pages = Math.floor(Math.min(initialBytes, sab.byteLength) / MEMORY_PAGE_BYTES);
+  Atomics.compareExchange(views.i32, SHARED_SIZE_WORD, 0, pages);
   return views;
 }
 
 /** A shared memory's logical size in bytes. */
 export function sharedBytes(views: SharedViews): number {
-  return Atomics.load(views.i32, SHARED_SIZE_WORD);
+  return Atomics.load(views.i32, SHARED_SIZE_WORD) * MEMORY_PAGE_BYTES;
 }
 
 /** Makes the core run over a shared memory from now on (until the next memAttach). */
