@@ -5,8 +5,8 @@
  * Runs every workload (bench/workloads.mjs, performance-anchors.md W1–W6, plus W7 GPU VA
  * trace, W8 small trees and W10 real programs' VMA traces) for every contender in its own
  * process (bench/worker.mjs), and W9 (concurrent readers of a shared tree) with its own script
- * (bench/w9-shared.mjs, which writes bench/results-w9.json), then prints a Markdown table of medians and each contender's
- * ratio to the WASM backend, checks that all contenders ended W4 and every W10 trace (and both
+ * (bench/w9-shared.mjs, which writes bench/results-w9.json), then prints a Markdown table of
+ * medians and each contender's ratio to the WASM backend, checks that all contenders ended W4 and every W10 trace (and both
  * backends ended W7) in the same state, writes the raw figures to bench/results.json (full) or
  * bench/out/results-quick.json (quick), and draws the SVG charts (bench/charts.mjs) into
  * charts/ beside the results file (full: bench/charts/, quick: bench/out/charts/).
