@@ -4,8 +4,9 @@
  *
  * Runs every workload (bench/workloads.mjs, performance-anchors.md W1–W6, plus W7 GPU VA
  * trace, W8 small trees and W10 real programs' VMA traces) for every contender in its own
- * process (bench/worker.mjs), then prints a Markdown table of medians and each contender's
- * ratio to the WASM backend, checks that all contenders ended W4 and every W10 trace (and both
+ * process (bench/worker.mjs), and W9 (concurrent readers of a shared tree) with its own script
+ * (bench/w9-shared.mjs, which writes bench/results-w9.json), then prints a Markdown table of
+ * medians and each contender's ratio to the WASM backend, checks that all contenders ended W4 and every W10 trace (and both
  * backends ended W7) in the same state, writes the raw figures to bench/results.json (full) or
  * bench/out/results-quick.json (quick), and draws the SVG charts (bench/charts.mjs) into
  * charts/ beside the results file (full: bench/charts/, quick: bench/out/charts/).
@@ -33,7 +34,9 @@ const PROCS = Number(opt('--procs', quick ? 1 : 2));
 const RUNS = Number(opt('--runs', quick ? 1 : 3));
 const OUT = opt('--out', quick ? join(here, 'out', 'results-quick.json') : join(here, 'results.json'));
 
-const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W10'];
+const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10'];
+/** W9 (a shared tree read by worker threads) is its own script, bench/w9-shared.mjs, run after the others. */
+const OWN_SCRIPT = { W9: 'w9-shared.mjs' };
 const ALL_CONTENDERS = ['wasm', 'ts', 'sorted-btree', 'js-sdsl', 'flatten', 'nit'];
 const WORKLOADS = opt('--only', ALL_WORKLOADS.join(',')).split(',');
 const CONTENDERS = opt('--contenders', ALL_CONTENDERS.join(',')).split(',');
@@ -104,6 +107,7 @@ console.log(
 );
 for (let p = 0; p < PROCS; p++) {
   for (const w of WORKLOADS) {
+    if (OWN_SCRIPT[w]) continue;
     for (const c of CONTENDERS) {
       if (ONLY_FOR[w] && !ONLY_FOR[w].includes(c)) continue;
       const argv = ['--expose-gc', worker, w, c, '--runs', String(RUNS)];
@@ -124,6 +128,11 @@ for (let p = 0; p < PROCS; p++) {
       console.log(`  ${w} ${c}: ${brief} ns/op (${secs}s)`);
     }
   }
+}
+
+for (const w of WORKLOADS.filter((name) => OWN_SCRIPT[name])) {
+  const res = spawnSync(process.execPath, [join(here, OWN_SCRIPT[w]), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', timeout: 20 * 60 * 1000 });
+  if (res.status !== 0) failures.push({ workload: w, contender: 'wasm,ts', status: res.status, signal: res.signal, stderr: `${OWN_SCRIPT[w]} failed (its output is above)` });
 }
 
 // ---------------------------------------------------------------- aggregate

@@ -64,7 +64,8 @@ if (port !== requested) console.log(`demo: port ${requested} is in use, using ${
 console.log(`\n  maple-gpuvm demo${isStatic ? ' (static build in build/demo/)' : ''}: ${base}\n`);
 console.log(`    GPU VA manager  ${base}gpuvm.html`);
 console.log(`    maple tree      ${base}maple.html`);
-console.log(`    benchmark       ${base}bench.html\n`);
+console.log(`    benchmark       ${base}bench.html`);
+console.log(`    workers         ${base}workers.html\n`);
 console.log('  Ctrl-C to stop.');
 
 const stop = async () => {

@@ -48,6 +48,7 @@ export default defineConfig({
         gpuvm: resolve(demoRoot, 'gpuvm.html'),
         maple: resolve(demoRoot, 'maple.html'),
         bench: resolve(demoRoot, 'bench.html'),
+        workers: resolve(demoRoot, 'workers.html'),
       },
     },
   },

@@ -167,6 +167,71 @@ function expectIsolationHeaders(headers: Headers, url: string): void {
   for (const [name, value] of Object.entries(ISOLATION_HEADERS)) expect(headers.get(name), `${name} of ${url}`).toBe(value);
 }
 
+/** How long a test lets the Workers page run: every worker reports several times meanwhile. */
+const WORKERS_RUN_MS = 3000;
+const WORKERS_STATE_TIMEOUT_MS = 30_000;
+
+interface WorkersRow {
+  role: string;
+  reads: number;
+  writes: number;
+  violations: number;
+}
+
+interface WorkersRun {
+  /** Summed live rates while the workers ran. */
+  liveReadRate: number;
+  liveWriteRate: number;
+  violations: number;
+  rows: WorkersRow[];
+  status: string;
+  error: string;
+}
+
+/** A number the Workers page shows in a stat (its data-value). */
+async function workersStat(page: Page, id: string): Promise<number> {
+  return Number(await page.getAttribute(`#${id}`, 'data-value'));
+}
+
+/** Starts the Workers page with `readers` readers, waits for live rates, runs, stops, and reads the page. */
+async function runWorkersPage(page: Page, readers: number, runMs = WORKERS_RUN_MS): Promise<WorkersRun> {
+  await page.selectOption('#workers-readers', String(readers));
+  await page.click('#workers-start');
+  await page.waitForSelector('#workers-status[data-state="running"]', { timeout: WORKERS_STATE_TIMEOUT_MS });
+  await expect.poll(() => workersStat(page, 'stat-read-rate'), { timeout: WORKERS_STATE_TIMEOUT_MS }).toBeGreaterThan(0);
+  await expect.poll(() => workersStat(page, 'stat-write-rate'), { timeout: WORKERS_STATE_TIMEOUT_MS }).toBeGreaterThan(0);
+  const liveReadRate = await workersStat(page, 'stat-read-rate');
+  const liveWriteRate = await workersStat(page, 'stat-write-rate');
+  await page.waitForTimeout(runMs);
+  await page.click('#workers-stop');
+  await page.waitForSelector('#workers-status:is([data-state="done"], [data-state="error"])', { timeout: WORKERS_STATE_TIMEOUT_MS });
+  const rows = await page.$$eval('#workers-table tbody tr', (trs) => trs.map((tr) => {
+    const cell = (i: number) => Number(((tr as HTMLTableRowElement).cells[i].textContent ?? '').replace(/,/g, ''));
+    return { role: tr.getAttribute('data-role') ?? '', reads: cell(4), writes: cell(6), violations: cell(7) };
+  }));
+  return {
+    liveReadRate,
+    liveWriteRate,
+    violations: await workersStat(page, 'stat-violations'),
+    rows,
+    status: (await page.textContent('#workers-status')) ?? '',
+    error: (await page.textContent('#error')) ?? '',
+  };
+}
+
+/** What a correct run of the Workers page shows: every worker worked, and no reader saw a violation. */
+function expectCleanWorkersRun(run: WorkersRun, readers: number): void {
+  expect(run.error).toBe('');
+  expect(run.status).toMatch(/validate\(\) passed/);
+  expect(run.liveReadRate).toBeGreaterThan(0);
+  expect(run.liveWriteRate).toBeGreaterThan(0);
+  expect(run.rows.map((r) => r.role)).toEqual([...Array(readers).fill('reader'), 'writer']);
+  for (const row of run.rows.filter((r) => r.role === 'reader')) expect(row.reads).toBeGreaterThan(0);
+  expect(run.rows.at(-1)?.writes).toBeGreaterThan(0);
+  expect(run.violations).toBe(0);
+  for (const row of run.rows) expect(row.violations).toBe(0);
+}
+
 const opTypes = (page: Page) => page.locator('#ops > li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')));
 
 describe('demo in Chromium', () => {
@@ -180,7 +245,7 @@ describe('demo in Chromium', () => {
   });
 
   it('dev server sends COOP / COEP on pages, modules and the .wasm', async () => {
-    for (const path of ['gpuvm.html', 'maple.html', 'bench.html', 'src/gpuvm.js', '@fs' + ROOT + 'dist/maple.wasm']) {
+    for (const path of ['gpuvm.html', 'maple.html', 'bench.html', 'workers.html', 'src/gpuvm.js', 'src/workers-agent.js', '@fs' + ROOT + 'dist/maple.wasm']) {
       expectIsolationHeaders(await headersOf(base + path), path);
     }
   });
@@ -556,6 +621,29 @@ describe('demo in Chromium', () => {
     await context.close();
   });
 
+  for (const backend of ['wasm', 'ts']) {
+    it(`workers page (${backend}): 2 lock-free readers and a writer on one shared tree, no violations`, async () => {
+      const { page, context, problems } = await open(`workers.html?backend=${backend}`);
+      expect(await isolated(page)).toBe(true);
+      const run = await runWorkersPage(page, 2);
+      expectCleanWorkersRun(run, 2);
+      expect(run.status).toContain(`${backend} tree`);
+      await shot(page, `workers-${backend}`);
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+  }
+
+  it('workers page: a faulty writer (entries one index short) makes the readers count violations', async () => {
+    const { page, context, problems } = await open('workers.html?faulty-writer=1');
+    const run = await runWorkersPage(page, 1, 0);
+    expect(run.status).toMatch(/validate\(\) passed/);
+    expect(run.violations).toBeGreaterThan(0);
+    expect(await page.textContent('#workers-violation')).toMatch(/first violation \(reader 1\)/);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('benchmark page: runs W1/W2/W4 on both backends in a worker', async () => {
     const { page, context, problems } = await open('bench.html?quick=1');
     expect(await isolated(page)).toBe(true);
@@ -604,15 +692,15 @@ describe('demo from the static build', () => {
 
   it('the build holds every page, its scripts and the .wasm', () => {
     const names = readdirSync(outDir);
-    for (const page of ['index.html', 'gpuvm.html', 'maple.html', 'bench.html']) expect(names).toContain(page);
+    for (const page of ['index.html', 'gpuvm.html', 'maple.html', 'bench.html', 'workers.html']) expect(names).toContain(page);
     const assets = readdirSync(join(outDir, 'assets'));
     expect(assets.filter((f) => f.endsWith('.wasm'))).toHaveLength(1);
-    expect(assets.some((f) => f.startsWith('bench-worker') && f.endsWith('.js'))).toBe(true);
+    for (const worker of ['bench-worker', 'workers-agent']) expect(assets.some((f) => f.startsWith(worker) && f.endsWith('.js')), worker).toBe(true);
   });
 
   it('the static server sends COOP / COEP everywhere and the .wasm as application/wasm', async () => {
     const wasm = readdirSync(join(outDir, 'assets')).find((f) => f.endsWith('.wasm'));
-    for (const path of ['index.html', 'gpuvm.html', 'maple.html', 'bench.html', `assets/${wasm}`]) {
+    for (const path of ['index.html', 'gpuvm.html', 'maple.html', 'bench.html', 'workers.html', `assets/${wasm}`]) {
       expectIsolationHeaders(await headersOf(staticBase + path), path);
     }
     expect((await headersOf(`${staticBase}assets/${wasm}`)).get('content-type')).toBe('application/wasm');
@@ -646,6 +734,13 @@ describe('demo from the static build', () => {
     await bench.waitForSelector('#bench-status[data-state="done"]', { timeout: 30_000 });
     for (const b of ['wasm', 'ts']) expect(Number(await bench.textContent(`#results tr[data-workload="W1"] td[data-backend="${b}"]`))).toBeGreaterThan(0);
     await shot(bench, 'static-bench');
+
+    for (const backend of ['wasm', 'ts']) {
+      const workers = await openIn(context, problems, `${staticBase}workers.html?backend=${backend}`);
+      expect(await isolated(workers)).toBe(true);
+      expectCleanWorkersRun(await runWorkersPage(workers, 1, WORKERS_RUN_MS / 3), 1);
+      await shot(workers, `static-workers-${backend}`);
+    }
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -1,0 +1,33 @@
+// The invariant the Workers page checks. The writer stores over [first, last] the entry
+// rangeEntry(first, last), which names that range; later writes can only cut a range down, so
+// whatever a lock-free reader sees, an entry's range must lie inside the range it names.
+
+/** Indices the page uses: [0, KEY_SPACE). Ranges are up to MAX_SPAN + 1 indices long. */
+export const KEY_SPACE = 1 << 20;
+export const MAX_SPAN = 1023;
+/** The tree starts with a range of RANGE_LENGTH indices every RANGE_STRIDE indices. */
+export const RANGE_STRIDE = 16;
+export const RANGE_LENGTH = 10;
+/** Slots of the control words the page and its workers share. */
+export const CONTROL = { stop: 0 };
+export const CONTROL_WORDS = 1;
+
+/** The entry naming [first, last]: below 2^31, as a shared tree's entries must be. */
+export function rangeEntry(first, last) {
+  return first * (MAX_SPAN + 1) + (last - first);
+}
+
+/** True when [first, last] lies inside the range that entry names. */
+export function entryCovers(entry, first, last) {
+  if (!Number.isInteger(entry) || entry < 0) return false;
+  const lo = Math.floor(entry / (MAX_SPAN + 1));
+  return lo <= first && last <= lo + (entry % (MAX_SPAN + 1));
+}
+
+/** The starting ranges, ascending: [RANGE_STRIDE·i, RANGE_STRIDE·i + RANGE_LENGTH − 1]. */
+export function* startingRanges() {
+  for (let first = 0; first + RANGE_LENGTH <= KEY_SPACE; first += RANGE_STRIDE) {
+    const last = first + RANGE_LENGTH - 1;
+    yield [first, last, rangeEntry(first, last)];
+  }
+}
