@@ -68,7 +68,7 @@ function writeBatch(tree, rand, totals, faulty) {
 }
 
 self.onmessage = async ({ data: { role, handle, control, seed, faulty } }) => {
-  const totals = { reads: 0, walks: 0, writes: 0, violations: 0, firstViolation: null };
+  const totals = { reads: 0, walks: 0, rewalks: 0, writes: 0, violations: 0, firstViolation: null };
   try {
     const tree = await MapleTree.attach(handle);
     self.postMessage({ type: 'attached', agentId: tree.agentId });
@@ -79,6 +79,7 @@ self.onmessage = async ({ data: { role, handle, control, seed, faulty } }) => {
     let reported = t0;
     while (Atomics.load(words, CONTROL.stop) === 0) {
       batch(tree, rand, totals, faulty);
+      totals.rewalks = tree.rewalks;
       const now = performance.now();
       if (now - reported >= REPORT_MS) {
         self.postMessage({ type: 'tick', ms: now - t0, ...totals });

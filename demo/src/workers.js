@@ -17,7 +17,7 @@ const errBox = $('error');
 const status = $('workers-status');
 
 /**
- * @typedef {{ reads: number, walks: number, writes: number, violations: number, firstViolation: string | null, ms: number }} Totals
+ * @typedef {{ reads: number, walks: number, rewalks: number, writes: number, violations: number, firstViolation: string | null, ms: number }} Totals
  * @typedef {{ name: string, role: string, worker: Worker, agentId: number, totals: Totals, history: Totals[], done: boolean }} Agent
  */
 
@@ -25,7 +25,7 @@ const status = $('workers-status');
 let session = null;
 let frames = 0;
 
-const ZERO = { reads: 0, walks: 0, writes: 0, violations: 0, firstViolation: null, ms: 0 };
+const ZERO = { reads: 0, walks: 0, rewalks: 0, writes: 0, violations: 0, firstViolation: null, ms: 0 };
 
 /** Operations per second, for one counter: over the last RATE_WINDOW_MS, or the whole run once the agent is done. */
 function rate(agent, key) {
@@ -58,6 +58,7 @@ function render() {
   setStat('stat-write-rate', sumRate('writes'));
   setStat('stat-reads', sum('reads'));
   setStat('stat-writes', sum('writes'));
+  setStat('stat-rewalks', sum('rewalks'));
   setStat('stat-violations', sum('violations'));
   const firstBad = session.agents.find((a) => a.totals.firstViolation);
   $('workers-violation').textContent = firstBad ? `first violation (${firstBad.name}): ${firstBad.totals.firstViolation}` : '';
@@ -71,6 +72,7 @@ function render() {
         h('td', { class: 'num' }, count(rate(a, 'writes'))),
         h('td', { class: 'num' }, count(a.totals.reads)),
         h('td', { class: 'num' }, count(a.totals.walks)),
+        h('td', { class: 'num', 'data-rewalks': a.totals.rewalks }, count(a.totals.rewalks)),
         h('td', { class: 'num' }, count(a.totals.writes)),
         h('td', { class: 'num', 'data-violations': a.totals.violations }, count(a.totals.violations)),
       ),

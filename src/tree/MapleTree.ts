@@ -26,7 +26,7 @@ import { MaState } from './MaState.js';
 import { type Reservation, reserveStores } from './reserve.js';
 import { checkTreeOptions, storeTypeName, type MapleTreeOptions, type StoreType } from './options.js';
 import type { ZeroEntry } from './zeroEntry.js';
-import { attachTree, detachTree, forgetTreeAgent, shareTree, treeAgentId } from './share.js';
+import { attachTree, detachTree, forgetTreeAgent, shareTree, treeAgentId, treeRewalks } from './share.js';
 import type { SharedTreeHandle } from '../shared/treeCore.js';
 
 export { MAX_INDEX } from './args.js';
@@ -145,6 +145,14 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
   /** This agent's id in a shared tree's memory (0 for a tree that is not shared). */
   get agentId(): number {
     return treeAgentId(this.#ctx);
+  }
+
+  /**
+   * How often this agent's lock-free reads of a shared RCU tree met a node a writer had
+   * replaced and walked again from the root (the kernel's mas_rewalk); 0 for other trees.
+   */
+  get rewalks(): number {
+    return treeRewalks(this.#ctx);
   }
 
   /** @internal The core this tree runs on (tests). */
@@ -492,6 +500,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * Releases the tree now: every node and the tree header go back to the core's pool, the
    * entries are released. Afterwards every call on the tree or its MaStates throws EINVAL;
    * free() and [Symbol.dispose]() again do nothing. Locking: takes the tree lock, as destroy().
+   * On a shared tree it is detach(): the other agents keep the tree.
    *
    * @example
    * const scratch = new MapleTree<number>({ backend: 'ts' });

@@ -39,3 +39,8 @@ export function forgetTreeAgent(ctx: TreeContext, agentId: number): boolean {
 export function treeAgentId(ctx: TreeContext): number {
   return ctx.core instanceof SharedCore ? ctx.core.agentId : 0;
 }
+
+/** This agent's RCU read restarts in the tree's memory; 0 for a tree that is not shared. */
+export function treeRewalks(ctx: TreeContext): number {
+  return ctx.core instanceof SharedCore ? ctx.core.rewalks : 0;
+}

@@ -15,6 +15,7 @@ import type { MapleTreeOptions } from './options.js';
 import { ENTRY_NULL, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
 import type { CoreBackend } from '../backend/backend.js';
 import { DEFAULT_MAX_MEMORY, SharedCore } from '../shared/treeCore.js';
+import { detachTree } from './share.js';
 import { DEFAULT_MAX_AGENTS } from '../shared/region.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../shared/SharedMutex.js';
 
@@ -145,6 +146,8 @@ export function clearTree(ctx: TreeContext, method: string): void {
 /** Returns the tree to its core now, once; the finalizer no longer needs to. */
 export function freeTree(owner: object, ctx: TreeContext): void {
   if (ctx.isFreed) return;
+  // Other agents may still use a shared tree: this agent only ends its own use.
+  if (ctx.core instanceof SharedCore) return detachTree(ctx);
   const taken = ctx.lock.enterWriter('MapleTree.free');
   try {
     releaser?.unregister(owner);

@@ -1,12 +1,14 @@
 // A shared tree in one agent, on both backends: the same answers as an ordinary tree, integer
 // entries, option checks, share/attach/detach, dup, rcu: false readers, and the ENOMEM cap.
 import { describe, expect, it } from 'vitest';
-import { MapleTree, MAX_INDEX, ZERO_ENTRY } from '../../src/index.js';
+import { MapleTree, MAX_INDEX, SharedMutex, ZERO_ENTRY } from '../../src/index.js';
 import type { SharedCore } from '../../src/shared/treeCore.js';
 import { expectMapleError } from '../support/model.js';
 import { Rng } from '../support/rng.js';
 
 const SMALL = 16 << 20;
+/** setRcuHook's kind for reader steps (assembly/core/rcu.ts). */
+const READER_STEP = 2;
 
 describe.each(['wasm', 'ts'] as const)('a shared tree in one agent (%s)', (backend) => {
   it('answers as an ordinary tree through random writes', () => {
@@ -77,6 +79,53 @@ describe.each(['wasm', 'ts'] as const)('a shared tree in one agent (%s)', (backe
     expect(copy.load(5)).toBe(55);
     expect((await MapleTree.attach(copy.share())).load(150)).toBe(8);
     await expect(MapleTree.attach({} as never)).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+
+  it('free() of a shared tree ends only this agent\'s use', async () => {
+    const tree = new MapleTree<number>({ shared: true, backend, maxMemory: SMALL });
+    tree.storeRange(10, 20, 5);
+    const other = await MapleTree.attach(tree.share());
+    tree.free();
+    expectMapleError(() => tree.load(10), 'EINVAL');
+    expect(other.load(15)).toBe(5);
+    other.storeRange(30, 40, 6);
+    expect([...other]).toEqual([[10, 20, 5], [30, 40, 6]]);
+    other.free();
+  });
+
+  it('takes a SharedMutex as its external lock: every write asserts it', async () => {
+    const mutex = new SharedMutex();
+    const tree = new MapleTree<number>({ shared: true, backend, maxMemory: SMALL, lock: mutex });
+    expectMapleError(() => tree.store(1, 1), 'ENOLCK');
+    mutex.lock();
+    tree.store(1, 1);
+    mutex.unlock();
+    const other = await MapleTree.attach(tree.share());
+    expect(other.load(1)).toBe(1);
+    other.free();
+    tree.free();
+    mutex.free();
+  });
+
+  it('counts in rewalks the reads that met a node a writer replaced', () => {
+    expect(new MapleTree<number>({ backend }).rewalks).toBe(0);
+    const tree = new MapleTree<number>({ shared: true, backend, maxMemory: SMALL });
+    for (let i = 0; i < 300; i++) tree.storeRange(i * 10, i * 10 + 4, i);
+    expect(tree.rewalks).toBe(0);
+    const core = tree._core as SharedCore;
+    // The reader stops at its first step (the root) while one range over everything replaces
+    // every node on its path: it must walk again and find the new range.
+    core.rcuHook = () => { tree.storeRange(0, MAX_INDEX, 7); };
+    core.raw.setRcuHook(READER_STEP, 1);
+    let got: number | undefined;
+    try {
+      got = tree.load(1234);
+    } finally {
+      core.raw.setRcuHook(READER_STEP, 0);
+      core.rcuHook = null;
+    }
+    expect(got).toBe(7);
+    expect(tree.rewalks).toBe(1);
   });
 
   it('makes readers of an rcu: false tree hold the lock', () => {
