@@ -55,9 +55,97 @@ function banner(source, extra) {
     `/* eslint-disable */ type i32 = number; type u64 = ${bigint ? 'bigint' : 'number'}; type f64 = number; type bool = boolean; ` + extra;
 }
 
+/**
+ * The module's one-line `@inline` helpers that return one expression or run one call:
+ * AssemblyScript inlines them, V8 often does not (a large caller exhausts its inlining
+ * budget), so the TS build expands them at their call sites in the same file.
+ */
+function inlineHelpers(source) {
+  const helpers = [];
+  const definition = /^@inline (export )?function (\w+)\(([^)]*)\): \w+ \{ (?:return )?([^;{}]+); \}$/gm;
+  for (const [, exported, name, params, body] of source.matchAll(definition)) {
+    helpers.push({ name, exported: Boolean(exported), params: params.split(',').map((p) => p.split(':')[0].trim()), types: params.split(',').map((p) => p.split(':')[1].trim()), body });
+  }
+  return helpers;
+}
+
+/** The arguments of the call whose '(' is just before `start`, and the index of its ')'. */
+function callArguments(text, start, what) {
+  const args = [];
+  let depth = 0;
+  let from = start;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') fail(`${what}: a call spanning lines cannot be expanded line-preservingly`);
+    if (c === '(' || c === '[') depth++;
+    else if (c === ',' && depth === 0) { args.push(text.slice(from, i).trim()); from = i + 1; }
+    else if (c === ')' || c === ']') {
+      if (depth === 0) { args.push(text.slice(from, i).trim()); return { args, close: i }; }
+      depth--;
+    }
+  }
+  return fail(`${what}: unclosed call`);
+}
+
+/** A helper's body with the call's arguments in place of its parameters, or null where that would evaluate an argument twice. */
+function expandBody(helper, args, what) {
+  if (args.length !== helper.params.length) fail(`${what}: ${args.length} arguments for ${helper.params.length} parameters`);
+  const simple = (arg) => /^[\w.]+$/.test(arg);
+  for (let k = 0; k < args.length; k++) {
+    const uses = helper.body.match(new RegExp(`\\b${helper.params[k]}\\b`, 'g'))?.length ?? 0;
+    if (uses !== 1 && !simple(args[k])) return null;
+  }
+  const param = new RegExp(`\\b(${helper.params.join('|')})\\b`, 'g');
+  return '(' + helper.body.replace(param, (p) => {
+    const k = helper.params.indexOf(p);
+    // A named constant keeps the parameter's type: tsc rejects comparing two literal types.
+    if (/^[A-Z][A-Z0-9_]*$/.test(args[k])) return `(${args[k]} as ${helper.types[k]})`;
+    return simple(args[k]) ? args[k] : `(${args[k]})`;
+  }) + ')';
+}
+
+/** Expands every call of `helper` in `text` (its definition excepted); returns the text and the count. */
+function expandCalls(text, helper, what) {
+  const call = new RegExp(`(?<![\\w.])${helper.name}\\(`, 'g');
+  let out = '';
+  let last = 0;
+  let count = 0;
+  for (let m; (m = call.exec(text)); ) {
+    if (/function $/.test(text.slice(m.index - 9, m.index))) continue;
+    const { args, close } = callArguments(text, call.lastIndex, `${what} ${helper.name}`);
+    const body = expandBody(helper, args, `${what} ${helper.name}`);
+    if (body === null) continue;
+    out += text.slice(last, m.index) + body;
+    last = close + 1;
+    call.lastIndex = close + 1;
+    count++;
+  }
+  return { text: out + text.slice(last), count };
+}
+
+/** Expands the module's own one-line helpers (nested calls too); a private helper left unexpanded fails the build. */
+function expandInline(text, source, name) {
+  const helpers = inlineHelpers(source);
+  const expanded = new Map(helpers.map((h) => [h.name, 0]));
+  for (let pass = 0; pass < 8; pass++) {
+    let changed = 0;
+    for (const helper of helpers) {
+      const result = expandCalls(text, helper, name);
+      text = result.text;
+      changed += result.count;
+      expanded.set(helper.name, expanded.get(helper.name) + result.count);
+    }
+    if (changed === 0) break;
+  }
+  for (const helper of helpers) {
+    if (!helper.exported && expanded.get(helper.name) === 0) fail(`${name}: @inline helper ${helper.name} was not expanded anywhere`);
+  }
+  return text;
+}
+
 /** One AS module as TS, on the same lines. */
 function convert(source, name) {
-  return source
+  return expandInline(source, source, name)
     .replace(/^[ \t]*\/\/ @ts-ignore: decorator$/gm, '')
     .replace(/^@inline /gm, '')
     .replace(/from "\.\/mem"/g, 'from "./mem.js"')
