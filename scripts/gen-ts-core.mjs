@@ -21,6 +21,11 @@
 //        the implicit u64/i32 mixing of AssemblyScript made explicit by widen-keys.mjs.
 //   (--tiny --bigint: the tiny geometry with bigint keys, test/generated/core64-tiny/.)
 //
+// One-line `@inline` helpers (one returned expression or one call) are expanded at their call
+// sites, the module's own and those it imports, on the same line: V8 leaves many of them calls
+// in the large write-path functions, which AssemblyScript inlines (see bench/RESULTS.md, the
+// 5% rule). The names a body uses are added to the first line's imports.
+//
 // Every substitution that must apply is checked: a source change that makes one miss fails
 // the build here rather than producing a core that silently differs.
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
