@@ -25,6 +25,11 @@
 //        the implicit u64/i32 mixing of AssemblyScript made explicit by widen-keys.mjs.
 //   (--tiny --bigint: the tiny geometry with bigint keys, test/generated/core64-tiny/.)
 //
+// One-line `@inline` helpers (one returned expression or one call) are expanded at their call
+// sites, the module's own and those it imports, on the same line: V8 leaves many of them calls
+// in the large write-path functions, which AssemblyScript inlines (see bench/RESULTS.md, the
+// 5% rule). The names a body uses are added to the first line's imports.
+//
 // Every substitution that must apply is checked: a source change that makes one miss fails
 // the build here rather than producing a core that silently differs.
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -63,15 +68,170 @@ function banner(source, extra) {
     `/* eslint-disable */ type i32 = number; type u64 = ${bigint ? 'bigint' : 'number'}; type f64 = number; type bool = boolean; ` + extra;
 }
 
+/**
+ * The module's one-line `@inline` helpers that return one expression or run one call:
+ * AssemblyScript inlines them, V8 often does not (a large caller exhausts its inlining
+ * budget), so the TS build expands them at their call sites in the same file.
+ */
+function inlineHelpers(source) {
+  const helpers = [];
+  const definition = /^@inline (export )?function (\w+)\(([^)]*)\): \w+ \{ (?:return )?([^;{}]+); \}$/gm;
+  for (const [, exported, name, params, body] of source.matchAll(definition)) {
+    helpers.push({ name, exported: Boolean(exported), params: params.split(',').map((p) => p.split(':')[0].trim()), types: params.split(',').map((p) => p.split(':')[1].trim()), body });
+  }
+  return helpers;
+}
+
+/** The arguments of the call whose '(' is just before `start`, and the index of its ')'. */
+function callArguments(text, start, what) {
+  const args = [];
+  let depth = 0;
+  let from = start;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') fail(`${what}: a call spanning lines cannot be expanded line-preservingly`);
+    if (c === '(' || c === '[') depth++;
+    else if (c === ',' && depth === 0) { args.push(text.slice(from, i).trim()); from = i + 1; }
+    else if (c === ')' || c === ']') {
+      if (depth === 0) { args.push(text.slice(from, i).trim()); return { args, close: i }; }
+      depth--;
+    }
+  }
+  return fail(`${what}: unclosed call`);
+}
+
+/** A helper's body with the call's arguments in place of its parameters, or null where that would evaluate an argument twice. */
+function expandBody(helper, args, what) {
+  if (args.length !== helper.params.length) fail(`${what}: ${args.length} arguments for ${helper.params.length} parameters`);
+  const simple = (arg) => /^[\w.]+$/.test(arg);
+  for (let k = 0; k < args.length; k++) {
+    const uses = helper.body.match(new RegExp(`\\b${helper.params[k]}\\b`, 'g'))?.length ?? 0;
+    if (uses !== 1 && !simple(args[k])) return null;
+  }
+  const param = new RegExp(`\\b(${helper.params.join('|')})\\b`, 'g');
+  return '(' + helper.body.replace(param, (p) => {
+    const k = helper.params.indexOf(p);
+    // A plain name keeps the parameter's type: tsc rejects comparing a constant or a narrowed
+    // variable with another literal (u64 is left alone: the bigint build widens it itself).
+    if (simple(args[k]) && helper.types[k] !== 'u64') return `(${args[k]} as ${helper.types[k]})`;
+    return simple(args[k]) ? args[k] : `(${args[k]})`;
+  }) + ')';
+}
+
+/** Expands every call of `helper` in `text` (its definition excepted); returns the text and the count. */
+function expandCalls(text, helper, what) {
+  const call = new RegExp(`(?<![\\w.])${helper.name}\\(`, 'g');
+  let out = '';
+  let last = 0;
+  let count = 0;
+  for (let m; (m = call.exec(text)); ) {
+    if (/function $/.test(text.slice(m.index - 9, m.index))) continue;
+    const { args, close } = callArguments(text, call.lastIndex, `${what} ${helper.name}`);
+    const body = expandBody(helper, args, `${what} ${helper.name}`);
+    if (body === null) continue;
+    out += text.slice(last, m.index) + body;
+    last = close + 1;
+    call.lastIndex = close + 1;
+    count++;
+  }
+  return { text: out + text.slice(last), count };
+}
+
+/** The names a module imports, each with the module it names ("./mem", "../shared/layout", ...). */
+function importsOf(source) {
+  const names = new Map();
+  for (const [, list, from] of source.matchAll(/^import \{([^}]*)\} from "([^"]+)";/gm)) {
+    for (const name of list.split(',').map((n) => n.trim()).filter(Boolean)) names.set(name, from);
+  }
+  return names;
+}
+
+/** Every core module's helpers, with the module that defines them and where each name their bodies use comes from. */
+function helperTable(sources) {
+  const table = new Map();
+  for (const [name, source] of sources) {
+    const spec = './' + name.replace(/\.ts$/, '');
+    const imports = importsOf(source);
+    for (const helper of inlineHelpers(source)) {
+      const needs = new Map();
+      for (const id of new Set(helper.body.match(/\b[A-Za-z_]\w*\b/g))) {
+        if (helper.params.includes(id) || id === 'as') continue;
+        if (imports.has(id)) needs.set(id, imports.get(id));
+        else if (new RegExp(`^(?:@inline )?export (?:const|function) ${id}\\b`, 'm').test(source)) needs.set(id, spec);
+        else needs.set(id, null); // private to its module: the helper expands only there
+      }
+      table.set(helper.name, { ...helper, spec, needs });
+    }
+  }
+  return table;
+}
+
+/**
+ * The helpers module `name` may expand: its own, and imported ones whose bodies use only
+ * names it can import without a clash. Adds those names to `added` (name -> module).
+ */
+function expandable(table, source, name, imports, added) {
+  const own = './' + name.replace(/\.ts$/, '');
+  const usable = [];
+  for (const helper of table.values()) {
+    if (helper.spec !== own && imports.get(helper.name) !== helper.spec && added.get(helper.name) !== helper.spec) continue;
+    if (helper.spec === own) { usable.push(helper); continue; }
+    const needs = [...helper.needs];
+    if (needs.some(([, from]) => from === null)) continue;
+    for (const [id, from] of needs) {
+      const have = imports.get(id) ?? added.get(id);
+      if (have === from || (from === own)) continue;
+      if (have !== undefined) fail(`${name}: ${helper.name} needs ${id} from ${from}, which this module imports from ${have}`);
+      if (new RegExp(`\\b(?:const|let|var|function) ${id}\\b|[(,] *${id}:`).test(source)) fail(`${name}: ${helper.name} needs ${id}, which this module declares itself`);
+      added.set(id, from);
+    }
+    usable.push(helper);
+  }
+  return usable;
+}
+
+/**
+ * Expands one-line `@inline` helpers at their call sites (nested calls too): the module's own
+ * and those it imports. Returns the text and the imports the expansions need. A private helper
+ * left unexpanded fails the build.
+ */
+function expandInline(source, name, table) {
+  const imports = importsOf(source);
+  const added = new Map();
+  const counts = new Map();
+  let text = source;
+  for (let pass = 0; pass < 8; pass++) {
+    let changed = 0;
+    for (const helper of expandable(table, source, name, imports, added)) {
+      const result = expandCalls(text, helper, name);
+      text = result.text;
+      changed += result.count;
+      counts.set(helper.name, (counts.get(helper.name) ?? 0) + result.count);
+    }
+    if (changed === 0) break;
+  }
+  for (const helper of inlineHelpers(source)) {
+    if (!helper.exported && !counts.get(helper.name)) fail(`${name}: @inline helper ${helper.name} was not expanded anywhere`);
+  }
+  const bySpec = new Map();
+  for (const [id, from] of added) {
+    if (from === './' + name.replace(/\.ts$/, '')) continue;
+    bySpec.set(from, [...(bySpec.get(from) ?? []), id]);
+  }
+  const extra = [...bySpec].map(([from, ids]) => `import { ${ids.join(', ')} } from "${from}"; `).join('');
+  return { text, extra };
+}
+
 /** One AS module as TS, on the same lines. */
-function convert(source, name) {
-  return source
+function convert(source, name, table) {
+  const { text, extra } = expandInline(source, name, table);
+  return (extra + '\n' + text)
     .replace(/^[ \t]*\/\/ @ts-ignore: decorator$/gm, '')
     .replace(/^@inline /gm, '')
     .replace(/from "\.\/mem"/g, 'from "./mem.js"')
     .replace(/from "\.\.\/shared\/layout"/g, 'from "./layout.js"')
     .replace(/from "\.\/([\w-]+)"/g, 'from "./$1.js"')
-    .replace(/^/, banner(`core/${name}`, 'import { assert } from "./mem.js"; '));
+    .replace(/^([^\n]*)\n/, (_, imports) => banner(`core/${name}`, 'import { assert } from "./mem.js"; ' + imports));
 }
 
 /**
@@ -107,11 +267,12 @@ const files = new Map();
 files.set(join(out, 'mem.ts'), memBanner + substitute(mem, /from '\.\.\/core\/layout\.js'/, "from './layout.js'", 'mem.ts layout import', 1));
 files.set(join(out, 'layout.ts'), banner('shared/layout.ts', '') + layout);
 files.set(join(out, 'index.ts'), convertIndex(readFileSync(join(root, 'assembly/index.ts'), 'utf8')));
+const sources = new Map();
 for (const name of readdirSync(join(root, 'assembly/core'))) {
-  if (!name.endsWith('.ts') || name === 'mem.ts') continue;
-  const source = readFileSync(join(root, 'assembly/core', name), 'utf8');
-  files.set(join(out, name), convert(source, name));
+  if (name.endsWith('.ts') && name !== 'mem.ts') sources.set(name, readFileSync(join(root, 'assembly/core', name), 'utf8'));
 }
+const helpers = helperTable(sources);
+for (const [name, source] of sources) files.set(join(out, name), convert(source, name, helpers));
 if (bigint) {
   try {
     widenKeys(files, new Set([join(out, 'mem.ts')]));
