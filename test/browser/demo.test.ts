@@ -174,6 +174,7 @@ const WORKERS_STATE_TIMEOUT_MS = 30_000;
 interface WorkersRow {
   role: string;
   reads: number;
+  rewalks: number;
   writes: number;
   violations: number;
 }
@@ -206,8 +207,9 @@ async function runWorkersPage(page: Page, readers: number, runMs = WORKERS_RUN_M
   await page.click('#workers-stop');
   await page.waitForSelector('#workers-status:is([data-state="done"], [data-state="error"])', { timeout: WORKERS_STATE_TIMEOUT_MS });
   const rows = await page.$$eval('#workers-table tbody tr', (trs) => trs.map((tr) => {
+    // Columns: worker, agent id, reads/s, writes/s, reads, walks, dead-node retries, writes, violations.
     const cell = (i: number) => Number(((tr as HTMLTableRowElement).cells[i].textContent ?? '').replace(/,/g, ''));
-    return { role: tr.getAttribute('data-role') ?? '', reads: cell(4), writes: cell(6), violations: cell(7) };
+    return { role: tr.getAttribute('data-role') ?? '', reads: cell(4), rewalks: cell(6), writes: cell(7), violations: cell(8) };
   }));
   return {
     liveReadRate,
@@ -228,6 +230,7 @@ function expectCleanWorkersRun(run: WorkersRun, readers: number): void {
   expect(run.rows.map((r) => r.role)).toEqual([...Array(readers).fill('reader'), 'writer']);
   for (const row of run.rows.filter((r) => r.role === 'reader')) expect(row.reads).toBeGreaterThan(0);
   expect(run.rows.at(-1)?.writes).toBeGreaterThan(0);
+  for (const row of run.rows) expect(Number.isInteger(row.rewalks) && row.rewalks >= 0).toBe(true);
   expect(run.violations).toBe(0);
   for (const row of run.rows) expect(row.violations).toBe(0);
 }
