@@ -26,7 +26,7 @@ import { VmGuard } from './guard.js';
 import { INSPECT, inspectView } from './inspect.js';
 import { Journal } from './journal.js';
 import type { GpuVaOp, GpuVaOpMap, GpuVaOpPrefetch, GpuVaOpRemap, GpuVaOpUnmap } from './ops.js';
-import type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, SmOptions } from './options.js';
+import type { GpuVaInit, GpuVmMapRequest, GpuVmOptions, MapOptions, SmOptions } from './options.js';
 import { Generations } from './tickets.js';
 import { treeOptions, VaTree } from './vaTree.js';
 import type { VmBo } from './VmBo.js';

@@ -28,6 +28,7 @@ import * as sharedMem from '../core-shared/mem.js';
 import type { LockCell } from './locks.js';
 import { MapleError } from '../backend/errors.js';
 import { THREADS_WASM_BASE64 } from '../wasm/inlinedThreads.js';
+import { decodeBase64 } from '../wasm/base64.js';
 import { enterRead, graceBound, leaveRead } from './epoch.js';
 import { acquireLock, agentCanBlock, lockOwner, releaseLock, tryAcquireLock, type LockWaitOptions } from './lockWord.js';
 import { regionByteLength, SharedRegion } from './region.js';
@@ -84,10 +85,7 @@ let threadsModule: object | null = null;
 /** The threads build, compiled once per agent (synchronously: it is about 24 KB). */
 function compileThreads(): object {
   if (threadsModule) return threadsModule;
-  const text = atob(THREADS_WASM_BASE64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return (threadsModule = new wasmApi.Module(bytes));
+  return (threadsModule = new wasmApi.Module(decodeBase64(THREADS_WASM_BASE64)));
 }
 
 /** The SharedCore whose memory the shared TS core runs over now (one module state per agent). */

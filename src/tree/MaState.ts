@@ -11,7 +11,7 @@
 import { checkIndex, checkRange, checkWindow, describeArg, MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
 import { MapleError } from '../backend/errors.js';
-import { ENTRY_NULL, ENTRY_ZERO, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST } from '../backend/layout.js';
+import { ENTRY_NULL, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST } from '../backend/layout.js';
 import type { ZeroEntry } from './zeroEntry.js';
 import { MaCursor, PROCEED, type MaStatus } from './cursor.js';
 import { fwdResumeBound, revResumeBound } from './gapResume.js';

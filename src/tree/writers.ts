@@ -10,7 +10,7 @@ import { buildFrom, type FromRows } from './bulk.js';
 import { TreeContext } from './context.js';
 import { selectCore } from './cores.js';
 import { MapleError } from '../backend/errors.js';
-import { isExternalLock, TreeLock } from './lock.js';
+import { isExternalLock, TreeLock, type ExternalLock } from './lock.js';
 import type { MapleTreeOptions } from './options.js';
 import { ENTRY_NULL, MODE_INSERT, MODE_OVERWRITE, RES_FIRST, RES_LAST, TREE_ALLOC_RANGE } from '../backend/layout.js';
 import type { CoreBackend } from '../backend/backend.js';
@@ -43,10 +43,19 @@ export function openTree(owner: object, method: string, options: MapleTreeOption
   const flags = options.allocRange ? TREE_ALLOC_RANGE : 0;
   const id = options._tree ?? core.treeCreate(flags, options.maxNodes ?? 0);
   if (id <= 0) throw new MapleError('ENOMEM', `${method}: out of memory`);
-  const external = isExternalLock(options.lock) ? options.lock : null;
-  if (core instanceof SharedCore) return new TreeContext(core, id, new TreeLock(external, core.lockCell), flags !== 0);
+  if (core instanceof SharedCore) return sharedContext(core, id, options, flags !== 0);
   releaser?.register(owner, { core, id }, owner);
-  return new TreeContext(core, id, new TreeLock(external), flags !== 0); // a dup has its source's options
+  return new TreeContext(core, id, new TreeLock(externalLock(options)), flags !== 0); // a dup has its source's options
+}
+
+/** The caller's lock from the options, if it is one (ExternalLock). */
+function externalLock(options: MapleTreeOptions): ExternalLock | null {
+  return isExternalLock(options.lock) ? options.lock : null;
+}
+
+/** A shared tree's context: its internal lock is the memory's lock word. */
+function sharedContext(core: SharedCore, id: number, options: MapleTreeOptions, allocRange: boolean): TreeContext {
+  return new TreeContext(core, id, new TreeLock(externalLock(options), core.lockCell), allocRange);
 }
 
 /**
@@ -65,8 +74,7 @@ function openShared(method: string, options: MapleTreeOptions): TreeContext {
     maxAgents: options.maxAgents ?? DEFAULT_MAX_AGENTS,
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   });
-  const external = isExternalLock(options.lock) ? options.lock : null;
-  return new TreeContext(core, tree, new TreeLock(external, core.lockCell), options.allocRange === true);
+  return sharedContext(core, tree, options, options.allocRange === true);
 }
 
 /** Normal-API write of the one index `index` in `mode` (store, insert), its arguments checked first. */
