@@ -5,9 +5,8 @@
  *
  * A shared memory is a whole core memory (pool globals, bitmap, nodes) that every agent maps:
  * a shared WebAssembly.Memory instantiated by the threads build of the core in each agent
- * (wasm), or a SharedArrayBuffer under the shared variant of the generated TS core (ts; Node 20
- * has no growable SharedArrayBuffer, so it is allocated at `maxMemory` up front and grows
- * logically). Carved from its pool at creation, for good:
+ * (wasm), or a growable SharedArrayBuffer under the shared variant of the generated TS core
+ * (ts; it grows up to `maxMemory`). Carved from its pool at creation, for good:
  *
  *   region   the SharedRegion layout (region.ts): lock word, agent table, epoch words
  *   agents   one AGENT_BYTES scratch block per agent slot (result registers, paths, big-node
@@ -148,7 +147,7 @@ interface OpenMemory {
   readonly module?: object;
   buffer(): SharedArrayBuffer;
   f64(): Float64Array;
-  /** Bytes in use (ts: the logical size; the buffer is allocated at its maximum). */
+  /** Bytes in use (ts: the logical size; the buffer may be longer). */
   bytes(): number;
   /** The shared TS core's views of this memory (activate switches to them). */
   readonly views?: sharedMem.SharedViews;
@@ -192,7 +191,7 @@ export class SharedCore extends CoreAdapter {
     const holder: CoreHolder = { core: null };
     const open = setup.backend === 'wasm'
       ? newWasmMemory(setup.maxMemory, holder)
-      : openTs(new SharedArrayBuffer(setup.maxMemory), INITIAL_BYTES, holder);
+      : openTs(sharedMem.sharedBuffer(INITIAL_BYTES, setup.maxMemory), INITIAL_BYTES, holder);
     const raw = open.direct;
     raw.setMemoryCap(Math.floor(setup.maxMemory / PAGE_BYTES));
     const region = raw.carve(regionByteLength(setup.maxAgents));
@@ -483,6 +482,6 @@ function openTs(buffer: SharedArrayBuffer, initialBytes: number, holder: CoreHol
     views,
     buffer: () => buffer,
     bytes: () => sharedMem.sharedBytes(views),
-    f64: () => views.f64,
+    f64: () => views.f64, // re-made by memSync when the buffer grew
   };
 }

@@ -8,10 +8,13 @@
  * Growing copies into a larger buffer, so addresses stay valid.
  *
  * The shared-tree variant of the core (src/core-shared/) runs over SharedArrayBuffers instead
- * (memAttach): Node 20 has no growable SharedArrayBuffer, so a shared memory is allocated at
- * its maximum and "grows" by raising a logical size in pages kept in its first word, which
- * every agent reads; an agent holding several shared trees switches between their memories.
- * Shared trees have number keys, so that variant never uses the U64 view.
+ * (memAttach). A shared memory is a growable SharedArrayBuffer (one allocated at its maximum
+ * where the engine has none); its logical size in pages is kept in its first word, which
+ * every agent reads. The writer grows the buffer, then raises the word; each agent re-makes
+ * its fixed-length views when it sees the buffer longer than they are (memSync) — views that
+ * track a growable buffer's length cost about twice as much per access. An agent holding
+ * several shared trees switches between their memories. Shared trees have number keys, so
+ * that variant never uses the U64 view.
  */
 
 import { MEMORY_MAX_PAGES, MEMORY_PAGE_BYTES } from '../core/layout.js';
@@ -29,6 +32,8 @@ let U8: Uint8Array<ArrayBufferLike> = new Uint8Array(buffer);
 /** A shared memory's logical size in pages lives in word 0 (below BASE, which the core never uses). */
 const SHARED_SIZE_WORD = 0;
 let shared = false;
+/** The shared memory the views are over (null: a private memory, whose views never go stale). */
+let viewed: SharedViews | null = null;
 
 let retainHook: (handle: number) => void = () => {};
 let releaseHook: (handle: number) => void = () => {};
@@ -109,12 +114,17 @@ export function assert(ok: boolean, reason?: string): void {
 
 export function memAbort(): void { throw new Error('maple-gpuvm: core memory layout is broken'); }
 export function memFitsBelow(_base: number): boolean { return true; }
-/**
- * The views cover the whole buffer (a shared one is allocated at its maximum), so there is
- * nothing to catch up with, and any pool address can be read.
- */
-export function memSync(): void {}
-export function memReaches(_p: number, _n: number): boolean { return true; }
+/** Catches up with a shared memory another agent grew: views over the whole buffer again. */
+export function memSync(): void {
+  if (viewed !== null && viewed.buffer.byteLength !== U8.length) memAttach(remakeViews(viewed));
+}
+/** Whether the `n` bytes at `p` lie inside the views, after catching up with growth. */
+export function memReaches(p: number, n: number): boolean {
+  const end = (p >>> 0) + n;
+  if (end <= U8.length) return true;
+  memSync();
+  return end <= U8.length;
+}
 export function memPages(): number {
   return shared ? Atomics.load(I32, SHARED_SIZE_WORD) : buffer.byteLength / MEMORY_PAGE_BYTES;
 }
@@ -123,13 +133,7 @@ export function memPages(): number {
  * when the engine cannot allocate the larger buffer (growing copies: old and new coexist).
  */
 export function memGrow(pages: number): boolean {
-  if (shared) {
-    // Writers grow under the tree lock; readers only ever read the word.
-    const next = memPages() + pages;
-    if (next * MEMORY_PAGE_BYTES > buffer.byteLength) return false;
-    Atomics.store(I32, SHARED_SIZE_WORD, next);
-    return true;
-  }
+  if (shared) return growShared(pages);
   const size = buffer.byteLength + pages * MEMORY_PAGE_BYTES;
   if (size > MEMORY_MAX_PAGES * MEMORY_PAGE_BYTES) return false;
   let grown: ArrayBuffer;
@@ -147,19 +151,67 @@ export function memGrow(pages: number): boolean {
   return true;
 }
 
-/** The views of one shared memory, made once per memory and agent (memAttach switches to them). */
+/** ES2024's growable SharedArrayBuffer (the project's lib is ES2022). */
+interface Growable extends SharedArrayBuffer {
+  readonly growable?: boolean;
+  readonly maxByteLength: number;
+  grow(bytes: number): void;
+}
+type GrowableConstructor = new (bytes: number, options: { maxByteLength: number }) => Growable;
+
+/**
+ * Raises a shared memory's logical size (writers grow under the tree lock; readers only ever
+ * read the word), growing the buffer first where the new size passes its end.
+ */
+function growShared(pages: number): boolean {
+  const next = memPages() + pages;
+  const bytes = next * MEMORY_PAGE_BYTES;
+  const sab = viewed!.buffer as Growable;
+  if (bytes > sab.byteLength) {
+    if (!sab.growable || bytes > sab.maxByteLength) return false;
+    try {
+      sab.grow(bytes);
+    } catch {
+      return false; // RangeError: the engine refused the memory
+    }
+    memSync();
+  }
+  Atomics.store(I32, SHARED_SIZE_WORD, next);
+  return true;
+}
+
+/** The views of one shared memory, made per memory and agent (memAttach switches to them). */
 export interface SharedViews {
   readonly buffer: SharedArrayBuffer;
-  readonly f64: Float64Array;
-  readonly i32: Int32Array;
-  readonly u8: Uint8Array;
+  f64: Float64Array;
+  i32: Int32Array;
+  u8: Uint8Array;
+}
+
+/**
+ * A shared memory of `initialBytes` that may grow to `maxBytes`: a growable SharedArrayBuffer,
+ * or one of `maxBytes` where the engine cannot grow them.
+ */
+export function sharedBuffer(initialBytes: number, maxBytes: number): SharedArrayBuffer {
+  const sab = new (SharedArrayBuffer as unknown as GrowableConstructor)(initialBytes, { maxByteLength: maxBytes });
+  return sab.growable === true ? sab : new SharedArrayBuffer(maxBytes);
 }
 
 /** Views over a shared memory; a new one (logical size 0) starts at `initialBytes`. */
 export function sharedViews(sab: SharedArrayBuffer, initialBytes: number): SharedViews {
-  const views = { buffer: sab, f64: new Float64Array(sab), i32: new Int32Array(sab), u8: new Uint8Array(sab) };
+  const views = remakeViews({ buffer: sab, f64: new Float64Array(0), i32: new Int32Array(0), u8: new Uint8Array(0) });
   const pages = Math.floor(Math.min(initialBytes, sab.byteLength) / MEMORY_PAGE_BYTES);
   Atomics.compareExchange(views.i32, SHARED_SIZE_WORD, 0, pages);
+  return views;
+}
+
+/** Fixed-length views over all of the buffer as long as it is now. */
+function remakeViews(views: SharedViews): SharedViews {
+  const sab = views.buffer;
+  const bytes = sab.byteLength;
+  views.f64 = new Float64Array(sab, 0, bytes >>> 3);
+  views.i32 = new Int32Array(sab, 0, bytes >>> 2);
+  views.u8 = new Uint8Array(sab, 0, bytes);
   return views;
 }
 
@@ -171,6 +223,7 @@ export function sharedBytes(views: SharedViews): number {
 /** Makes the core run over a shared memory from now on (until the next memAttach). */
 export function memAttach(views: SharedViews): void {
   shared = true;
+  viewed = views;
   buffer = views.buffer;
   F64 = views.f64;
   I32 = views.i32;

@@ -142,6 +142,27 @@ describe.each(['wasm', 'ts'] as const)('a shared tree in one agent (%s)', (backe
     }
   });
 
+  it('starts small, grows toward maxMemory as it fills, and an agent attached earlier reads the new memory', async () => {
+    const tree = new MapleTree<number>({ shared: true, backend, maxMemory: 256 << 20 });
+    const handle = tree.share();
+    const bytes = (): number => {
+      const memory = handle.memory as SharedArrayBuffer | WebAssembly.Memory;
+      return memory instanceof SharedArrayBuffer ? memory.byteLength : memory.buffer.byteLength;
+    };
+    const first = bytes();
+    expect(first).toBeLessThan(16 << 20); // the fixed areas and agent blocks, not maxMemory
+    const reader = await MapleTree.attach(handle);
+    const count = 200_000; // about 8 MiB of leaves
+    for (let i = 0; i < count; i++) tree.storeRange(i * 4, i * 4 + 1, i);
+    expect(bytes()).toBeGreaterThan(first + (4 << 20));
+    expect(bytes()).toBeLessThanOrEqual(256 << 20);
+    for (let i = 0; i < count; i += 997) expect(reader.load(i * 4 + 1)).toBe(i);
+    expect(reader.load(count * 4 - 3)).toBe(count - 1);
+    tree.lock();
+    expect(tree.validate()).toBeUndefined();
+    tree.unlock();
+  });
+
   it('throws ENOMEM at maxMemory with nothing changed, and works again after erasing', () => {
     const tree = new MapleTree<number>({ shared: true, backend, maxMemory: 8 << 20 });
     let stored = 0;
