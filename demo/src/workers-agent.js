@@ -67,6 +67,17 @@ function writeBatch(tree, rand, totals, faulty) {
   }
 }
 
+/** Holds the tree's lock for the ms the page asked for (the page's lock check), blocking as a worker may. */
+function holdLock(tree, words) {
+  const ms = Atomics.exchange(words, CONTROL.hold, 0);
+  if (ms <= 0) return;
+  tree.lock();
+  Atomics.store(words, CONTROL.holding, 1);
+  Atomics.wait(words, CONTROL.stop, 0, ms);
+  tree.unlock();
+  Atomics.store(words, CONTROL.holding, 0);
+}
+
 self.onmessage = async ({ data: { role, handle, control, seed, faulty } }) => {
   const totals = { reads: 0, walks: 0, rewalks: 0, writes: 0, violations: 0, firstViolation: null };
   try {
@@ -79,6 +90,7 @@ self.onmessage = async ({ data: { role, handle, control, seed, faulty } }) => {
     let reported = t0;
     while (Atomics.load(words, CONTROL.stop) === 0) {
       batch(tree, rand, totals, faulty);
+      if (role === 'writer') holdLock(tree, words);
       totals.rewalks = tree.rewalks;
       const now = performance.now();
       if (now - reported >= REPORT_MS) {

@@ -8,9 +8,12 @@ export const MAX_SPAN = 1023;
 /** The tree starts with a range of RANGE_LENGTH indices every RANGE_STRIDE indices. */
 export const RANGE_STRIDE = 16;
 export const RANGE_LENGTH = 10;
-/** Slots of the control words the page and its workers share. */
-export const CONTROL = { stop: 0 };
-export const CONTROL_WORDS = 1;
+/**
+ * Slots of the control words the page and its workers share: stop; hold (ms the writer should
+ * hold the tree's lock, taken and zeroed by the writer); holding (1 while it holds it).
+ */
+export const CONTROL = { stop: 0, hold: 1, holding: 2 };
+export const CONTROL_WORDS = 3;
 
 /** The entry naming [first, last]: below 2^31, as a shared tree's entries must be. */
 export function rangeEntry(first, last) {

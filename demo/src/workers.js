@@ -1,7 +1,7 @@
 // Workers page: one shared tree, one writer Worker and N reader Workers (workers-agent.js),
 // with live rates and the readers' violation count. The page only creates the tree, starts
 // and stops the workers, and validates the tree under its lock once they have stopped.
-import { MapleTree } from 'maple-gpuvm';
+import { MapleTree, MapleError } from 'maple-gpuvm';
 import { $, h, loadCore, showError, clearError, queryParam } from './common.js';
 import { CONTROL, CONTROL_WORDS, startingRanges } from './workers-ranges.js';
 
@@ -91,6 +91,7 @@ function heartbeat() {
 
 function setRunning(on) {
   /** @type {HTMLButtonElement} */ ($('workers-start')).disabled = on;
+  /** @type {HTMLButtonElement} */ ($('lock-try')).disabled = !(on && /** @type {HTMLInputElement} */ ($('workers-writer')).checked);
   /** @type {HTMLButtonElement} */ ($('workers-stop')).disabled = !on;
   for (const id of ['workers-readers', 'workers-backend', 'workers-writer']) /** @type {HTMLInputElement} */ ($(id)).disabled = on;
 }
@@ -217,6 +218,58 @@ async function stop() {
   }
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once the control word `slot` reads `value` (false after `ms`). */
+async function until(s, slot, value, ms) {
+  for (const end = performance.now() + ms; performance.now() < end; await sleep(10)) {
+    if (Atomics.load(s.words, slot) === value) return true;
+  }
+  return false;
+}
+
+/** Calls tree.lock() (and unlock()) on the page: how long it took, and the EBUSY error if it gave up. */
+function timedLock(tree) {
+  const t0 = performance.now();
+  try {
+    tree.lock();
+  } catch (err) {
+    if (err instanceof MapleError && err.code === 'EBUSY') return { ms: performance.now() - t0, err };
+    throw err;
+  }
+  tree.unlock();
+  return { ms: performance.now() - t0, err: null };
+}
+
+/** The lock panel: the page's lock() while the writer holds the lock (EBUSY), then after. */
+async function tryLockFromPage() {
+  const s = session;
+  const result = $('lock-result');
+  const button = /** @type {HTMLButtonElement} */ ($('lock-try'));
+  if (!s) return;
+  button.disabled = true;
+  result.dataset.state = 'running';
+  result.textContent = 'asking the writer to hold the lock…';
+  try {
+    Atomics.store(s.words, CONTROL.hold, 2000);
+    if (!(await until(s, CONTROL.holding, 1, 5000))) throw new Error('the writer did not take the lock');
+    const held = timedLock(s.tree);
+    const whileHeld = held.err
+      ? `while the writer held it: ${held.err.code} after ${Math.round(held.ms)} ms (${held.err.message})`
+      : `while the writer held it: got the lock after ${Math.round(held.ms)} ms`;
+    await until(s, CONTROL.holding, 0, 5000);
+    const after = timedLock(s.tree);
+    result.dataset.state = held.err && !after.err ? 'done' : 'error';
+    result.textContent = `${whileHeld}; once it let go: ${after.err ? after.err.code : `got the lock after ${Math.round(after.ms)} ms`}`;
+  } catch (err) {
+    result.dataset.state = 'error';
+    result.textContent = 'failed';
+    showError(errBox, err);
+  } finally {
+    button.disabled = session !== s;
+  }
+}
+
 function fail(err) {
   const s = session;
   session = null;
@@ -240,6 +293,7 @@ $('workers-form').addEventListener('submit', (e) => {
   start();
 });
 $('workers-stop').addEventListener('click', stop);
+$('lock-try').addEventListener('click', tryLockFromPage);
 
 loadCore().then(() => {
   document.body.dataset.ready = 'true';

@@ -637,6 +637,25 @@ describe('demo in Chromium', () => {
     });
   }
 
+  it('workers page: the main thread cannot block — its lock() polls and throws EBUSY while the writer holds the lock', async () => {
+    const { page, context, problems } = await open('workers.html');
+    await page.selectOption('#workers-readers', '1');
+    await page.click('#workers-start');
+    await page.waitForSelector('#workers-status[data-state="running"]', { timeout: WORKERS_STATE_TIMEOUT_MS });
+    await page.click('#lock-try');
+    await page.waitForSelector('#lock-result:is([data-state="done"], [data-state="error"])', { timeout: WORKERS_STATE_TIMEOUT_MS });
+    const result = (await page.textContent('#lock-result')) ?? '';
+    expect(result).toMatch(/while the writer held it: EBUSY after (\d[\d,]*) ms/);
+    expect(Number(/EBUSY after (\d+) ms/.exec(result)?.[1])).toBeGreaterThanOrEqual(1000);
+    expect(result).toMatch(/once it let go: got the lock after \d+ ms/);
+    expect(await page.getAttribute('#lock-result', 'data-state')).toBe('done');
+    await page.click('#workers-stop');
+    await page.waitForSelector('#workers-status[data-state="done"]', { timeout: WORKERS_STATE_TIMEOUT_MS });
+    expect(await page.textContent('#workers-status')).toMatch(/validate\(\) passed/);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('workers page: a faulty writer (entries one index short) makes the readers count violations', async () => {
     const { page, context, problems } = await open('workers.html?faulty-writer=1');
     const run = await runWorkersPage(page, 1, 0);
