@@ -3,7 +3,7 @@
 // totals every REPORT_MS. A reader checks every answer against the invariant in
 // workers-ranges.js and counts what breaks it.
 import { MapleTree, MapleError } from 'maple-gpuvm';
-import { CONTROL, KEY_SPACE, MAX_SPAN, entryCovers, rangeEntry } from './workers-ranges.js';
+import { CONTROL, KEY_SPACE, MAX_SPAN, checkLookup, checkWalk, rangeEntry } from './workers-ranges.js';
 import { xorshift32 } from './common.js';
 
 const REPORT_MS = 200;
@@ -14,28 +14,6 @@ const WALK_SPAN = 4000;
 const WALK_EVERY = 32;
 /** One write in ERASE_EVERY erases its range instead of storing it. */
 const ERASE_EVERY = 4;
-
-/** Null when load(index) and find(index) are self-consistent, else what was wrong. */
-function checkLookup(tree, index) {
-  const entry = tree.load(index);
-  if (entry !== undefined && !entryCovers(entry, index, index)) return `load(${index}) = ${entry}`;
-  const found = tree.find(index);
-  if (found && (found.last < index || found.first > found.last || !entryCovers(found.entry, found.first, found.last))) {
-    return `find(${index}) = [${found.first}, ${found.last}] → ${found.entry}`;
-  }
-  return null;
-}
-
-/** Null when entries(from, to) is ascending, non-overlapping and self-consistent. */
-function checkWalk(tree, from, to) {
-  let previous = -1;
-  for (const [first, last, entry] of tree.entries(from, to)) {
-    if (first <= previous || last < first) return `entries(${from}): [${first}, ${last}] after ${previous}`;
-    if (!entryCovers(entry, first, last)) return `entries(${from}): [${first}, ${last}] → ${entry}`;
-    previous = last;
-  }
-  return null;
-}
 
 function readBatch(tree, rand, totals) {
   for (let n = 0; n < BATCH; n++) {

@@ -1,6 +1,8 @@
-// The invariant the Workers page checks. The writer stores over [first, last] the entry
-// rangeEntry(first, last), which names that range; later writes can only cut a range down, so
-// whatever a lock-free reader sees, an entry's range must lie inside the range it names.
+// The invariant the Workers page checks (and the package's worker stress tests, which import
+// this file). The writer stores over [first, last] the entry rangeEntry(first, last), which
+// names that range; later writes can only cut a range down, so whatever a lock-free reader
+// sees, an entry's range must lie inside the range it names, and a walk must be ascending and
+// non-overlapping.
 
 /** Indices the page uses: [0, KEY_SPACE). Ranges are up to MAX_SPAN + 1 indices long. */
 export const KEY_SPACE = 1 << 20;
@@ -33,4 +35,26 @@ export function* startingRanges() {
     const last = first + RANGE_LENGTH - 1;
     yield [first, last, rangeEntry(first, last)];
   }
+}
+
+/** Null when load(index) and find(index) are self-consistent, else what was wrong. */
+export function checkLookup(tree, index) {
+  const entry = tree.load(index);
+  if (entry !== undefined && !entryCovers(entry, index, index)) return `load(${index}) = ${entry}`;
+  const found = tree.find(index);
+  if (found && (found.last < index || found.first > found.last || !entryCovers(found.entry, found.first, found.last))) {
+    return `find(${index}) = [${found.first}, ${found.last}] → ${found.entry}`;
+  }
+  return null;
+}
+
+/** Null when entries(from, to) is ascending, non-overlapping and self-consistent, else what was wrong. */
+export function checkWalk(tree, from, to) {
+  let previous = -1;
+  for (const [first, last, entry] of tree.entries(from, to)) {
+    if (first <= previous || last < first) return `entries(${from}): [${first}, ${last}] after ${previous}`;
+    if (!entryCovers(entry, first, last)) return `entries(${from}): [${first}, ${last}] → ${entry}`;
+    previous = last;
+  }
+  return null;
 }
