@@ -1,12 +1,12 @@
 // Benchmark page: drives bench-worker.js and plots ns/op per workload and backend.
-import { $, h, s, loadCore, showError, clearError, queryParam } from './common.js';
+import { $, h, loadCore, showError, clearError, queryParam } from './common.js';
+import { chartSvg } from '../../bench/chart-svg.mjs';
 
 const WORKLOADS = [
   ['W1', 'build'],
   ['W2', 'load'],
   ['W4', 'overwrite'],
 ];
-const BACKEND_COLOUR = { wasm: '#4e79a7', ts: '#f28e2b' };
 
 /** @type {Worker | null} */
 let worker = null;
@@ -62,56 +62,49 @@ function renderTable() {
   }
 }
 
-/** One small chart per workload, each with its own scale, wasm and ts side by side. */
+/** A run shorter than this (ms) is mostly timer resolution, warm-up and GC pauses. */
+const STEADY_MIN_MS = 200;
+/** Runs of one cell further apart than this (max ÷ min) are not steady. */
+const STEADY_MAX_SPREAD = 1.25;
+
+/** Why a cell's figure is not steady, or null: too few runs, too short, or runs too far apart. */
+function unsteady(rs) {
+  const ms = rs.map((r) => r.ms);
+  if (Math.min(...ms) < STEADY_MIN_MS) return `shortest run ${Math.round(Math.min(...ms))} ms`;
+  if (rs.length < 3) return `${rs.length} run${rs.length === 1 ? '' : 's'}`;
+  const spread = Math.max(...ms) / Math.min(...ms);
+  return spread > STEADY_MAX_SPREAD ? `runs ${spread.toFixed(2)}× apart` : null;
+}
+
+/** The warning under the chart: which figures are not steady, and what to do about it. */
+function renderWarning() {
+  const reasons = [];
+  for (const [w] of WORKLOADS) {
+    for (const b of ['wasm', 'ts']) {
+      const rs = results.filter((r) => r.workload === w && r.backend === b);
+      const why = rs.length ? unsteady(rs) : null;
+      if (why) reasons.push(`${w} ${b} (${why})`);
+    }
+  }
+  const box = $('bench-warning');
+  box.hidden = reasons.length === 0 || running;
+  box.textContent = reasons.length
+    ? `Not steady enough to compare: ${reasons.join(', ')}. Choose a larger N or more runs (each run should take ${STEADY_MIN_MS} ms or more, with at least 3 runs).`
+    : '';
+}
+
+/** The chart the full benchmark writes for RESULTS.md (bench/chart-svg.mjs): log scale, wasm and ts per workload. */
 function renderChart() {
   const host = $('chart');
   const sum = summary();
-  host.replaceChildren();
-  if (!sum.size) {
-    host.append(h('p', { class: 'hint' }, running ? 'Waiting for the first result…' : 'No results yet.'));
+  const rows = WORKLOADS.map(([w]) => ({ row: w, bars: ['wasm', 'ts'].filter((b) => sum.has(`${w}/${b}`)).map((b) => [b, sum.get(`${w}/${b}`).ns]) }))
+    .filter((r) => r.bars.length > 0);
+  if (!rows.length) {
+    host.replaceChildren(h('p', { class: 'hint' }, running ? 'Waiting for the first result…' : 'No results yet.'));
     return;
   }
-  const PW = 290; // panel width
-  const W = PW * WORKLOADS.length;
-  const H = 280;
-  const L = 58;
-  const B = 40;
-  const T = 34;
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'ns per operation per workload, wasm and ts backends side by side' });
-  WORKLOADS.forEach(([w, name], gi) => {
-    const ox = gi * PW;
-    const vals = ['wasm', 'ts'].map((b) => sum.get(`${w}/${b}`)).filter(Boolean);
-    svg.append(s('text', { x: ox + L + (PW - L - 16) / 2, y: 16, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 700, fill: '#1d232b' }, `${w} ${name}`));
-    if (!vals.length) return;
-    const max = Math.max(...vals.map((v) => v.ns)) * 1.18;
-    const y = (ns) => T + (H - T - B) * (1 - ns / max);
-    const step = niceStep(max / 4);
-    for (let v = 0; v <= max; v += step) {
-      svg.append(s('line', { x1: ox + L, y1: y(v), x2: ox + PW - 16, y2: y(v), stroke: '#e6e9ed' }));
-      svg.append(s('text', { x: ox + L - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#5b6673', 'font-family': 'monospace' }, String(v)));
-    }
-    const barW = 70;
-    ['wasm', 'ts'].forEach((b, bi) => {
-      const v = sum.get(`${w}/${b}`);
-      const x = ox + L + 20 + bi * (barW + 24);
-      svg.append(s('text', { x: x + barW / 2, y: H - B + 17, 'text-anchor': 'middle', 'font-size': 12, fill: '#3b4652' }, b));
-      if (!v) return;
-      svg.append(s('rect', { x, y: y(v.ns), width: barW, height: H - B - y(v.ns), fill: BACKEND_COLOUR[b], rx: 2 }));
-      svg.append(s('text', { x: x + barW / 2, y: y(v.ns) - 5, 'text-anchor': 'middle', 'font-size': 12, 'font-weight': 700, fill: '#1d232b', 'font-family': 'monospace' }, nsText(v.ns)));
-    });
-    svg.append(s('line', { x1: ox + L, y1: H - B, x2: ox + PW - 16, y2: H - B, stroke: '#8a94a0' }));
-    if (gi === 0) {
-      const my = T + (H - T - B) / 2;
-      svg.append(s('text', { x: 12, y: my, transform: `rotate(-90 12 ${my})`, 'text-anchor': 'middle', 'font-size': 12, fill: '#5b6673' }, 'ns / op'));
-    }
-  });
-  host.append(svg);
-}
-
-function niceStep(raw) {
-  const mag = 10 ** Math.floor(Math.log10(Math.max(raw, 1e-9)));
-  for (const k of [1, 2, 5, 10]) if (k * mag >= raw) return k * mag;
-  return 10 * mag;
+  const n = results[0].ops.toLocaleString('en-US');
+  host.innerHTML = chartSvg('ns per operation in this browser (medians)', rows, `N = ${n}; the page's worker, ${navigator.userAgent.match(/(Chrome|Firefox|Safari)\/[\d.]+/)?.[0] ?? 'this browser'}`);
 }
 
 function setRunning(on) {
@@ -140,6 +133,7 @@ function run() {
   }
   results = [];
   renderTable();
+  renderWarning();
   setRunning(true);
   frames = 0;
   runStart = performance.now();
@@ -162,6 +156,7 @@ function run() {
       renderChart();
     } else if (m.type === 'done') {
       setRunning(false);
+      renderWarning();
       status.dataset.state = 'done';
       status.textContent = `done in ${((performance.now() - runStart) / 1000).toFixed(1)} s; the page drew ${frames} frames meanwhile. Timer: ${globalThis.crossOriginIsolated ? 'fine (cross-origin isolated page)' : 'coarse (the page is not cross-origin isolated)'}.`;
       $('bench-label').textContent = 'finished';

@@ -678,8 +678,16 @@ describe('demo in Chromium', () => {
         expect(Number(cell), `${w} ${b}: ${cell}`).toBeGreaterThan(0);
       }
     }
-    expect(await page.locator('#chart svg rect').count()).toBe(6);
+    // The chart the full benchmark writes (bench/chart-svg.mjs): a log-scale bar per workload and backend.
+    expect(await page.locator('#chart svg rect.bar').count()).toBe(6);
+    expect(await page.locator('#chart svg rect.bar[data-series="wasm"]').count()).toBe(3);
+    expect(await page.textContent('#chart svg')).toContain('log scale');
     expect(await page.textContent('#results tr[data-workload="W2"]')).toContain('hits');
+    // One run of N = 2,000 is far too short to be steady: the page says so, per figure.
+    expect(await page.isVisible('#bench-warning')).toBe(true);
+    const warning = (await page.textContent('#bench-warning')) ?? '';
+    expect(warning).toContain('Not steady enough to compare');
+    expect(warning).toMatch(/W1 wasm \(shortest run \d+ ms\)/);
     await shot(page, 'bench');
     expect(problems).toEqual([]);
     await context.close();
