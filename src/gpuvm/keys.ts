@@ -5,7 +5,7 @@
  * KeySpace; JS's `+ - < ===` do the rest for either kind.
  */
 
-import { MAX_INDEX } from '../tree/MapleTree.js';
+import { type KeyKind, MAX_INDEX, MAX_INDEX_64 } from '../tree/MapleTree.js';
 
 /**
  * An address, range or offset: typed `number` here. At run time a bigint VM carries bigints
@@ -13,8 +13,7 @@ import { MAX_INDEX } from '../tree/MapleTree.js';
  */
 export type Key = number;
 
-/** The key kind a GpuVm was created with (`options.keys`). */
-export type KeyKind = 'number' | 'bigint';
+export type { KeyKind };
 
 export interface KeySpace {
   readonly kind: KeyKind;
@@ -33,8 +32,6 @@ export interface KeySpace {
   isInt(v: unknown): v is Key;
 }
 
-/** 2^64 − 1: the kernel's ULONG_MAX, the last key of a bigint VM. */
-const MAX_KEY_64 = 2n ** 64n - 1n;
 
 /**
  * The two kinds are two classes (not two literals of one shape), so that a VM's KeySpace has a
@@ -60,8 +57,8 @@ class BigintKeySpace implements KeySpace {
   readonly kind = 'bigint';
   readonly zero = 0n as unknown as Key;
   readonly one = 1n as unknown as Key;
-  readonly max = MAX_KEY_64 as unknown as Key;
-  readonly end = (MAX_KEY_64 + 1n) as unknown as Key;
+  readonly max = MAX_INDEX_64 as unknown as Key;
+  readonly end = (MAX_INDEX_64 + 1n) as unknown as Key;
   readonly maxName = 'MAX_INDEX_64';
   readonly endName = '2^64';
   readonly intName = 'a bigint';

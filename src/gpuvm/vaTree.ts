@@ -215,6 +215,7 @@ export function treeOptions(options: TreePassThrough): ConstructorParameters<typ
   if (options.backend !== undefined) opts.backend = options.backend;
   if (options.lock !== undefined) opts.lock = options.lock;
   if (options.maxNodes !== undefined) opts.maxNodes = options.maxNodes;
+  if (options.keys === 'bigint') opts.keys = 'bigint';
   if (options._core !== undefined) opts._core = options._core;
   return opts as ConstructorParameters<typeof MapleTree>[0];
 }
@@ -223,5 +224,6 @@ interface TreePassThrough {
   backend?: 'wasm' | 'ts';
   lock?: ExternalLock;
   maxNodes?: number;
+  keys?: unknown;
   _core?: CoreBackend;
 }
