@@ -227,8 +227,8 @@ function runW2Bulk(n, timed, m, inputs) {
   if (timed) record('W2-find', nsPer(t0, t1, n), otherCores(c0, c1));
 }
 
-function runW2(n, timed, m, inputs) {
-  const { keys } = inputs;
+/** W2's loads on m at keys (inputs.keys, or the same as bigints for a bigint tree), timed as row. */
+function runW2(n, timed, m, inputs, keys = inputs.keys, row = 'W2') {
   settle();
   let hits = 0;
   let sum = 0;
@@ -243,10 +243,10 @@ function runW2(n, timed, m, inputs) {
   }
   const t1 = now();
   const c1 = cpuSnap();
-  check(hits === inputs.hits && sum === inputs.sum, `W2 hits ${hits} sum ${sum}, expected ${inputs.hits} / ${inputs.sum}`);
-  if (n === FULL_N) check(hits === 624_273, `W2 hits ${hits}, the anchors say 624,273`);
-  if (timed) record('W2', nsPer(t0, t1, n), otherCores(c0, c1));
-  if (isMaple) runW2Bulk(n, timed, m, inputs);
+  check(hits === inputs.hits && sum === inputs.sum, `${row} hits ${hits} sum ${sum}, expected ${inputs.hits} / ${inputs.sum}`);
+  if (n === FULL_N) check(hits === 624_273, `${row} hits ${hits}, the anchors say 624,273`);
+  if (timed) record(row, nsPer(t0, t1, n), otherCores(c0, c1));
+  if (isMaple && row === 'W2') runW2Bulk(n, timed, m, inputs);
 }
 
 function runW3(n, timed, m) {
@@ -299,11 +299,14 @@ function runW3(n, timed, m) {
   if (timed) record('W3-entries', nsPer(t0, t1, n), otherCores(c0, c1));
 }
 
-function runW4(n, timed, inputs) {
-  const { first, last, value } = inputs;
+/** W4 on a number tree, or with wide (the starts and ends as bigints) on a bigint tree; returns the final tree's fingerprint. */
+function runW4(n, timed, inputs, wide = null) {
+  const { value } = inputs;
+  const { first, last } = wide ?? inputs;
+  const row = wide ? 'W4-bigint' : 'W4';
   const ops = first.length;
-  const m = make();
-  build(m, n);
+  const m = wide ? makeBig() : make();
+  (wide ? buildBig : build)(m, n);
   settle();
   const c0 = cpuSnap();
   const t0 = now();
@@ -314,10 +317,10 @@ function runW4(n, timed, inputs) {
   for (let k = ops - 1; k >= Math.max(0, ops - 200); k--) {
     // The newest ranges are intact unless a later store overlapped them.
     const v = m.load(first[k]);
-    check(v !== undefined, `W4: index ${first[k]} is empty after the overwrites`);
+    check(v !== undefined, `${row}: index ${first[k]} is empty after the overwrites`);
   }
-  check(m.load(last[ops - 1]) === value[ops - 1], 'W4: the last store is not visible');
-  if (timed) record('W4', nsPer(t0, t1, ops), otherCores(c0, c1), { fingerprint: fp });
+  check(m.load(last[ops - 1]) === value[ops - 1], `${row}: the last store is not visible`);
+  if (timed) record(row, nsPer(t0, t1, ops), otherCores(c0, c1), { fingerprint: fp });
   dispose(m);
   return fp;
 }
@@ -407,44 +410,6 @@ const makeBig = (options = {}) => make({ ...options, keys: 'bigint' });
 
 function buildBig(m, n) {
   for (let i = 0; i < n; i++) m.storeRange(BigInt(16 * i), BigInt(16 * i + 9), i);
-}
-
-function runW2Big(n, timed, m, inputs, keys) {
-  settle();
-  let hits = 0;
-  let sum = 0;
-  const c0 = cpuSnap();
-  const t0 = now();
-  for (let k = 0; k < n; k++) {
-    const v = m.load(keys[k]);
-    if (v !== undefined) {
-      hits++;
-      sum += v;
-    }
-  }
-  const t1 = now();
-  const c1 = cpuSnap();
-  check(hits === inputs.hits && sum === inputs.sum, `W2 bigint hits ${hits} sum ${sum}, expected ${inputs.hits} / ${inputs.sum}`);
-  if (timed) record('W2-bigint', nsPer(t0, t1, n), otherCores(c0, c1));
-}
-
-function runW4Big(n, timed, inputs, wide) {
-  const { value } = inputs;
-  const { first, last } = wide;
-  const ops = first.length;
-  const m = makeBig();
-  buildBig(m, n);
-  settle();
-  const c0 = cpuSnap();
-  const t0 = now();
-  for (let k = 0; k < ops; k++) m.storeRange(first[k], last[k], value[k]);
-  const t1 = now();
-  const c1 = cpuSnap();
-  const fp = countEntries(m);
-  check(m.load(last[ops - 1]) === value[ops - 1], 'W4 bigint: the last store is not visible');
-  if (timed) record('W4-bigint', nsPer(t0, t1, ops), otherCores(c0, c1), { fingerprint: fp });
-  dispose(m);
-  return fp;
 }
 
 function runW6Big(n, timed, inputs, wide) {
@@ -647,7 +612,7 @@ async function pass(n, timed) {
       for (let r = 0; r < runs; r++) {
         if (workload === 'W2') runW2(n, timed, m, inputs);
         else runW3(n, timed, m);
-        if (big) runW2Big(n, timed, big, inputs, keys);
+        if (big) runW2(n, timed, big, inputs, keys, 'W2-bigint');
       }
       dispose(m);
       if (big) dispose(big);
@@ -659,7 +624,7 @@ async function pass(n, timed) {
       for (let r = 0; r < runs; r++) {
         const fp = runW4(n, timed, inputs);
         if (wide) {
-          const fpBig = runW4Big(n, timed, inputs, wide);
+          const fpBig = runW4(n, timed, inputs, wide);
           check(JSON.stringify(fpBig) === JSON.stringify(fp), 'W4: the bigint tree ends differently from the number tree');
         }
       }
