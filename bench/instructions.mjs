@@ -4,6 +4,9 @@
  *
  *   node bench/instructions.mjs [--checkout DIR]... [--cases W5,W8,...] [--backends wasm,ts]
  *
+ * Cases: W1, W5, W8, forEach, entries, size, load, find, from (trees); W7 and W7big (the GPU VA
+ * trace on a number and a `keys: 'bigint'` GpuVm; W7big needs a checkout that has bigint VMs).
+ *
  * Each checkout must hold a built dist/ (default: this one). For every case × backend ×
  * checkout a child process runs under `valgrind --tool=callgrind`: it warms the case up, then
  * zeroes the counters (callgrind_control -z), runs the measured phase and dumps (-d), so only
@@ -16,6 +19,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { w7Inputs } from './workloads.mjs';
 
 /** Ranges in the trees the cases build (small: callgrind runs code ~50× slower). */
 const N = 20_000;
@@ -31,8 +35,42 @@ function build(tree, n) {
   return tree;
 }
 
+/** W7's scale here: 2,000 mappings, then 4,000 requests per pass. */
+const W7_N = 20_000;
+
+/**
+ * W7 (the GPU VA trace of bench/workloads.mjs): prep() builds a fresh VM with the setup
+ * mappings, the pass runs the requests (op generation and apply). `key` turns the trace's page
+ * numbers into addresses: numbers, or bigints for a `keys: 'bigint'` VM.
+ */
+function w7Case(GpuVm, backend, keys) {
+  const t = w7Inputs(W7_N);
+  const key = keys === 'bigint' ? (pages) => BigInt(pages) * 4096n : (pages) => pages * 4096;
+  const bos = Array.from({ length: 256 }, (_, i) => ({ bo: i }));
+  const prep = () => {
+    const options = { start: key(0), range: key(2 ** 35), backend };
+    const vm = new GpuVm(keys === 'bigint' ? { ...options, keys } : options);
+    for (let i = 0; i < t.mapAddr.length; i++) {
+      vm.insert({ addr: key(t.mapAddr[i]), range: key(t.mapLen[i]), obj: bos[t.mapBo[i]], offset: key(t.mapOff[i]) });
+    }
+    return vm;
+  };
+  const run = (vm) => {
+    for (let r = 0; r < t.reqMap.length; r++) {
+      const addr = key(t.reqAddr[r]);
+      const range = key(t.reqLen[r]);
+      const ops = t.reqMap[r] === 1
+        ? vm.smMapOps({ addr, range, obj: bos[t.reqBo[r]], offset: key(t.reqOff[r]) })
+        : vm.smUnmapOps(addr, range);
+      vm.apply(ops);
+    }
+    vm.free();
+  };
+  return { prep, run, ops: t.reqMap.length };
+}
+
 /** Each case: prep() makes a pass's input (not counted), run(input) is the pass, ops per pass. */
-function cases(MapleTree, backend) {
+function cases(MapleTree, backend, GpuVm) {
   const make = () => new MapleTree({ backend });
   const shared = build(make(), N);
   const fromRanges = Array.from({ length: N }, (_, i) => [16 * i, 16 * i + 9, i]);
@@ -59,14 +97,16 @@ function cases(MapleTree, backend) {
     load: { prep: () => shared, run: (tree) => { for (let i = 0; i < N; i++) tree.load(16 * i + 12); }, ops: N },
     find: { prep: () => shared, run: (tree) => { for (let i = 0; i < N; i++) tree.find(16 * i + 12); }, ops: N },
     from: { prep: () => fromRanges, run: (ranges) => MapleTree.from(ranges, { backend }).destroy(), ops: N },
+    get W7() { return w7Case(GpuVm, backend, 'number'); },
+    get W7big() { return w7Case(GpuVm, backend, 'bigint'); },
   };
 }
 
 /** The child: runs one case under callgrind, counting only the measured passes. */
 async function child(checkout, backend, name) {
-  const { MapleTree, init } = await import(join(checkout, 'dist/index.js'));
+  const { MapleTree, GpuVm, init } = await import(join(checkout, 'dist/index.js'));
   await init();
-  const c = cases(MapleTree, backend)[name];
+  const c = cases(MapleTree, backend, GpuVm)[name];
   if (!c) throw new Error(`unknown case ${name}`);
   for (let r = 0; r < WARMUP; r++) c.run(c.prep());
   const inputs = Array.from({ length: COUNTED }, () => c.prep());

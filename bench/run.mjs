@@ -34,9 +34,12 @@ const PROCS = Number(opt('--procs', quick ? 1 : 2));
 const RUNS = Number(opt('--runs', quick ? 1 : 3));
 const OUT = opt('--out', quick ? join(here, 'out', 'results-quick.json') : join(here, 'results.json'));
 
-const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10'];
-/** W9 (a shared tree read by worker threads) is its own script, bench/w9-shared.mjs, run after the others. */
-const OWN_SCRIPT = { W9: 'w9-shared.mjs' };
+const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W6a', 'W7', 'W8', 'W9', 'W10'];
+/**
+ * Own scripts, run after the others: W6a (aligned and nospan W6 searches against unaligned,
+ * bench/w6-aligned.mjs) and W9 (a shared tree read by worker threads, bench/w9-shared.mjs).
+ */
+const OWN_SCRIPT = { W6a: 'w6-aligned.mjs', W9: 'w9-shared.mjs' };
 const ALL_CONTENDERS = ['wasm', 'ts', 'sorted-btree', 'js-sdsl', 'flatten', 'nit'];
 const WORKLOADS = opt('--only', ALL_WORKLOADS.join(',')).split(',');
 const CONTENDERS = opt('--contenders', ALL_CONTENDERS.join(',')).split(',');
@@ -65,13 +68,16 @@ const ROWS = [
   ['W2', 'W2 load, random', 323.5],
   ['W2-many', 'W2 load, random: one loadMany call (per index)', null],
   ['W2-find', 'W2 find(k) at the same keys (one walk; per call)', null],
+  ['W2-bigint', 'W2 load, random: a `keys: \'bigint\'` tree ⁶', null],
   ['W3', 'W3 iterate, forEach (per entry) ¹', 10.0],
   ['W3-find', 'W3 iterate, MaState find() loop (per entry)', 10.0],
   ['W3-entries', 'W3 iterate, entries() (per entry; C: mt_for_each)', 50.5],
   ['W4', 'W4 random overwrite ²', 1204],
+  ['W4-bigint', 'W4 random overwrite: a bigint tree ⁶', null],
   ['W5', 'W5 erase every other range', 170.8],
   ['W6', 'W6 gap search, emptyArea ³', 56.2],
   ['W6-setup', 'W6 setup: insertRange', 228.6],
+  ['W6-bigint', 'W6 gap search: a bigint tree ⁶', null],
   ['W7', 'W7 GPU VA trace (per request)', null],
   ['W8', 'W8 small trees (per op) ⁴', null],
   ...TRACES.map((t) => [`W10-${t}`, `W10 ${t} trace (per event) ⁵`, null]),
@@ -131,7 +137,7 @@ for (let p = 0; p < PROCS; p++) {
 }
 
 for (const w of WORKLOADS.filter((name) => OWN_SCRIPT[name])) {
-  const res = spawnSync(process.execPath, [join(here, OWN_SCRIPT[w]), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', timeout: 20 * 60 * 1000 });
+  const res = spawnSync(process.execPath, ['--expose-gc', join(here, OWN_SCRIPT[w]), ...(quick ? ['--quick'] : [])], { stdio: 'inherit', timeout: 20 * 60 * 1000 });
   if (res.status !== 0) failures.push({ workload: w, contender: 'wasm,ts', status: res.status, signal: res.signal, stderr: `${OWN_SCRIPT[w]} failed (its output is above)` });
 }
 
@@ -265,6 +271,13 @@ function targets() {
     if (w) add(`${row}: WASM ÷ C`, w / cRow, goal, false, `${fmt(w)} vs ${cRow} ns`);
   }
   if (memory.wasm) add('memory: WASM B/range', memory.wasm.poolPerRange, 40, false);
+  for (const row of ['W2', 'W4', 'W6']) {
+    for (const c of ['wasm', 'ts']) {
+      const big = get(`${row}-bigint`, c);
+      const narrow = get(row, c);
+      if (big && narrow) add(`${row}: bigint ÷ number keys, ${LABEL[c]}`, big / narrow, 1.5, false);
+    }
+  }
   const w7 = get('W7', 'wasm');
   if (w7) add('W7: WASM ns/request', w7, 2000, false);
   for (const t of TRACES) {
@@ -282,6 +295,7 @@ const footnotes = [
   '³ JS peers have no gap search: the adapter scans ranges in order from the start (O(n) per search). † sampled: each run stops after a time budget and reports ns per completed search (the searches are i.i.d., so this estimates the full-run mean); every completed search is checked.',
   '⁴ 1,000 trees of 100 ranges; each store followed by a load (tinybench median). WASM/TS trees are destroy()ed after use.',
   '⁵ Real programs\' mmap/munmap/mprotect/mremap/brk calls (bench/data, recorded with strace -f) replayed as VMA trees: a tree per address space, dup() on fork, top-down gap search for unhinted mmaps (sorted-btree: a reverse scan, it has no gap tracking), mprotect through find(). Every contender ends every trace with the same VMAs.',
+  '⁶ The same workload on a `keys: \'bigint\'` tree of the same backend (keys cross into the core as u64), run in the same process right after each number-key run; results checked against it (W4: the same final tree). Targets compare the two (≤ 1.5×).',
   'Ratios in parentheses: contender ÷ WASM (above 1 = slower than WASM). C figures: performance-anchors.md §3.1, same workloads, 2-core x86-64 VM, gcc -O2; not measured in this run.',
 ];
 

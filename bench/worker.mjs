@@ -130,8 +130,9 @@ function countEntries(m) {
     if (!(first > prevLast && last >= first)) fail(`ranges out of order at [${first}, ${last}]`);
     prevLast = last;
     count++;
-    sumFirst += first;
-    sumLast += last;
+    // Number(): a bigint tree's keys (below 2^53 here) add up like a number tree's.
+    sumFirst += Number(first);
+    sumLast += Number(last);
     sumValue = (sumValue + (v % 65521)) % 2147483647;
   });
   return { count, sumFirst, sumLast, sumValue };
@@ -226,8 +227,8 @@ function runW2Bulk(n, timed, m, inputs) {
   if (timed) record('W2-find', nsPer(t0, t1, n), otherCores(c0, c1));
 }
 
-function runW2(n, timed, m, inputs) {
-  const { keys } = inputs;
+/** W2's loads on m at keys (inputs.keys, or the same as bigints for a bigint tree), timed as row. */
+function runW2(n, timed, m, inputs, keys = inputs.keys, row = 'W2') {
   settle();
   let hits = 0;
   let sum = 0;
@@ -242,10 +243,10 @@ function runW2(n, timed, m, inputs) {
   }
   const t1 = now();
   const c1 = cpuSnap();
-  check(hits === inputs.hits && sum === inputs.sum, `W2 hits ${hits} sum ${sum}, expected ${inputs.hits} / ${inputs.sum}`);
-  if (n === FULL_N) check(hits === 624_273, `W2 hits ${hits}, the anchors say 624,273`);
-  if (timed) record('W2', nsPer(t0, t1, n), otherCores(c0, c1));
-  if (isMaple) runW2Bulk(n, timed, m, inputs);
+  check(hits === inputs.hits && sum === inputs.sum, `${row} hits ${hits} sum ${sum}, expected ${inputs.hits} / ${inputs.sum}`);
+  if (n === FULL_N) check(hits === 624_273, `${row} hits ${hits}, the anchors say 624,273`);
+  if (timed) record(row, nsPer(t0, t1, n), otherCores(c0, c1));
+  if (isMaple && row === 'W2') runW2Bulk(n, timed, m, inputs);
 }
 
 function runW3(n, timed, m) {
@@ -298,11 +299,14 @@ function runW3(n, timed, m) {
   if (timed) record('W3-entries', nsPer(t0, t1, n), otherCores(c0, c1));
 }
 
-function runW4(n, timed, inputs) {
-  const { first, last, value } = inputs;
+/** W4 on a number tree, or with wide (the starts and ends as bigints) on a bigint tree; returns the final tree's fingerprint. */
+function runW4(n, timed, inputs, wide = null) {
+  const { value } = inputs;
+  const { first, last } = wide ?? inputs;
+  const row = wide ? 'W4-bigint' : 'W4';
   const ops = first.length;
-  const m = make();
-  build(m, n);
+  const m = wide ? makeBig() : make();
+  (wide ? buildBig : build)(m, n);
   settle();
   const c0 = cpuSnap();
   const t0 = now();
@@ -313,11 +317,12 @@ function runW4(n, timed, inputs) {
   for (let k = ops - 1; k >= Math.max(0, ops - 200); k--) {
     // The newest ranges are intact unless a later store overlapped them.
     const v = m.load(first[k]);
-    check(v !== undefined, `W4: index ${first[k]} is empty after the overwrites`);
+    check(v !== undefined, `${row}: index ${first[k]} is empty after the overwrites`);
   }
-  check(m.load(last[ops - 1]) === value[ops - 1], 'W4: the last store is not visible');
-  if (timed) record('W4', nsPer(t0, t1, ops), otherCores(c0, c1), { fingerprint: fp });
+  check(m.load(last[ops - 1]) === value[ops - 1], `${row}: the last store is not visible`);
+  if (timed) record(row, nsPer(t0, t1, ops), otherCores(c0, c1), { fingerprint: fp });
   dispose(m);
+  return fp;
 }
 
 function runW5(n, timed) {
@@ -388,6 +393,42 @@ function runW6(n, timed, inputs) {
   if (timed) {
     record('W6', nsPer(t0, t1, done), otherCores(c0, c1), done < k ? { sampled: done, of: k } : { of: k });
   }
+  dispose(m);
+}
+
+// ---------------------------------------------------------------- W2, W4, W6 on bigint trees
+
+/*
+ * The same workloads on `keys: 'bigint'` trees of the same backend, run in the same process
+ * right after each number-key run, so that their ratio compares like with like on a loaded
+ * machine. Inputs are converted to bigints before the timed part; results are checked
+ * against the number run's.
+ */
+
+const bigints = (xs) => BigUint64Array.from(xs, (x) => BigInt(x));
+const makeBig = (options = {}) => make({ ...options, keys: 'bigint' });
+
+function buildBig(m, n) {
+  for (let i = 0; i < n; i++) m.storeRange(BigInt(16 * i), BigInt(16 * i + 9), i);
+}
+
+function runW6Big(n, timed, inputs, wide) {
+  const { searchSize, expected } = inputs;
+  const { first, last, size } = wide;
+  const k = first.length;
+  const m = makeBig({ allocRange: true });
+  for (let i = 0; i < k; i++) m.insertRange(first[i], last[i], i);
+  // As W6: no GC between the setup and the searches.
+  const found = new Array(k);
+  const c0 = cpuSnap();
+  const t0 = now();
+  for (let i = 0; i < k; i++) found[i] = maple.emptyArea64(m, size[i]);
+  const t1 = now();
+  const c1 = cpuSnap();
+  for (let i = 0; i < k; i++) {
+    check(found[i] === BigInt(expected[i]), `W6 bigint search ${i} (size ${searchSize[i]}): found ${found[i]}, expected ${expected[i]}`);
+  }
+  if (timed) record('W6-bigint', nsPer(t0, t1, k), otherCores(c0, c1));
   dispose(m);
 }
 
@@ -565,13 +606,28 @@ async function pass(n, timed) {
       build(m, n);
       spotCheckBuild(m, n);
       const inputs = workload === 'W2' ? w2Inputs(n) : null;
-      for (let r = 0; r < runs; r++) (workload === 'W2' ? runW2(n, timed, m, inputs) : runW3(n, timed, m));
+      const big = isMaple && inputs ? makeBig() : null;
+      if (big) buildBig(big, n);
+      const keys = big ? bigints(inputs.keys) : null;
+      for (let r = 0; r < runs; r++) {
+        if (workload === 'W2') runW2(n, timed, m, inputs);
+        else runW3(n, timed, m);
+        if (big) runW2(n, timed, big, inputs, keys, 'W2-bigint');
+      }
       dispose(m);
+      if (big) dispose(big);
       break;
     }
     case 'W4': {
       const inputs = w4Inputs(n);
-      for (let r = 0; r < runs; r++) runW4(n, timed, inputs);
+      const wide = isMaple ? { first: bigints(inputs.first), last: bigints(inputs.last) } : null;
+      for (let r = 0; r < runs; r++) {
+        const fp = runW4(n, timed, inputs);
+        if (wide) {
+          const fpBig = runW4(n, timed, inputs, wide);
+          check(JSON.stringify(fpBig) === JSON.stringify(fp), 'W4: the bigint tree ends differently from the number tree');
+        }
+      }
       break;
     }
     case 'W5':
@@ -579,7 +635,11 @@ async function pass(n, timed) {
       break;
     case 'W6': {
       const inputs = w6Inputs(n);
-      for (let r = 0; r < runs; r++) runW6(n, timed, inputs);
+      const wide = isMaple ? { first: bigints(inputs.first), last: bigints(inputs.last), size: bigints(inputs.searchSize) } : null;
+      for (let r = 0; r < runs; r++) {
+        runW6(n, timed, inputs);
+        if (wide) runW6Big(n, timed, inputs, wide);
+      }
       break;
     }
     case 'W7': {

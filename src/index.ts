@@ -5,8 +5,8 @@
 
 export { init } from './wasm/load.js';
 export type { WasmSource, WasmModule, WasmResponse } from './wasm/load.js';
-export { MapleTree, MAX_INDEX, Reservation } from './tree/MapleTree.js';
-export type { Range, AllocOptions, CyclicAllocation, MapleTreeOptions, StoreType, ExternalLock, SharedTreeHandle } from './tree/MapleTree.js';
+export { MapleTree, MAX_INDEX, MAX_INDEX_64, Reservation } from './tree/MapleTree.js';
+export type { Range, AllocOptions, CyclicAllocation, MapleTreeOptions, StoreType, ExternalLock, SharedTreeHandle, KeyKind } from './tree/MapleTree.js';
 export { MaState } from './tree/MaState.js';
 export type { MaStatus } from './tree/MaState.js';
 export { MapleError } from './backend/errors.js';

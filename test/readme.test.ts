@@ -1,10 +1,11 @@
 // The README's code blocks, statement by statement, with the results their comments claim.
 import { describe, it, expect } from 'vitest';
 import type { CoreAdapter } from '../src/backend/adapter.js';
-import { MapleTree, MAX_INDEX } from '../src/tree/MapleTree.js';
+import { MapleTree, MAX_INDEX, MAX_INDEX_64 } from '../src/tree/MapleTree.js';
 import { MapleError } from '../src/backend/errors.js';
 import { isZeroEntry } from '../src/tree/zeroEntry.js';
 import { SharedMutex } from '../src/shared/SharedMutex.js';
+import { GpuVm } from '../src/gpuvm/GpuVm.js';
 
 function errorCode(fn: () => void): string {
   try {
@@ -48,6 +49,25 @@ describe.each(['wasm', 'ts'] as const)('README example (%s)', (backend) => {
     expect(heap.erase(vbo)).toBe('vbo');
     expect(heap.load(vbo)).toBeUndefined();
     heap.validate();
+  });
+
+  it('64-bit keys do what their comments say', () => {
+    const KERNEL = 0xffff_8000_0000_0000n;
+    const vm = new MapleTree<string, bigint>({ backend, keys: 'bigint', allocRange: true });
+    vm.storeRange(KERNEL, MAX_INDEX_64, 'kernel');
+    expect(vm.load(0xffff_ffff_8100_0000n)).toBe('kernel');
+    expect(vm.allocRRange(1n << 21n, 'stack', 0n, KERNEL - 1n, { align: 1n << 21n })).toBe(0xffff_7fff_ffe0_0000n);
+    expect(vm.next(KERNEL)).toBeUndefined();
+  });
+
+  it('a bigint GpuVm does what the 64-bit addresses example says', () => {
+    const bo = { name: 'bo' };
+    const top = new GpuVm<typeof bo>({ keys: 'bigint', start: 0n, range: 2n ** 64n, backend } as never);
+    const high = top.insert({ addr: 2n ** 64n - 0x4000n, range: 0x4000n, obj: bo, offset: 2n ** 64n - 0x4000n } as never);
+    const [op] = top.smUnmapOps((2n ** 64n - 0x3000n) as never, 0x1000n as never);
+    expect(op.type === 'remap' && op.unmap.va).toBe(high);
+    expect(op.type === 'remap' && op.prev).toEqual({ addr: 2n ** 64n - 0x4000n, range: 0x1000n, obj: bo, offset: 2n ** 64n - 0x4000n });
+    expect(op.type === 'remap' && op.next).toEqual({ addr: 2n ** 64n - 0x2000n, range: 0x2000n, obj: bo, offset: 2n ** 64n - 0x2000n });
   });
 
   it('a reservation covers its writes whatever happens in between', () => {

@@ -13,3 +13,16 @@ describe.each(backends)('kernel vectors ($name backend)', (backend) => {
     expect(replayVector(vector, backend.options)).toEqual([]);
   });
 });
+
+/**
+ * Full width: the same vectors on bigint trees, every u64 value read exactly as it is
+ * (ULONG_MAX is 2^64 − 1, not MAX_INDEX), on both real cores. A bigint tree refuses numbers,
+ * so a value the replay left unconverted fails its step.
+ */
+describe.each(backends.filter((b) => b.name === 'wasm' || b.name === 'ts'))('kernel vectors at full width, bigint keys ($name backend)', (backend) => {
+  const options = () => ({ ...backend.options(), keys: 'bigint' as const });
+
+  it.each(vectors.map((v) => [v.id, v] as const))('%s', (_id, vector) => {
+    expect(replayVector(vector, options as never)).toEqual([]);
+  });
+});

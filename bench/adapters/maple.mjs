@@ -7,7 +7,7 @@
  * away (the tree handle itself is released when the tree is garbage collected).
  */
 
-import { init, MapleTree, MAX_INDEX } from '../../dist/index.js';
+import { init, MapleTree, MAX_INDEX, MAX_INDEX_64 } from '../../dist/index.js';
 
 export const notes = {};
 
@@ -39,6 +39,18 @@ export function emptyArea(tree, size) {
   tree.lock();
   try {
     mas.emptyArea(0, MAX_INDEX, size);
+  } finally {
+    tree.unlock();
+  }
+  return mas.index;
+}
+
+/** emptyArea on a `keys: 'bigint'` tree: the same search over [0n, MAX_INDEX_64]; the start as a bigint. */
+export function emptyArea64(tree, size) {
+  const mas = tree.state(0n);
+  tree.lock();
+  try {
+    mas.emptyArea(0n, MAX_INDEX_64, size);
   } finally {
     tree.unlock();
   }

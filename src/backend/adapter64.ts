@@ -28,8 +28,11 @@ export class CoreAdapter64 extends CoreAdapter implements CoreBackend64 {
     this.views64();
   }
 
-  /** Re-creates the u64 views when memory grew since they were made. */
-  private views64(): void {
+  /**
+   * Re-creates the u64 views when memory grew since they were made; a caller that writes
+   * keys into pageBuf64 before a call (loadMany64, buildPage64) calls it first.
+   */
+  views64(): void {
     const f64 = this.memoryF64();
     if (f64 === this.viewed) return;
     this.viewed = f64;

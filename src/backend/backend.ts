@@ -159,6 +159,8 @@ export interface CoreBackend {
 export interface CoreBackend64 extends CoreBackend {
   readonly res64: BigUint64Array;
   readonly pageBuf64: BigUint64Array;
+  /** Brings res64/pageBuf64 up to date with memory; call it before writing keys into pageBuf64. */
+  views64(): void;
   load64(tree: number, index: bigint): number;
   walk64(tree: number, index: bigint): number;
   loadMany64(tree: number, count: number): void;

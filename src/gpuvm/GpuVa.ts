@@ -10,6 +10,7 @@
 
 import type { GpuVm } from './GpuVm.js';
 import { INSPECT, inspectView } from './inspect.js';
+import type { Key } from './keys.js';
 import type { VmBo } from './VmBo.js';
 
 /** DRM_GPUVA_INVALIDATED: the backing object was evicted or invalidated. */
@@ -25,15 +26,15 @@ export class GpuVa<O = unknown> {
   // Private fields behind prototype accessors: read-only to everyone but this class, no own
   // enumerable properties besides flags, and unlike Object.defineProperty per instance they
   // keep VA creation on V8's fast path (about 9% of the W7 trace).
-  #addr: number;
-  #range: number;
+  #addr: Key;
+  #range: Key;
   #obj: O | null;
-  #offset: number;
+  #offset: Key;
   #vm: GpuVm<O> | null = null;
   #vmBo: VmBo<O> | null = null;
 
   /** @internal Created by GpuVm.insert and the apply helpers. */
-  constructor(addr: number, range: number, obj: O | null, offset: number, flags: number) {
+  constructor(addr: Key, range: Key, obj: O | null, offset: Key, flags: number) {
     this.#addr = addr;
     this.#range = range;
     this.#obj = obj;
@@ -46,7 +47,7 @@ export class GpuVa<O = unknown> {
    * @internal Gives a blank VA (made ahead of time by a prepared bind job, never yet in a VM)
    * its mapping when the job runs.
    */
-  _place(addr: number, range: number, obj: O | null, offset: number): this {
+  _place(addr: Key, range: Key, obj: O | null, offset: Key): this {
     this.#addr = addr;
     this.#range = range;
     this.#obj = obj;
@@ -54,12 +55,12 @@ export class GpuVa<O = unknown> {
     return this;
   }
 
-  get addr(): number {
+  get addr(): Key {
     return this.#addr;
   }
 
   /** Length of the mapping (>= 1); the mapping ends before addr + range. */
-  get range(): number {
+  get range(): Key {
     return this.#range;
   }
 
@@ -69,7 +70,7 @@ export class GpuVa<O = unknown> {
   }
 
   /** Offset of addr inside obj. */
-  get offset(): number {
+  get offset(): Key {
     return this.#offset;
   }
 
@@ -90,7 +91,7 @@ export class GpuVa<O = unknown> {
   }
 
   /** The plain { addr, range, obj, offset, flags } this VA describes. */
-  toJSON(): { addr: number; range: number; obj: O | null; offset: number; flags: number } {
+  toJSON(): { addr: Key; range: Key; obj: O | null; offset: Key; flags: number } {
     return { addr: this.#addr, range: this.#range, obj: this.#obj, offset: this.#offset, flags: this.flags };
   }
 
@@ -114,7 +115,7 @@ export class GpuVa<O = unknown> {
   }
 
   /** Exclusive end: addr + range. */
-  get end(): number {
+  get end(): Key {
     return this.addr + this.range;
   }
 
@@ -127,9 +128,4 @@ export class GpuVa<O = unknown> {
   invalidate(invalidate = true): void {
     this.flags = invalidate ? this.flags | GPUVA_INVALIDATED : this.flags & ~GPUVA_INVALIDATED;
   }
-}
-
-/** Inclusive last address of a VA: the maple tree key's upper bound. */
-export function vaLast(va: { addr: number; range: number }): number {
-  return va.addr + va.range - 1;
 }

@@ -15,16 +15,18 @@
  * throws ENOLCK otherwise; lookups and iteration do not (guard.ts).
  */
 
-import { MAX_INDEX, MapleTree } from '../tree/MapleTree.js';
+import { MapleTree } from '../tree/MapleTree.js';
 import { OpApplier } from './apply.js';
 import { BindJob, type BindKind, BindQueue } from './bindJob.js';
 import { checkBound, checkIndex, checkInterval, checkObject, checkRemovable, checkRequest, checkReusable, checkSpan, newVa, requestProblem } from './checks.js';
+import { gpuvmError } from './errors.js';
 import { OpGenerator } from './generate.js';
 import { GpuVa } from './GpuVa.js';
 import { GpuVmObjects } from './GpuVmObjects.js';
 import { VmGuard } from './guard.js';
 import { INSPECT, inspectView } from './inspect.js';
 import { Journal } from './journal.js';
+import { type Key, type KeyKind, type KeySpace, keySpaceOf } from './keys.js';
 import type { GpuVaOp, GpuVaOpMap, GpuVaOpPrefetch, GpuVaOpRemap, GpuVaOpUnmap } from './ops.js';
 import type { GpuVaInit, GpuVmMapRequest, GpuVmOptions, MapOptions, SmOptions } from './options.js';
 import { Generations } from './tickets.js';
@@ -38,9 +40,11 @@ export type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, Sm
 
 export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
   /** First address of the managed window. */
-  readonly start: number;
+  readonly start: Key;
   /** Length of the managed window. */
-  readonly range: number;
+  readonly range: Key;
+  /** @internal The key kind's constants and limits (options.keys). */
+  readonly _keys: KeySpace;
   readonly name: string;
   /** The kernel-reserved VA (a NULL-object VA), or null without reserveRange. */
   readonly reserved: GpuVa<O> | null;
@@ -55,8 +59,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
 
   /**
    * drm_gpuvm_init().
-   * @throws MapleError EINVAL for a window or reserved range that is not integral, is empty or
-   *   runs past MAX_INDEX.
+   * @throws MapleError EINVAL for a window or reserved range that is not integral (or not of
+   *   the key kind), is empty or runs past the key space (MAX_INDEX + 1, or 2^64); an unknown
+   *   `keys`.
    */
   constructor(options: GpuVmOptions<O, C>) {
     checkObject('constructor', options, 'options must be an object { start, range, … }');
@@ -65,26 +70,34 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
     const journal = new Journal(gens);
     const ops = options.ops ?? {};
     super({ guard, journal, ops, isExtObj: options.isExtObj ?? null });
+    const keys = keySpaceOf(options.keys);
+    if (keys === null) throw gpuvmError('EINVAL', 'constructor', `keys must be 'number' or 'bigint', got ${String(options.keys)}`);
     const { start, range } = options;
-    checkIndex('constructor', 'start', start);
-    checkSpan('constructor', start, range);
+    checkIndex('constructor', keys, 'start', start);
+    checkSpan('constructor', keys, start, range);
+    this._keys = keys;
     this.start = start;
     this.range = range;
     this.name = options.name ?? 'gpuvm';
     this.#guard = guard;
     this.#gens = gens;
     const tree = new MapleTree<GpuVa<O>>(treeOptions(options));
-    this.#vas = new VaTree<O>(tree, this, journal, gens, options.maxNodes !== undefined);
+    this.#vas = new VaTree<O>(tree, this, journal, gens, options.maxNodes !== undefined, keys);
     const parts = { vm: this, vas: this.#vas, journal, gens, ops, guard, bos: this.bos };
     this.#generator = new OpGenerator<O, C>(parts);
     this.#applier = new OpApplier<O>(parts);
     this.#jobs = new BindQueue<O, C>(parts, this.#generator, this.#applier);
-    this.reserved = this.insertReserved(options.reserveOffset ?? 0, options.reserveRange ?? 0);
+    this.reserved = this.insertReserved(options.reserveOffset ?? keys.zero, options.reserveRange ?? keys.zero);
   }
 
   /** Exclusive end of the managed window. */
-  get end(): number {
+  get end(): Key {
     return this.start + this.range;
+  }
+
+  /** The key kind: 'number' (addresses up to MAX_INDEX) or 'bigint' (the whole u64 space). */
+  get keys(): KeyKind {
+    return this._keys.kind;
   }
 
   /**
@@ -111,7 +124,7 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * drm_gpuvm_range_valid(): range >= 1, no overflow past MAX_INDEX, inside the window and
    * clear of the kernel-reserved VA. Never throws (false once freed).
    */
-  rangeValid(addr: number, range: number): boolean {
+  rangeValid(addr: Key, range: Key): boolean {
     return !this.#guard.freed && requestProblem(this, addr, range) === null;
   }
 
@@ -120,7 +133,7 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * [addr, addr + range).
    * @throws MapleError EINVAL for a malformed interval.
    */
-  intervalEmpty(addr: number, range: number): boolean {
+  intervalEmpty(addr: Key, range: Key): boolean {
     return this.findFirstChecked('intervalEmpty', addr, range) === undefined;
   }
 
@@ -129,7 +142,7 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.find(0x1000, 0x2000)?.obj; // bo
    */
-  find(addr: number, range: number): GpuVa<O> | undefined {
+  find(addr: Key, range: Key): GpuVa<O> | undefined {
     const va = this.findFirstChecked('find', addr, range);
     return va && va.addr === addr && va.range === range ? va : undefined;
   }
@@ -139,7 +152,7 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * const first = vm.findFirst(0, 0x10000); // the lowest VA below 0x10000
    */
-  findFirst(addr: number, range: number): GpuVa<O> | undefined {
+  findFirst(addr: Key, range: Key): GpuVa<O> | undefined {
     return this.findFirstChecked('findFirst', addr, range);
   }
 
@@ -148,11 +161,12 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.findPrev(0x3000); // the VA ending at 0x2fff
    */
-  findPrev(start: number): GpuVa<O> | undefined {
+  findPrev(start: Key): GpuVa<O> | undefined {
     this.#guard.live('findPrev');
-    checkBound('findPrev', 'start', start);
-    if (start === 0) return undefined;
-    const va = this.#vas.tree.load(start - 1);
+    const ks = this._keys;
+    checkBound('findPrev', ks, 'start', start);
+    if (start === ks.zero) return undefined;
+    const va = this.#vas.tree.load(start - ks.one);
     return va && va.addr + va.range === start ? va : undefined;
   }
 
@@ -161,10 +175,10 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.findNext(0x3000); // the VA starting at 0x3000
    */
-  findNext(end: number): GpuVa<O> | undefined {
+  findNext(end: Key): GpuVa<O> | undefined {
     this.#guard.live('findNext');
-    checkBound('findNext', 'end', end);
-    if (end > MAX_INDEX) return undefined;
+    checkBound('findNext', this._keys, 'end', end);
+    if (end > this._keys.max) return undefined;
     const va = this.#vas.tree.load(end);
     return va && va.addr === end ? va : undefined;
   }
@@ -177,15 +191,15 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * for (const va of vm.vas(0x1000, 0x4000)) console.log(va.addr, va.range);
    */
-  vas(addr: number = this.start, range?: number): IterableIterator<GpuVa<O>> {
+  vas(addr: Key = this.start, range?: Key): IterableIterator<GpuVa<O>> {
     this.#guard.live('vas');
-    const length = range ?? Math.max(this.end - addr, 0);
-    if (range === undefined && length === 0) {
-      checkIndex('vas', 'addr', addr);
-      return [][Symbol.iterator]();
-    }
-    checkInterval('vas', addr, length);
-    return this.iterateVas(addr, addr + length - 1);
+    const ks = this._keys;
+    checkIndex('vas', ks, 'addr', addr);
+    const end = this.end;
+    const length = range ?? (addr < end ? end - addr : ks.zero);
+    if (range === undefined && length === ks.zero) return [][Symbol.iterator]();
+    checkSpan('vas', ks, addr, length);
+    return this.iterateVas(addr, addr + length - ks.one);
   }
 
   /** vas(): every VA of the window, ascending. */
@@ -207,7 +221,7 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
   insert(init: GpuVaInit<O> | GpuVa<O>): GpuVa<O> {
     this.#guard.held('insert');
     let va: GpuVa<O>;
-    if (init instanceof GpuVa) checkReusable((va = init));
+    if (init instanceof GpuVa) checkReusable(this, (va = init));
     else va = newVa('insert', this, init);
     checkRequest('insert', this, va.addr, va.range);
     this.#vas.insert('insert', va);
@@ -253,7 +267,7 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.apply(vm.smUnmapOps(0x2000, 0x1000));
    */
-  smUnmapOps(addr: number, range: number): GpuVaOp<O>[] {
+  smUnmapOps(addr: Key, range: Key): GpuVaOp<O>[] {
     this.#guard.held('smUnmapOps');
     return this.#generator.unmapOps(addr, range);
   }
@@ -282,7 +296,7 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.smUnmap(0x2000, 0x1000, ctx);
    */
-  smUnmap(addr: number, range: number, ctx?: C, options: SmOptions = {}): void {
+  smUnmap(addr: Key, range: Key, ctx?: C, options: SmOptions = {}): void {
     this.#guard.held('smUnmap');
     this.#generator.smUnmap(addr, range, ctx, options);
   }
@@ -309,7 +323,7 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * for (const op of vm.prefetchOps(0x1000, 0x4000)) migrate(op.va);
    */
-  prefetchOps(addr: number, range: number): GpuVaOpPrefetch<O>[] {
+  prefetchOps(addr: Key, range: Key): GpuVaOpPrefetch<O>[] {
     this.#guard.held('prefetchOps');
     return this.#generator.prefetchOps(addr, range);
   }
@@ -475,21 +489,22 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
   // ---------------------------------------------------------------- internals
 
   /** The kernel-reserved VA of the constructor's options, or null for reserveRange 0. */
-  private insertReserved(offset: number, range: number): GpuVa<O> | null {
-    checkIndex('constructor', 'reserveOffset', offset);
-    if (range === 0) return null;
-    checkSpan('constructor', offset, range);
+  private insertReserved(offset: Key, range: Key): GpuVa<O> | null {
+    const ks = this._keys;
+    checkIndex('constructor', ks, 'reserveOffset', offset);
+    if (range === ks.zero) return null;
+    checkSpan('constructor', ks, offset, range);
     this.#guard.held('constructor');
     return this.#vas.insertReserved(offset, range);
   }
 
-  private *iterateVas(first: number, last: number): IterableIterator<GpuVa<O>> {
+  private *iterateVas(first: Key, last: Key): IterableIterator<GpuVa<O>> {
     for (const [, , va] of this.#vas.tree.entries(first, last)) yield va;
   }
 
-  private findFirstChecked(method: string, addr: number, range: number): GpuVa<O> | undefined {
+  private findFirstChecked(method: string, addr: Key, range: Key): GpuVa<O> | undefined {
     this.#guard.live(method);
-    checkInterval(method, addr, range);
-    return this.#vas.tree.find(addr, addr + range - 1)?.entry;
+    checkInterval(method, this._keys, addr, range);
+    return this.#vas.tree.find(addr, addr + range - this._keys.one)?.entry;
   }
 }

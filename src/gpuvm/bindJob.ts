@@ -18,6 +18,7 @@ import { checkObject, checkRequest, mapRequest } from './checks.js';
 import { gpuvmError } from './errors.js';
 import type { OpGenerator } from './generate.js';
 import { GpuVa } from './GpuVa.js';
+import type { Key } from './keys.js';
 import type { GpuVaOp } from './ops.js';
 import type { GpuVmMapRequest, MapOptions } from './options.js';
 import type { VmParts } from './parts.js';
@@ -48,7 +49,7 @@ export class BindJob<O = unknown, C = unknown> {
     /** 'map' or 'unmap'. */
     readonly kind: BindKind,
     /** The validated request (obj null and offset 0 for an unmap). */
-    readonly request: Readonly<{ addr: number; range: number; obj: O | null; offset: number }>,
+    readonly request: Readonly<{ addr: Key; range: Key; obj: O | null; offset: Key }>,
     /** Whether the map widens over mergeable neighbours when it runs. */
     readonly merge: boolean,
     /**
@@ -158,7 +159,7 @@ export class BindQueue<O, C> implements BindHost<O, C> {
     else splitMergeUnmap(walk, req.addr, req.range, sink);
     const span = spanOf(req, sink.ops);
     const { removed, placed } = this.placeOps(sink.ops, job._vas);
-    job._reservation.run(() => this.p.vas.replaceSpan(span.first, span.last, removed, placed));
+    job._reservation.run(() => this.p.vas.replaceSpan(span.addr, span.end, removed, placed));
     this.drop(job);
     job._finish();
     this.p.bos.deferDuring(() => this.callSteps(sink.ops, ctx));
@@ -179,7 +180,7 @@ export class BindQueue<O, C> implements BindHost<O, C> {
   private placeOps(ops: readonly GpuVaOp<O>[], blanks: readonly GpuVa<O>[]): { removed: GpuVa<O>[]; placed: GpuVa<O>[] } {
     const removed: GpuVa<O>[] = [];
     const placed: GpuVa<O>[] = [];
-    const place = (blank: GpuVa<O>, piece: { addr: number; range: number; obj: O | null; offset: number }) => {
+    const place = (blank: GpuVa<O>, piece: { addr: Key; range: Key; obj: O | null; offset: Key }) => {
       placed.push(blank._place(piece.addr, piece.range, piece.obj, piece.offset));
       return blank;
     };
@@ -212,7 +213,7 @@ export class BindQueue<O, C> implements BindHost<O, C> {
   private queuedObjects(req: MapRequest<O>, kind: BindKind): O[] {
     const sink = new TouchedSink<O>();
     if (kind === 'map') sink.add(req.obj);
-    this.p.vas.walk(req.addr, req.addr + req.range - 1, (va) => {
+    this.p.vas.walk(req.addr, req.addr + req.range, (va) => {
       sink.add(va.obj);
       return true;
     });
@@ -225,25 +226,25 @@ export class BindQueue<O, C> implements BindHost<O, C> {
     return sink.objects;
   }
 
-  private unmapRequest(req: { addr: number; range: number } | null | undefined): MapRequest<O> {
+  private unmapRequest(req: { addr: Key; range: Key } | null | undefined): MapRequest<O> {
     checkObject('prepare', req, 'the request must be an object { addr, range }');
-    const { addr, range } = req as { addr: number; range: number };
+    const { addr, range } = req as { addr: Key; range: Key };
     checkRequest('prepare', this.p.vm, addr, range);
-    return { addr, range, obj: null, offset: 0 };
+    return { addr, range, obj: null, offset: this.p.vm._keys.zero };
   }
 }
 
-/** A VA a prepared job may place when it runs. */
+/** A VA a prepared job may place when it runs (its mapping comes with _place). */
 function blankVa<O>(): GpuVa<O> {
   return new GpuVa<O>(0, 0, null, 0, 0);
 }
 
 /**
- * The keys a run's NULL store covers: the (widened) map's range, or the unmap request. The
- * map op, when there is one, is the last op.
+ * The span [addr, end) a run's NULL store covers: the (widened) map's range, or the unmap
+ * request. The map op, when there is one, is the last op.
  */
-function spanOf<O>(req: MapRequest<O>, ops: readonly GpuVaOp<O>[]): { first: number; last: number } {
+function spanOf<O>(req: MapRequest<O>, ops: readonly GpuVaOp<O>[]): { addr: Key; end: Key } {
   const last = ops[ops.length - 1];
   const range = last?.type === 'map' ? last : req;
-  return { first: range.addr, last: range.addr + range.range - 1 };
+  return { addr: range.addr, end: range.addr + range.range };
 }

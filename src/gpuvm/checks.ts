@@ -4,9 +4,10 @@
  * offsets, flags); the second checks requests and ops against a VM's window and VAs.
  */
 
-import { MAX_INDEX } from '../tree/MapleTree.js';
+import { describeArg } from '../tree/args.js';
 import { gpuvmError } from './errors.js';
 import { GpuVa } from './GpuVa.js';
+import { type Key, type KeySpace, keySpaceOfValue } from './keys.js';
 import type { GpuVaOp, GpuVaOpRemap, OpMap } from './ops.js';
 import type { StepCallbacks } from './sinks.js';
 import type { MapRequest } from './splitMerge.js';
@@ -18,52 +19,52 @@ const MAX_FLAGS = 0x7fffffff;
 // ---------------------------------------------------------------- values
 
 /** [addr, addr + range) for messages. */
-export function span(addr: number, range: number): string {
+export function span(addr: Key, range: Key): string {
   return `[${addr}, ${addr + range})`;
 }
 
-/** Why v is not an index in [0, MAX_INDEX], or null. */
-export function indexProblem(name: string, v: unknown): string | null {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_INDEX) {
-    return `${name} must be an integer in [0, MAX_INDEX], got ${String(v)}`;
+/** Why v is not an address of the key space ks ([0, max]), or null. */
+export function indexProblem(ks: KeySpace, name: string, v: unknown): string | null {
+  if (!ks.isInt(v) || v < ks.zero || v > ks.max) {
+    return `${name} must be ${ks.intName} in [0, ${ks.maxName}], got ${describeArg(v)}`;
   }
   return null;
 }
 
-/** Why range is not >= 1 with addr + range <= MAX_INDEX + 1 (evaluated without rounding), or null. */
-export function spanProblem(addr: number, range: unknown): string | null {
-  if (typeof range !== 'number' || !Number.isInteger(range) || range < 1) {
-    return `range must be an integer >= 1, got ${String(range)}`;
+/** Why range is not >= 1 with addr + range <= ks.end (evaluated without rounding), or null. */
+export function spanProblem(ks: KeySpace, addr: Key, range: unknown): string | null {
+  if (!ks.isInt(range) || range < ks.one) {
+    return `range must be ${ks.intName} >= 1, got ${describeArg(range)}`;
   }
-  if (range > MAX_INDEX + 1 - addr) return `[${addr}, ${addr} + ${range}) runs past MAX_INDEX`;
+  if (range > ks.end - addr) return `[${addr}, ${addr} + ${range}) runs past ${ks.maxName}`;
   return null;
 }
 
-export function checkIndex(method: string, name: string, v: unknown): asserts v is number {
-  const problem = indexProblem(name, v);
+export function checkIndex(method: string, ks: KeySpace, name: string, v: unknown): asserts v is Key {
+  const problem = indexProblem(ks, name, v);
   if (problem) throw gpuvmError('EINVAL', method, problem);
 }
 
 /** addr must be a valid index already. */
-export function checkSpan(method: string, addr: number, range: unknown): asserts range is number {
-  const problem = spanProblem(addr, range);
+export function checkSpan(method: string, ks: KeySpace, addr: Key, range: unknown): asserts range is Key {
+  const problem = spanProblem(ks, addr, range);
   if (problem) throw gpuvmError('EINVAL', method, problem);
 }
 
-/** An address that may be one past MAX_INDEX (an exclusive end). */
-export function checkBound(method: string, name: string, v: unknown): asserts v is number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_INDEX + 1) {
-    throw gpuvmError('EINVAL', method, `${name} must be an integer in [0, MAX_INDEX + 1], got ${String(v)}`);
+/** An address that may be one past the last (an exclusive end). */
+export function checkBound(method: string, ks: KeySpace, name: string, v: unknown): asserts v is Key {
+  if (!ks.isInt(v) || v < ks.zero || v > ks.end) {
+    throw gpuvmError('EINVAL', method, `${name} must be ${ks.intName} in [0, ${ks.endName}], got ${describeArg(v)}`);
   }
 }
 
-/** Offsets stay exact: offset + range <= MAX_INDEX + 1, so remnant offsets never round. */
-export function checkOffset(method: string, offset: unknown, range: number): asserts offset is number {
-  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset > MAX_INDEX + 1 - range) {
+/** Offsets stay exact: offset + range <= ks.end, so remnant offsets never round. */
+export function checkOffset(method: string, ks: KeySpace, offset: unknown, range: Key): asserts offset is Key {
+  if (!ks.isInt(offset) || offset < ks.zero || offset > ks.end - range) {
     throw gpuvmError(
       'EINVAL',
       method,
-      `offset must be an integer >= 0 with offset + range <= MAX_INDEX + 1, got ${String(offset)}`,
+      `offset must be ${ks.intName} >= 0 with offset + range <= ${ks.endName}, got ${describeArg(offset)}`,
     );
   }
 }
@@ -82,20 +83,22 @@ export function checkObject(method: string, value: unknown, what: string): asser
 
 /** What requests are checked against: the managed window and the kernel-reserved VA. */
 export interface VmWindow {
-  readonly start: number;
-  readonly range: number;
-  readonly end: number;
-  readonly reserved: { readonly addr: number; readonly range: number } | null;
+  readonly start: Key;
+  readonly range: Key;
+  readonly end: Key;
+  readonly reserved: { readonly addr: Key; readonly range: Key } | null;
+  /** @internal The VM's key kind and limits. */
+  readonly _keys: KeySpace;
 }
 
-function outsideProblem(win: VmWindow, addr: number, range: number): string | null {
+function outsideProblem(win: VmWindow, addr: Key, range: Key): string | null {
   if (addr >= win.start && range <= win.end - addr) return null;
   return `${span(addr, range)} is outside the managed window ${span(win.start, win.range)}`;
 }
 
 /** Why [addr, addr + range) is not a valid request (drm_gpuvm_range_valid), or null. */
-export function requestProblem(win: VmWindow, addr: number, range: number): string | null {
-  const bad = indexProblem('addr', addr) ?? spanProblem(addr, range) ?? outsideProblem(win, addr, range);
+export function requestProblem(win: VmWindow, addr: Key, range: Key): string | null {
+  const bad = windowProblem(win, addr, range);
   if (bad) return bad;
   const k = win.reserved;
   if (k && addr < k.addr + k.range && k.addr < addr + range) {
@@ -104,36 +107,42 @@ export function requestProblem(win: VmWindow, addr: number, range: number): stri
   return null;
 }
 
-export function checkRequest(method: string, win: VmWindow, addr: number, range: number): void {
+export function checkRequest(method: string, win: VmWindow, addr: Key, range: Key): void {
   const problem = requestProblem(win, addr, range);
   if (problem) throw gpuvmError('EINVAL', method, problem);
 }
 
 /** Window containment only (prefetch, like the kernel, does not avoid the reserved VA). */
-export function checkWindow(method: string, win: VmWindow, addr: number, range: number): void {
-  const problem = indexProblem('addr', addr) ?? spanProblem(addr, range) ?? outsideProblem(win, addr, range);
+export function checkWindow(method: string, win: VmWindow, addr: Key, range: Key): void {
+  const problem = windowProblem(win, addr, range);
   if (problem) throw gpuvmError('EINVAL', method, problem);
 }
 
+/** Why [addr, addr + range) is not a well-formed span inside the window, or null. */
+function windowProblem(win: VmWindow, addr: Key, range: Key): string | null {
+  const ks = win._keys;
+  return indexProblem(ks, 'addr', addr) ?? spanProblem(ks, addr, range) ?? outsideProblem(win, addr, range);
+}
+
 /** A VA interval [addr, addr + range) given as an optional start and length (vas()). */
-export function checkInterval(method: string, addr: unknown, range: unknown): void {
-  checkIndex(method, 'addr', addr);
-  checkSpan(method, addr, range);
+export function checkInterval(method: string, ks: KeySpace, addr: unknown, range: unknown): void {
+  checkIndex(method, ks, 'addr', addr);
+  checkSpan(method, ks, addr, range);
 }
 
 /** A validated map request: window, reserved VA and offset checked; obj defaults to null. */
 export function mapRequest<O>(method: string, win: VmWindow, req: Partial<MapRequest<O>> | null): MapRequest<O> {
   checkObject(method, req, 'the request must be an object { addr, range, obj?, offset? }');
   const { addr, range } = req as MapRequest<O>;
-  const offset = req.offset ?? 0;
+  const offset = req.offset ?? win._keys.zero;
   checkMapping(method, win, addr, range, offset);
   return { addr, range, obj: req.obj ?? null, offset };
 }
 
 /** A mapping's request checks (window, reserved VA) and its offset. */
-function checkMapping(method: string, win: VmWindow, addr: number, range: number, offset: unknown): void {
+function checkMapping(method: string, win: VmWindow, addr: Key, range: Key, offset: unknown): void {
   checkRequest(method, win, addr, range);
-  checkOffset(method, offset, range);
+  checkOffset(method, win._keys, offset, range);
 }
 
 export function checkOpType<O>(method: string, op: GpuVaOp<O> | null | undefined, type: GpuVaOp['type']): void {
@@ -142,16 +151,15 @@ export function checkOpType<O>(method: string, op: GpuVaOp<O> | null | undefined
   }
 }
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-
-function pieceProblem<O>(va: GpuVa<O>, piece: OpMap<O>, side: 'prev' | 'next'): string | null {
-  if (typeof piece !== 'object' || !isInt(piece.addr) || !isInt(piece.range) || !isInt(piece.offset)) {
+/** ks: the kind of the VA's keys, which the piece's must share. */
+function pieceProblem<O>(ks: KeySpace, va: GpuVa<O>, piece: OpMap<O>, side: 'prev' | 'next'): string | null {
+  if (typeof piece !== 'object' || !ks.isInt(piece.addr) || !ks.isInt(piece.range) || !ks.isInt(piece.offset)) {
     return `${side} must be a mapping { addr, range, obj, offset }`;
   }
   if (piece.obj !== va.obj) return `${side} must keep the VA's object`;
   const end = piece.addr + piece.range;
   const vaEnd = va.addr + va.range;
-  if (piece.range < 1 || piece.addr < va.addr || end > vaEnd) {
+  if (piece.range < ks.one || piece.addr < va.addr || end > vaEnd) {
     return `${side} ${span(piece.addr, piece.range)} is not inside the VA ${span(va.addr, va.range)}`;
   }
   if (side === 'prev' && piece.addr !== va.addr) return `prev must start where the VA starts (${va.addr})`;
@@ -170,9 +178,11 @@ function pieceProblem<O>(va: GpuVa<O>, piece: OpMap<O>, side: 'prev' | 'next'): 
  */
 export function remapProblem<O>(op: Pick<GpuVaOpRemap<O>, 'unmap' | 'prev' | 'next'>): string | null {
   const va = op?.unmap?.va;
-  if (typeof va !== 'object' || va === null || !isInt(va.addr) || !isInt(va.range)) return 'unmap.va must be a VA';
+  const ks = typeof va === 'object' && va !== null ? keySpaceOfValue(va.addr) : null;
+  if (ks === null || !ks.isInt(va!.addr) || !ks.isInt(va!.range)) return 'unmap.va must be a VA';
   if (!op.prev && !op.next) return 'a remap needs prev or next';
-  const problem = (op.prev && pieceProblem(va, op.prev, 'prev')) || (op.next && pieceProblem(va, op.next, 'next'));
+  const problem =
+    (op.prev && pieceProblem(ks, va!, op.prev, 'prev')) || (op.next && pieceProblem(ks, va!, op.next, 'next'));
   if (problem) return problem;
   const holeStart = op.prev ? op.prev.addr + op.prev.range : va.addr;
   const holeEnd = op.next ? op.next.addr : va.addr + va.range;
@@ -207,9 +217,9 @@ export function newVa<O>(method: string, win: VmWindow, init: Partial<MapRequest
 }
 
 /** A removed VA passed back to insert. */
-export function checkReusable<O>(va: GpuVa<O>): void {
+export function checkReusable<O>(win: VmWindow, va: GpuVa<O>): void {
   if (va._vm !== null) throw gpuvmError('EINVAL', 'insert', 'the VA is already in a VM');
-  checkOffset('insert', va.offset, va.range);
+  checkOffset('insert', win._keys, va.offset, va.range);
 }
 
 /** A VA in vm that may be removed: not the kernel-reserved one. */
@@ -246,7 +256,7 @@ export function checkVa(method: string, va: unknown): asserts va is GpuVa {
 export function vaFromPiece<O>(method: string, win: VmWindow, piece: OpMap<O>): GpuVa<O> {
   checkObject(method, piece, 'malformed op: a mapping must be { addr, range, obj, offset }');
   const { addr, range } = piece;
-  const offset = piece.offset ?? 0;
+  const offset = piece.offset ?? win._keys.zero;
   checkMapping(method, win, addr, range, offset);
   return new GpuVa<O>(addr, range, piece.obj ?? null, offset, 0);
 }

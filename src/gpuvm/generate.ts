@@ -6,6 +6,7 @@
 
 import { checkCallbacks, checkOwnBo, checkRequest, checkWindow, mapRequest } from './checks.js';
 import { gpuvmError } from './errors.js';
+import type { Key } from './keys.js';
 import { widenForMerge } from './merge.js';
 import { type GpuVaOp, type GpuVaOpPrefetch, type GpuVaOpUnmap, prefetchOp, unmapOp } from './ops.js';
 import type { GpuVmMapRequest, MapOptions, SmOptions } from './options.js';
@@ -26,7 +27,7 @@ export class OpGenerator<O, C> {
   }
 
   /** GpuVm.smUnmapOps. */
-  unmapOps(addr: number, range: number): GpuVaOp<O>[] {
+  unmapOps(addr: Key, range: Key): GpuVaOp<O>[] {
     checkRequest('smUnmapOps', this.p.vm, addr, range);
     const sink = this.listSink();
     splitMergeUnmap(this.p.vas.walk, addr, range, sink);
@@ -42,7 +43,7 @@ export class OpGenerator<O, C> {
   }
 
   /** GpuVm.smUnmap. */
-  smUnmap(addr: number, range: number, ctx: C | undefined, options: SmOptions): void {
+  smUnmap(addr: Key, range: Key, ctx: C | undefined, options: SmOptions): void {
     checkCallbacks('smUnmap', this.p.ops, ['smStepRemap', 'smStepUnmap']);
     checkRequest('smUnmap', this.p.vm, addr, range);
     const sink = this.callbackSink(ctx);
@@ -57,11 +58,11 @@ export class OpGenerator<O, C> {
   }
 
   /** GpuVm.prefetchOps. */
-  prefetchOps(addr: number, range: number): GpuVaOpPrefetch<O>[] {
+  prefetchOps(addr: Key, range: Key): GpuVaOpPrefetch<O>[] {
     checkWindow('prefetchOps', this.p.vm, addr, range);
     const ticket = this.ticket();
     const ops: GpuVaOpPrefetch<O>[] = [];
-    this.p.vas.walk(addr, addr + range - 1, (va) => {
+    this.p.vas.walk(addr, addr + range, (va) => {
       const op = prefetchOp(va);
       stampOp(op, ticket);
       ops.push(op);
@@ -102,7 +103,7 @@ export class OpGenerator<O, C> {
 
   /** req widened over its mergeable neighbours (MapOptions.merge). */
   widen(req: MapRequest<O>): MapRequest<O> {
-    return widenForMerge((addr) => this.p.vas.tree.load(addr), req);
+    return widenForMerge((addr) => this.p.vas.tree.load(addr), this.p.vm._keys, req);
   }
 
   private mapRequestWith(method: string, req: GpuVmMapRequest<O>, options: MapOptions): MapRequest<O> {

@@ -6,27 +6,28 @@
  * never reaches into it.
  */
 
-import { MAX_INDEX } from '../tree/MapleTree.js';
 import type { GpuVa } from './GpuVa.js';
+import type { Key, KeySpace } from './keys.js';
 import type { MapRequest } from './splitMerge.js';
 
 /** The VA holding an address, if any. */
-export type VaAt<O> = (addr: number) => GpuVa<O> | undefined;
+export type VaAt<O> = (addr: Key) => GpuVa<O> | undefined;
 
 /** req widened to every mergeable neighbour chain on both sides (req itself if none). */
-export function widenForMerge<O>(vaAt: VaAt<O>, req: MapRequest<O>): MapRequest<O> {
+export function widenForMerge<O>(vaAt: VaAt<O>, ks: KeySpace, req: MapRequest<O>): MapRequest<O> {
   if (req.obj === null) return req;
+  const { zero, one, max } = ks;
   let addr = req.addr;
   let end = req.addr + req.range;
   let offset = req.offset;
-  for (let va = addr > 0 ? vaAt(addr - 1) : undefined; va && mergeable(va, req); ) {
+  for (let va = addr > zero ? vaAt(addr - one) : undefined; va && mergeable(va, req); ) {
     addr = va.addr;
     offset = va.offset;
-    va = addr > 0 ? vaAt(addr - 1) : undefined;
+    va = addr > zero ? vaAt(addr - one) : undefined;
   }
-  for (let va = end <= MAX_INDEX ? vaAt(end) : undefined; va && mergeable(va, req); ) {
+  for (let va = end <= max ? vaAt(end) : undefined; va && mergeable(va, req); ) {
     end = va.addr + va.range;
-    va = end <= MAX_INDEX ? vaAt(end) : undefined;
+    va = end <= max ? vaAt(end) : undefined;
   }
   return addr === req.addr && end === req.addr + req.range ? req : { addr, range: end - addr, obj: req.obj, offset };
 }

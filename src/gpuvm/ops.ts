@@ -8,13 +8,14 @@
 import { remapProblem } from './checks.js';
 import { MapleError } from '../backend/errors.js';
 import type { GpuVa } from './GpuVa.js';
+import type { Key } from './keys.js';
 
 /** A mapping to create: drm_gpuva_op_map (addr, range, obj, offset; never flags). */
 export interface OpMap<O = unknown> {
-  addr: number;
-  range: number;
+  addr: Key;
+  range: Key;
   obj: O | null;
-  offset: number;
+  offset: Key;
 }
 
 /** drm_gpuva_op_unmap: the VA to remove; keep = its page-table entries stay valid. */
@@ -50,11 +51,11 @@ export type GpuVaOp<O = unknown> =
   | GpuVaOpUnmap<O>
   | GpuVaOpPrefetch<O>;
 
-export function mapPiece<O>(addr: number, range: number, obj: O | null, offset: number): OpMap<O> {
+export function mapPiece<O>(addr: Key, range: Key, obj: O | null, offset: Key): OpMap<O> {
   return { addr, range, obj, offset };
 }
 
-export function mapOp<O>(addr: number, range: number, obj: O | null, offset: number): GpuVaOpMap<O> {
+export function mapOp<O>(addr: Key, range: Key, obj: O | null, offset: Key): GpuVaOpMap<O> {
   return { type: 'map', addr, range, obj, offset };
 }
 
@@ -81,8 +82,8 @@ export function prefetchOp<O>(va: GpuVa<O>): GpuVaOpPrefetch<O> {
  * range instead is the bug behind CVE-2024-36018.
  */
 export function remapToUnmapRange<O>(op: Pick<GpuVaOpRemap<O>, 'unmap' | 'prev' | 'next'>): {
-  addr: number;
-  range: number;
+  addr: Key;
+  range: Key;
 } {
   const problem = remapProblem(op);
   if (problem) throw new MapleError('EINVAL', `remapToUnmapRange: malformed remap: ${problem}`);

@@ -2,6 +2,7 @@
 
 import type { CoreBackend } from '../backend/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
+import type { Key, KeyKind } from './keys.js';
 import type { StepCallbacks } from './sinks.js';
 import type { VmBo } from './VmBo.js';
 
@@ -12,12 +13,20 @@ export interface GpuVmOps<O = unknown, C = unknown> extends StepCallbacks<O, C> 
 }
 
 export interface GpuVmOptions<O = unknown, C = unknown> {
-  /** Managed window [start, start + range); its end may be at most MAX_INDEX + 1. */
-  start: number;
-  range: number;
+  /**
+   * Managed window [start, start + range); its end may be at most MAX_INDEX + 1 (number keys)
+   * or 2^64 (bigint keys).
+   */
+  start: Key;
+  range: Key;
   /** Kernel-reserved VA [reserveOffset, reserveOffset + reserveRange), inserted if reserveRange > 0. */
-  reserveOffset?: number;
-  reserveRange?: number;
+  reserveOffset?: Key;
+  reserveRange?: Key;
+  /**
+   * 'number' (default): addresses are numbers up to MAX_INDEX. 'bigint': every address, range
+   * and offset, given and returned, is a bigint over the whole u64 space.
+   */
+  keys?: KeyKind;
   /** Tree backend, passed to MapleTree (default: MapleTree's default). */
   backend?: 'wasm' | 'ts';
   /** The driver's lock, asserted on every mutation and op generation. */
@@ -39,10 +48,10 @@ export interface GpuVmOptions<O = unknown, C = unknown> {
 
 /** A map request (drm_gpuvm_map_req); obj defaults to null and offset to 0. */
 export interface GpuVmMapRequest<O = unknown> {
-  addr: number;
-  range: number;
+  addr: Key;
+  range: Key;
   obj?: O | null;
-  offset?: number;
+  offset?: Key;
 }
 
 /** What GpuVm.insert creates a VA from. */

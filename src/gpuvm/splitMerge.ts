@@ -27,6 +27,7 @@
  */
 
 import type { GpuVa } from './GpuVa.js';
+import { type Key, zeroOf } from './keys.js';
 import {
   type GpuVaOpMap,
   type GpuVaOpRemap,
@@ -46,17 +47,18 @@ export interface StepSink<O> {
 }
 
 /**
- * Visits, in ascending order, every VA intersecting the closed interval [first, last] until
- * visit returns false. visit may insert and remove VAs.
+ * Visits, in ascending order, every VA intersecting [addr, end) until visit returns false.
+ * visit may insert and remove VAs. (An exclusive end: the walk, which knows its key kind,
+ * forms the last key, so the generator needs no literal.)
  */
-export type VaWalk<O> = (first: number, last: number, visit: (va: GpuVa<O>) => boolean) => void;
+export type VaWalk<O> = (addr: Key, end: Key, visit: (va: GpuVa<O>) => boolean) => void;
 
 /** A validated map request (drm_gpuvm_map_req). */
 export interface MapRequest<O> {
-  addr: number;
-  range: number;
+  addr: Key;
+  range: Key;
   obj: O | null;
-  offset: number;
+  offset: Key;
 }
 
 /**
@@ -73,7 +75,7 @@ export function splitMergeMap<O>(
   const reqEnd = req.addr + req.range;
   let finalMap: GpuVaOpMap<O> | null = madvise ? null : requestMap(req);
 
-  walk(req.addr, reqEnd - 1, (va) => {
+  walk(req.addr, reqEnd, (va) => {
     if (madvise && va.obj !== null) return true;
     if (va.addr === req.addr) return stepAtStart(va, req, reqEnd, sink, madvise, setFinal);
     if (va.addr < req.addr) return stepBeforeStart(va, req, reqEnd, sink, madvise, setFinal);
@@ -93,7 +95,7 @@ type SetFinal<O> = (op: GpuVaOpMap<O> | null) => void;
 function stepAtStart<O>(
   va: GpuVa<O>,
   req: MapRequest<O>,
-  reqEnd: number,
+  reqEnd: Key,
   sink: StepSink<O>,
   madvise: boolean,
   setFinal: SetFinal<O>,
@@ -114,7 +116,7 @@ function stepAtStart<O>(
 function stepBeforeStart<O>(
   va: GpuVa<O>,
   req: MapRequest<O>,
-  reqEnd: number,
+  reqEnd: Key,
   sink: StepSink<O>,
   madvise: boolean,
   setFinal: SetFinal<O>,
@@ -131,7 +133,7 @@ function stepBeforeStart<O>(
   }
   if (end < reqEnd) {
     sink.remap(remapOp(va, keep, prev, null));
-    if (madvise) sink.map(mapOp<O>(req.addr, end - req.addr, null, 0));
+    if (madvise) sink.map(mapOp<O>(req.addr, end - req.addr, null, zeroOf(end)));
     return true;
   }
   const next = mapPiece(reqEnd, end - reqEnd, va.obj, va.offset + (reqEnd - va.addr));
@@ -144,7 +146,7 @@ function stepBeforeStart<O>(
 function stepAfterStart<O>(
   va: GpuVa<O>,
   req: MapRequest<O>,
-  reqEnd: number,
+  reqEnd: Key,
   sink: StepSink<O>,
   madvise: boolean,
   setFinal: SetFinal<O>,
@@ -161,7 +163,7 @@ function stepAfterStart<O>(
   sink.remap(remapOp(va, keep, null, next));
   if (madvise) {
     // The kernel returns right here: this MAP replaces the final one.
-    sink.map(mapOp<O>(va.addr, reqEnd - va.addr, null, 0));
+    sink.map(mapOp<O>(va.addr, reqEnd - va.addr, null, zeroOf(reqEnd)));
     setFinal(null);
   }
   return false;
@@ -177,12 +179,12 @@ function requestMap<O>(req: MapRequest<O>): GpuVaOpMap<O> {
  */
 export function splitMergeUnmap<O>(
   walk: VaWalk<O>,
-  addr: number,
-  range: number,
+  addr: Key,
+  range: Key,
   sink: StepSink<O>,
 ): void {
   const reqEnd = addr + range;
-  walk(addr, reqEnd - 1, (va) => {
+  walk(addr, reqEnd, (va) => {
     const end = va.addr + va.range;
     const prev: OpMap<O> | null =
       va.addr < addr ? mapPiece(va.addr, addr - va.addr, va.obj, va.offset) : null;

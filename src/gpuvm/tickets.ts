@@ -17,6 +17,7 @@
  */
 
 import { gpuvmError } from './errors.js';
+import type { Key } from './keys.js';
 import type { GpuVaOp, GpuVaOpRemap } from './ops.js';
 
 /** Where an op was computed: the VM and the generation it must still be at. */
@@ -89,14 +90,14 @@ class StampField extends Passthrough {
   }
 }
 
-/** No remnant on that side. */
-const NONE = -1;
+/** No remnant on that side (of neither key kind). */
+const NONE = null;
 
-function prevRange<O>(op: GpuVaOpRemap<O>): number {
+function prevRange<O>(op: GpuVaOpRemap<O>): Key | null {
   return op.prev ? op.prev.range : NONE;
 }
 
-function nextAddr<O>(op: GpuVaOpRemap<O>): number {
+function nextAddr<O>(op: GpuVaOpRemap<O>): Key | null {
   return op.next ? op.next.addr : NONE;
 }
 

@@ -16,8 +16,9 @@ import type { ExternalLock } from '../tree/lock.js';
 import type { MapleTree, Reservation } from '../tree/MapleTree.js';
 import type { MaState } from '../tree/MaState.js';
 import { gpuvmError, isMapleError } from './errors.js';
-import { GpuVa, vaLast } from './GpuVa.js';
+import { GpuVa } from './GpuVa.js';
 import { ensureStack, type Journal, type Undoer } from './journal.js';
+import { type Key, type KeySpace, zeroOf } from './keys.js';
 import type { VaWalk } from './splitMerge.js';
 import type { Generations } from './tickets.js';
 
@@ -26,6 +27,8 @@ export class VaTree<O> implements Undoer {
   private held: Reservation[] = [];
   /** The walk cursor when no walk is using it (reused: one walk per op list). */
   private cursor: MaState<GpuVa<O>> | null = null;
+  /** The key kind's 1: a VA's last key is addr + range - one. */
+  private readonly one: Key;
 
   constructor(
     readonly tree: MapleTree<GpuVa<O>>,
@@ -33,7 +36,9 @@ export class VaTree<O> implements Undoer {
     private readonly journal: Journal,
     private readonly gens: Generations,
     private readonly capped: boolean,
+    keys: KeySpace,
   ) {
+    this.one = keys.one;
     journal.whenClosed(() => this.releaseReserve());
   }
 
@@ -77,16 +82,16 @@ export class VaTree<O> implements Undoer {
 
   /**
    * A prepared bind job's whole change in a bounded number of stores: one NULL store over
-   * [first, last] (erasing every VA inside it at once and trimming the keys of the ones
+   * [addr, end) (erasing every VA inside it at once and trimming the keys of the ones
    * straddling its ends) when anything was removed, then one store per placed VA (a remnant
    * overwrites the trimmed key of the VA it came from; the new VA fills the hole). Never
    * journaled: it runs outside atomic sections, on nodes reserved for it.
    */
-  replaceSpan(first: number, last: number, removed: readonly GpuVa<O>[], placed: readonly GpuVa<O>[]): void {
-    if (removed.length > 0) this.tree.storeRange(first, last, null);
+  replaceSpan(addr: Key, end: Key, removed: readonly GpuVa<O>[], placed: readonly GpuVa<O>[]): void {
+    if (removed.length > 0) this.tree.storeRange(addr, end - this.one, null);
     for (const va of removed) va._vm = null;
     for (const va of placed) {
-      this.tree.storeRange(va.addr, vaLast(va), va);
+      this.tree.storeRange(va.addr, this.last(va), va);
       va._vm = this.owner as GpuVa<O>['_vm'];
     }
     if (removed.length + placed.length > 0) this.gens.bump();
@@ -107,8 +112,8 @@ export class VaTree<O> implements Undoer {
   }
 
   /** The kernel-reserved VA (never journaled: it exists from construction on). */
-  insertReserved(addr: number, range: number): GpuVa<O> {
-    const va = new GpuVa<O>(addr, range, null, 0, 0);
+  insertReserved(addr: Key, range: Key): GpuVa<O> {
+    const va = new GpuVa<O>(addr, range, null, zeroOf(addr), 0);
     this.storeVa(va);
     va._vm = this.owner as GpuVa<O>['_vm'];
     return va;
@@ -121,22 +126,23 @@ export class VaTree<O> implements Undoer {
   }
 
   /**
-   * Visits the VAs intersecting [first, last] with an advanced-API cursor. The cursor is
+   * Visits the VAs intersecting [addr, end) with an advanced-API cursor. The cursor is
    * paused before each visit so the visitor may change the tree; the next find() re-walks
    * from just after the visited VA. A VA that then starts before the end of the one just
    * visited was inserted by the visitor behind the walk and is skipped, as the kernel's
-   * prefetched-successor walk would; so once a visited VA reaches last, nothing is left.
+   * prefetched-successor walk would; so once a visited VA reaches end, nothing is left.
    */
-  readonly walk: VaWalk<O> = (first, last, visit) => {
-    const mas = this.takeCursor(first);
-    let resume = -1;
+  readonly walk: VaWalk<O> = (addr, end, visit) => {
+    const mas = this.takeCursor(addr);
+    const last = end - this.one;
+    let resume = zeroOf(addr); // no VA starts below it: nothing skipped before the first visit
     try {
       // A GpuVm tree never holds ZERO_ENTRY.
       for (let va = mas.find(last) as GpuVa<O> | undefined; va !== undefined; va = mas.find(last) as GpuVa<O> | undefined) {
         mas.pause();
         if (va.addr < resume) continue;
         resume = va.addr + va.range;
-        if (!visit(va) || resume > last) return;
+        if (!visit(va) || resume >= end) return;
       }
     } finally {
       this.cursor = mas;
@@ -144,7 +150,7 @@ export class VaTree<O> implements Undoer {
   };
 
   /** The walk's cursor at first: the idle one, or a new one for a walk inside a walk's visit. */
-  private takeCursor(first: number): MaState<GpuVa<O>> {
+  private takeCursor(first: Key): MaState<GpuVa<O>> {
     const mas = this.cursor;
     if (mas === null) return this.tree.state(first);
     this.cursor = null;
@@ -153,12 +159,17 @@ export class VaTree<O> implements Undoer {
   }
 
   private storeVa(va: GpuVa<O>): void {
-    this.tree.insertRange(va.addr, vaLast(va), va);
+    this.tree.insertRange(va.addr, this.last(va), va);
+  }
+
+  /** A VA's inclusive last address: its tree key's upper bound. */
+  private last(va: GpuVa<O>): Key {
+    return va.addr + va.range - this.one;
   }
 
   /** Erases va's range: a VA always sits at exactly its own key, so one NULL store, no walk to find it. */
   private clearVa(va: GpuVa<O>): void {
-    this.tree.storeRange(va.addr, vaLast(va), null);
+    this.tree.storeRange(va.addr, this.last(va), null);
   }
 
   /** The inverse of a change, drawing on its reservation when there is one (budgeted trees). */
@@ -204,6 +215,7 @@ export function treeOptions(options: TreePassThrough): ConstructorParameters<typ
   if (options.backend !== undefined) opts.backend = options.backend;
   if (options.lock !== undefined) opts.lock = options.lock;
   if (options.maxNodes !== undefined) opts.maxNodes = options.maxNodes;
+  if (options.keys === 'bigint') opts.keys = 'bigint';
   if (options._core !== undefined) opts._core = options._core;
   return opts as ConstructorParameters<typeof MapleTree>[0];
 }
@@ -212,5 +224,6 @@ interface TreePassThrough {
   backend?: 'wasm' | 'ts';
   lock?: ExternalLock;
   maxNodes?: number;
+  keys?: unknown;
   _core?: CoreBackend;
 }

@@ -8,8 +8,9 @@
  * a one-slot leaf, so the cursor reports 'active' where the kernel says 'root'.
  */
 
-import { checkIndex, checkRange, checkWindow, describeArg, MAX_INDEX } from './args.js';
+import { describeArg } from './args.js';
 import type { TreeContext } from './context.js';
+import type { Key } from './keys.js';
 import { MapleError } from '../backend/errors.js';
 import { ENTRY_NULL, MODE_OVERWRITE, RES_FIRST, RES_GAP_FIRST, RES_GAP_LAST } from '../backend/layout.js';
 import type { ZeroEntry } from './zeroEntry.js';
@@ -32,7 +33,7 @@ const STATUSES: readonly MaStatus[] = ['start', 'active', 'root', 'none', 'pause
  *   console.log(mas.index, mas.last, e);
  * }
  */
-export class MaState<V = unknown> extends MaCursor<V> {
+export class MaState<V = unknown, K extends number | bigint = number> extends MaCursor<V> {
   /** The error the state holds in 'error' status. */
   private errorCode: MapleError['code'] = 'EBUSY';
   /** NULL-ness of the entry given to preallocate(), until the reservation is used or dropped. */
@@ -49,26 +50,26 @@ export class MaState<V = unknown> extends MaCursor<V> {
   static readonly #shapeAnchor: MaState = new MaState(null as unknown as TreeContext, 0, 0);
 
   /** @internal Use `tree.state(index, last)`. */
-  constructor(ctx: TreeContext, index: number, last: number) {
+  constructor(ctx: TreeContext, index: Key, last: Key) {
     super(ctx, index, last);
   }
 
   /** Start of the current range. Writable without resetting the state (`__mas_set_range`). */
-  get index(): number {
-    return this._index;
+  get index(): K {
+    return this._index as K;
   }
 
-  set index(value: number) {
-    this._index = checkIndex('MaState.index', 'index', value);
+  set index(value: K) {
+    this._index = this.ctx.keys.index('MaState.index', 'index', value);
   }
 
   /** End of the current range. Writable without resetting the state. */
-  get last(): number {
-    return this._last;
+  get last(): K {
+    return this._last as K;
   }
 
-  set last(value: number) {
-    this._last = checkIndex('MaState.last', 'last', value);
+  set last(value: K) {
+    this._last = this.ctx.keys.index('MaState.last', 'last', value);
   }
 
   /** The kernel's `enum maple_status`. Writable, as some kernel tests assign it. */
@@ -106,8 +107,8 @@ export class MaState<V = unknown> extends MaCursor<V> {
    * @example
    * for (let e = mas.find(99); e !== undefined; e = mas.find(99)) use(mas.index, mas.last, e);
    */
-  find(max: number = MAX_INDEX): V | ZeroEntry | undefined {
-    const m = this.limit('MaState.find', 'max', max);
+  find(max?: K): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.find', 'max', max === undefined ? this.ctx.keys.max : max);
     const setup = this.findSetup(m);
     if (setup !== PROCEED) return setup;
     const entry = this.nextSlot(m, false);
@@ -116,8 +117,8 @@ export class MaState<V = unknown> extends MaCursor<V> {
   }
 
   /** `mas_find_range`: mas_find that also stops on NULL ranges and reports overflow. Locking: none. */
-  findRange(max: number = MAX_INDEX): V | ZeroEntry | undefined {
-    const m = this.limit('MaState.findRange', 'max', max);
+  findRange(max?: K): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.findRange', 'max', max === undefined ? this.ctx.keys.max : max);
     const setup = this.findSetup(m);
     if (setup !== PROCEED) return setup;
     return this.nextSlot(m, true);
@@ -127,16 +128,16 @@ export class MaState<V = unknown> extends MaCursor<V> {
    * `mas_find_rev`: the first call returns the entry at or below `index` (its end >= min);
    * later calls the previous entry. Locking: none (reader).
    */
-  findRev(min = 0): V | ZeroEntry | undefined {
-    const m = this.limit('MaState.findRev', 'min', min);
+  findRev(min?: K): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.findRev', 'min', min === undefined ? this.ctx.keys.zero : min);
     const setup = this.findRevSetup(m);
     if (setup !== PROCEED) return setup;
     return this.prevSlot(m, false);
   }
 
   /** `mas_find_range_rev`: mas_find_rev that also stops on NULL ranges. Locking: none. */
-  findRangeRev(min = 0): V | ZeroEntry | undefined {
-    const m = this.limit('MaState.findRangeRev', 'min', min);
+  findRangeRev(min?: K): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.findRangeRev', 'min', min === undefined ? this.ctx.keys.zero : min);
     const setup = this.findRevSetup(m);
     if (setup !== PROCEED) return setup;
     return this.prevSlot(m, true);
@@ -149,16 +150,16 @@ export class MaState<V = unknown> extends MaCursor<V> {
    * @example
    * const mas = tree.state(10); mas.walk(); mas.next(); // the entry after [10, …]
    */
-  next(max: number = MAX_INDEX): V | ZeroEntry | undefined {
-    const m = this.limit('MaState.next', 'max', max);
+  next(max?: K): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.next', 'max', max === undefined ? this.ctx.keys.max : max);
     const setup = this.nextSetup(m);
     if (setup !== PROCEED) return setup;
     return this.nextSlot(m, false);
   }
 
   /** `mas_next_range`: the immediately following range, even if NULL. Locking: none. */
-  nextRange(max: number = MAX_INDEX): V | ZeroEntry | undefined {
-    const m = this.limit('MaState.nextRange', 'max', max);
+  nextRange(max?: K): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.nextRange', 'max', max === undefined ? this.ctx.keys.max : max);
     const setup = this.nextSetup(m);
     if (setup !== PROCEED) return setup;
     return this.nextSlot(m, true);
@@ -171,16 +172,16 @@ export class MaState<V = unknown> extends MaCursor<V> {
    * @example
    * const mas = tree.state(MAX_INDEX); mas.prev(); // the last entry of the tree
    */
-  prev(min = 0): V | ZeroEntry | undefined {
-    const m = this.limit('MaState.prev', 'min', min);
+  prev(min?: K): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.prev', 'min', min === undefined ? this.ctx.keys.zero : min);
     const setup = this.prevSetup(m);
     if (setup !== PROCEED) return setup;
     return this.prevSlot(m, false);
   }
 
   /** `mas_prev_range`: the immediately preceding range, even if NULL. Locking: none. */
-  prevRange(min = 0): V | ZeroEntry | undefined {
-    const m = this.limit('MaState.prevRange', 'min', min);
+  prevRange(min?: K): V | ZeroEntry | undefined {
+    const m = this.limit('MaState.prevRange', 'min', min === undefined ? this.ctx.keys.zero : min);
     const setup = this.prevSetup(m);
     if (setup !== PROCEED) return setup;
     return this.prevSlot(m, true);
@@ -200,7 +201,7 @@ export class MaState<V = unknown> extends MaCursor<V> {
    * mas.reset();
    * mas.emptyArea(0, 0xffff, 16, { align: 64 }); // the lowest free start that is a multiple of 64
    */
-  emptyArea(min: number, max: number, size: number, opts?: AllocOptions): void {
+  emptyArea(min: K, max: K, size: K, opts?: AllocOptions<K>): void {
     this.gapSearch('MaState.emptyArea', min, max, size, false, opts);
   }
 
@@ -208,7 +209,7 @@ export class MaState<V = unknown> extends MaCursor<V> {
    * `mas_empty_area_rev`: the highest fit; `last` is clipped to max. Resumes like emptyArea,
    * scanning down from two ranges before the current one. Locking: none (reader).
    */
-  emptyAreaRev(min: number, max: number, size: number, opts?: AllocOptions): void {
+  emptyAreaRev(min: K, max: K, size: K, opts?: AllocOptions<K>): void {
     this.gapSearch('MaState.emptyAreaRev', min, max, size, true, opts);
   }
 
@@ -225,16 +226,16 @@ export class MaState<V = unknown> extends MaCursor<V> {
   }
 
   /** `mas_set`: index = last = `index`, then reset. */
-  set(index: number): void {
-    const i = checkIndex('MaState.set', 'index', index);
+  set(index: K): void {
+    const i = this.ctx.keys.index('MaState.set', 'index', index);
     this._index = i;
     this._last = i;
     this._status = 'start';
   }
 
   /** `mas_set_range`: index/last = [first, last], then reset. */
-  setRange(first: number, last: number): void {
-    const [f, l] = checkRange('MaState.setRange', first, last);
+  setRange(first: K, last: K): void {
+    const [f, l] = this.ctx.keys.range('MaState.setRange', first, last);
     this._index = f;
     this._last = l;
     this._status = 'start';
@@ -365,7 +366,7 @@ export class MaState<V = unknown> extends MaCursor<V> {
    * that leaves the tree empty keeps the requested range and reports 'start', as the kernel's
    * root stores do (check_store_null, check_spanning_write [9, 50006]).
    */
-  private commit(method: string, first: number, last: number, handle: number): void {
+  private commit(method: string, first: Key, last: Key, handle: number): void {
     try {
       this.ctx.store(method, first, last, handle, MODE_OVERWRITE);
     } catch (err) {
@@ -383,10 +384,12 @@ export class MaState<V = unknown> extends MaCursor<V> {
     }
   }
 
-  private gapSearch(method: string, min: number, max: number, size: number, rev: boolean, opts: unknown): void {
+  private gapSearch(method: string, min: unknown, max: unknown, size: unknown, rev: boolean, opts: unknown): void {
     this.ctx.assertLive(method);
-    const [s, lo, hi] = checkWindow(method, size, min, max);
-    const { align, nospan } = checkPlacement(method, opts, s);
+    const keys = this.ctx.keys;
+    const [s, lo, hi] = keys.window(method, size, min, max);
+    const { align, nospan } = checkPlacement(keys, method, opts, s);
+    const span = s - keys.one;
     if (this._status === 'error') {
       throw new MapleError(this.errorCode, `${method}: the state holds an error; reset() it first`);
     }
@@ -395,9 +398,9 @@ export class MaState<V = unknown> extends MaCursor<V> {
     if (core.isEmpty(id)) {
       if (core.emptyArea(id, lo, hi, s, rev, align, nospan) < 0) this.failGapSearch(method, lo, hi, s, align, nospan);
       this._index = core.res[RES_FIRST];
-      this._last = this._index + s - 1;
-      this.slotFirst = 0;
-      this.slotLast = MAX_INDEX;
+      this._last = this._index + span;
+      this.slotFirst = keys.zero;
+      this.slotLast = keys.max;
       this._status = 'none';
       return;
     }
@@ -407,26 +410,26 @@ export class MaState<V = unknown> extends MaCursor<V> {
     if (resume) {
       const bound = rev ? revResumeBound(this.ctx, this.slotFirst) : fwdResumeBound(this.ctx, this.slotFirst, this.slotLast);
       if (bound === null) throw new MapleError('EBUSY', `${method}: nothing left to search from the current position`);
-      if (rev) to = Math.min(hi, bound);
-      else from = Math.max(lo, bound);
+      if (rev) to = hi < bound ? hi : bound;
+      else from = lo > bound ? lo : bound;
     }
-    if (from > to || to - from < s - 1 || core.emptyArea(id, from, to, s, rev, align, nospan) < 0) {
+    if (from > to || to - from < span || core.emptyArea(id, from, to, s, rev, align, nospan) < 0) {
       this.failGapSearch(method, lo, hi, s, align, nospan);
     }
     const start = core.res[RES_FIRST];
     this.slotFirst = core.res[RES_GAP_FIRST];
     this.slotLast = core.res[RES_GAP_LAST];
     this._index = start;
-    this._last = start + s - 1;
+    this._last = start + span;
     this._status = 'active';
   }
 
   /** A gap search found nothing: the kernel's EBUSY state (index/last = the window). */
-  private failGapSearch(method: string, lo: number, hi: number, s: number, align: number, nospan: number): never {
+  private failGapSearch(method: string, lo: Key, hi: Key, s: Key, align: Key, nospan: Key): never {
     this._index = lo;
     this._last = hi;
     this._status = 'error';
     this.errorCode = 'EBUSY';
-    throw new MapleError('EBUSY', `${method}: no free range of size ${s} in [${lo}, ${hi}]${describePlacement(align, nospan)}`);
+    throw new MapleError('EBUSY', `${method}: no free range of size ${s} in [${lo}, ${hi}]${describePlacement(this.ctx.keys, align, nospan)}`);
   }
 }

@@ -5,7 +5,9 @@
  * report errors before they change anything, so a call that throws leaves the tree as it was.
  * The jobs live by name: args.ts (checks), iterate.ts (find/next/prev and iteration),
  * bulk.ts (loadMany, from), allocate.ts, reserve.ts, describe.ts (dump, inspect), writers.ts
- * (the writer-locked bodies and the finalizer); MaState shares a TreeContext with the tree.
+ * (the writer-locked bodies and the finalizer), share.ts (the lock and sharing methods, which
+ * MapleTree inherits); MaState shares a TreeContext with the tree. Keys are numbers or, on a
+ * bigint tree, bigints: the same code serves both (keys.ts says how).
  *
  * Both APIs write through TreeContext.store, but the normal readers do not ride on a MaState:
  * a MaState step re-walks from the root per range, while iteration reads 256 ranges per core
@@ -13,23 +15,24 @@
  */
 
 import type { BackendKind, CoreBackend, NodeView } from '../backend/backend.js';
-import { checkIndex, checkRange, MAX_INDEX } from './args.js';
 import { allocateCyclic, allocateRange, type AllocOptions, type CyclicAllocation } from './allocate.js';
 import type { TreeContext } from './context.js';
 import { prepareCore } from './cores.js';
 import { dumpTree, inspectTree, NOT_CLONEABLE, validateTree, type InspectFn, type InspectOptions } from './describe.js';
 import { collectFromRanges, loadEntries } from './bulk.js';
-import { countEntries, findEntry, forEachEntry, nextEntry, prevEntry, walkEntries, type Range } from './iterate.js';
+import { countEntries, findEntry, forEachEntry, nextEntry, prevEntry, walkEntries, type Range, type Yield } from './iterate.js';
 import { ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE } from '../backend/layout.js';
 import { clearTree, DISPOSE, dupTree, eraseEntry, fillTree, freeTree, openTree, writeIndex, writeRange } from './writers.js';
 import { MaState } from './MaState.js';
 import { type Reservation, reserveStores } from './reserve.js';
 import { checkTreeOptions, storeTypeName, type MapleTreeOptions, type StoreType } from './options.js';
 import type { ZeroEntry } from './zeroEntry.js';
-import { attachTree, detachTree, forgetTreeAgent, shareTree, treeAgentId, treeRewalks } from './share.js';
+import { attachTree, SharingTree } from './share.js';
+import { keySpace, type Key } from './keys.js';
 import type { SharedTreeHandle } from '../shared/treeCore.js';
 
 export { MAX_INDEX } from './args.js';
+export { MAX_INDEX_64, type KeyKind } from './keys.js';
 export type { ExternalLock } from './lock.js';
 export type { AllocOptions, CyclicAllocation } from './allocate.js';
 export type { Range } from './iterate.js';
@@ -40,22 +43,25 @@ export type { SharedTreeHandle } from '../shared/treeCore.js';
 /**
  * A maple tree: non-overlapping inclusive ranges [first, last] over [0, MAX_INDEX], each
  * holding one entry (any value except null/undefined; ZERO_ENTRY reserves a range that reads
- * as empty).
+ * as empty). K is the key type: `number`, or `bigint` for a tree created with
+ * `{ keys: 'bigint' }`, whose keys cover the kernel's whole u64 space [0n, MAX_INDEX_64].
  *
  * @example
  * await init();
  * const tree = new MapleTree<string>();
  * tree.storeRange(10, 19, 'a');
  * tree.load(15); // 'a'
+ * const kernel = new MapleTree<string, bigint>({ keys: 'bigint' });
+ * kernel.storeRange(0xffff_8000_0000_0000n, MAX_INDEX_64, 'kernel half');
  */
-export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
+export class MapleTree<V = unknown, K extends number | bigint = number> extends SharingTree implements Iterable<[K, K, V]> {
   /**
    * @internal Makes structuredClone(tree) fail with a DataCloneError that says what to use
    * instead; the only enumerable own property (the rest is private).
    */
   readonly cloneGuard = NOT_CLONEABLE;
   readonly #ctx: TreeContext;
-  readonly #options: MapleTreeOptions;
+  readonly #options: MapleTreeOptions<K>;
 
   /**
    * Creates an empty tree. With the default 'wasm' backend, `init()` must have resolved.
@@ -64,7 +70,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * const ids = new MapleTree<object>({ backend: 'ts', allocRange: true });
    */
-  constructor(options: MapleTreeOptions = {}) {
+  constructor(options: MapleTreeOptions<K> = {}) {
+    super();
     checkTreeOptions(options);
     this.#ctx = openTree(this, 'new MapleTree', options);
     this.#options = { ...options, _tree: undefined };
@@ -77,9 +84,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * const tree = await MapleTree.create<string>();
    */
-  static async create<V = unknown>(options: MapleTreeOptions = {}): Promise<MapleTree<V>> {
+  static async create<V = unknown, K extends number | bigint = number>(options: MapleTreeOptions<K> = {}): Promise<MapleTree<V, K>> {
     await prepareCore(options.backend, options._core);
-    return new MapleTree<V>(options);
+    return new MapleTree<V, K>(options);
   }
 
   /**
@@ -90,9 +97,11 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * const tree = MapleTree.from<string>([[0, 9, 'a'], [20, 29, 'b']], { backend: 'ts' });
    */
-  static from<V = unknown>(ranges: Iterable<readonly [number, number, V]>, options: MapleTreeOptions = {}): MapleTree<V> {
-    const rows = collectFromRanges('MapleTree.from', ranges);
-    const tree = new MapleTree<V>(options);
+  static from<V = unknown, K extends number | bigint = number>(
+    ranges: Iterable<readonly [K, K, V]>, options: MapleTreeOptions<K> = {}): MapleTree<V, K> {
+    checkTreeOptions(options);
+    const rows = collectFromRanges(keySpace(options.keys), 'MapleTree.from', ranges);
+    const tree = new MapleTree<V, K>(options);
     fillTree(tree, tree.#ctx, 'MapleTree.from', rows);
     return tree;
   }
@@ -111,48 +120,6 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
   static async attach(handle: SharedTreeHandle): Promise<MapleTree<number>> {
     const { core, tree, allocRange } = attachTree(handle);
     return new MapleTree<number>({ shared: true, allocRange, _core: core, _tree: tree });
-  }
-
-  /**
-   * The structured-cloneable handle other agents attach with. Locking: none.
-   * @throws MapleError EINVAL unless the tree was created with `{ shared: true }`.
-   *
-   * @example
-   * const tree = new MapleTree<number>({ shared: true });
-   * worker.postMessage(tree.share());
-   */
-  share(): SharedTreeHandle {
-    return shareTree(this.#live('MapleTree.share'));
-  }
-
-  /**
-   * Ends this agent's use of a shared tree (the lock is dropped if held); the tree lives on in
-   * the other agents, and every later call here throws EINVAL.
-   */
-  detach(): void {
-    detachTree(this.#live('MapleTree.detach'));
-  }
-
-  /**
-   * Unregisters an agent that ended without detach() (a terminated worker), so that it no
-   * longer holds memory back or the lock: call it from the worker's `exit` event with the
-   * `agentId` the worker reported. Returns false if that agent was not attached.
-   */
-  forgetAgent(agentId: number): boolean {
-    return forgetTreeAgent(this.#live('MapleTree.forgetAgent'), agentId);
-  }
-
-  /** This agent's id in a shared tree's memory (0 for a tree that is not shared). */
-  get agentId(): number {
-    return treeAgentId(this.#ctx);
-  }
-
-  /**
-   * How often this agent's lock-free reads of a shared RCU tree met a node a writer had
-   * replaced and walked again from the root (the kernel's mas_rewalk); 0 for other trees.
-   */
-  get rewalks(): number {
-    return treeRewalks(this.#ctx);
   }
 
   /** @internal The core this tree runs on (tests). */
@@ -254,9 +221,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.load(12); // 'a'
    * tree.load(20); // undefined
    */
-  load(index: number): V | undefined {
+  load(index: K): V | undefined {
     const ctx = this.#live('MapleTree.load');
-    const i = checkIndex('MapleTree.load', 'index', index);
+    const i = ctx.keys.index('MapleTree.load', 'index', index);
     return ctx.userValue(ctx.core.load(ctx.id, i)) as V | undefined;
   }
 
@@ -269,9 +236,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.has(5); // true
    * tree.has(6); // false
    */
-  has(index: number): boolean {
+  has(index: K): boolean {
     const ctx = this.#live('MapleTree.has');
-    const i = checkIndex('MapleTree.has', 'index', index);
+    const i = ctx.keys.index('MapleTree.has', 'index', index);
     return ctx.core.load(ctx.id, i) > ENTRY_ZERO;
   }
 
@@ -281,7 +248,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * tree.store(7, 'seven');
    */
-  store(index: number, entry: V | ZeroEntry | null | undefined): void {
+  store(index: K, entry: V | ZeroEntry | null | undefined): void {
     writeIndex(this.#live('MapleTree.store'), 'MapleTree.store', index, entry, MODE_OVERWRITE);
   }
 
@@ -293,7 +260,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.storeRange(10, 19, 'a');
    * tree.storeRange(15, 15, 'b'); // [10,14]→a [15,15]→b [16,19]→a
    */
-  storeRange(first: number, last: number, entry: V | ZeroEntry | null | undefined): void {
+  storeRange(first: K, last: K, entry: V | ZeroEntry | null | undefined): void {
     writeRange(this.#live('MapleTree.storeRange'), 'MapleTree.storeRange', first, last, entry, MODE_OVERWRITE);
   }
 
@@ -303,7 +270,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * tree.insert(3, 'c'); // EEXIST if 3 is taken
    */
-  insert(index: number, entry: V | ZeroEntry): void {
+  insert(index: K, entry: V | ZeroEntry): void {
     writeIndex(this.#live('MapleTree.insert'), 'MapleTree.insert', index, entry, MODE_INSERT);
   }
 
@@ -314,7 +281,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * tree.insertRange(100, 199, 'block');
    */
-  insertRange(first: number, last: number, entry: V | ZeroEntry): void {
+  insertRange(first: K, last: K, entry: V | ZeroEntry): void {
     writeRange(this.#live('MapleTree.insertRange'), 'MapleTree.insertRange', first, last, entry, MODE_INSERT);
   }
 
@@ -326,7 +293,7 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.storeRange(10, 19, 'a');
    * tree.loadMany([5, 10, 15]); // [undefined, 'a', 'a']
    */
-  loadMany(indices: ArrayLike<number>): (V | undefined)[] {
+  loadMany(indices: ArrayLike<K>): (V | undefined)[] {
     const method = 'MapleTree.loadMany';
     return loadEntries<V>(this.#live(method), method, indices);
   }
@@ -339,9 +306,10 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.storeRange(10, 19, 'a');
    * tree.erase(12); // 'a'; [10, 19] is empty now
    */
-  erase(index: number): V | ZeroEntry | undefined {
+  erase(index: K): V | ZeroEntry | undefined {
     const method = 'MapleTree.erase';
-    return eraseEntry(this.#live(method), method, checkIndex(method, 'index', index)) as V | ZeroEntry | undefined;
+    const ctx = this.#live(method);
+    return eraseEntry(ctx, method, ctx.keys.index(method, 'index', index)) as V | ZeroEntry | undefined;
   }
 
   /**
@@ -352,8 +320,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.storeRange(10, 19, 'a');
    * tree.find(0); // { first: 10, last: 19, entry: 'a' }
    */
-  find(index: number, max: number = MAX_INDEX): Range<V> | undefined {
-    return findEntry<V>(this.#live('MapleTree.find'), 'MapleTree.find', index, max);
+  find(index: K, max?: K): Range<V, K> | undefined {
+    const ctx = this.#live('MapleTree.find');
+    return findEntry<V>(ctx, 'MapleTree.find', index, max === undefined ? ctx.keys.max : max) as Range<V, K> | undefined;
   }
 
   /**
@@ -364,8 +333,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.store(1, 'a'); tree.store(5, 'b');
    * tree.next(1); // { first: 5, last: 5, entry: 'b' }
    */
-  next(index: number, max: number = MAX_INDEX): Range<V> | undefined {
-    return nextEntry<V>(this.#live('MapleTree.next'), 'MapleTree.next', index, max);
+  next(index: K, max?: K): Range<V, K> | undefined {
+    const ctx = this.#live('MapleTree.next');
+    return nextEntry<V>(ctx, 'MapleTree.next', index, max === undefined ? ctx.keys.max : max) as Range<V, K> | undefined;
   }
 
   /**
@@ -376,8 +346,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.store(1, 'a'); tree.store(5, 'b');
    * tree.prev(5); // { first: 1, last: 1, entry: 'a' }
    */
-  prev(index: number, min = 0): Range<V> | undefined {
-    return prevEntry<V>(this.#live('MapleTree.prev'), 'MapleTree.prev', index, min);
+  prev(index: K, min?: K): Range<V, K> | undefined {
+    const ctx = this.#live('MapleTree.prev');
+    return prevEntry<V>(ctx, 'MapleTree.prev', index, min === undefined ? ctx.keys.zero : min) as Range<V, K> | undefined;
   }
 
   /**
@@ -389,8 +360,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * for (const [first, last, entry] of tree.entries(0, 99)) console.log(first, last, entry);
    */
-  entries(first = 0, last: number = MAX_INDEX): IterableIterator<[number, number, V]> {
-    return walkEntries<[number, number, V]>(this.#live('MapleTree.entries'), 'MapleTree.entries', first, last, 'tuple');
+  entries(first?: K, last?: K): IterableIterator<[K, K, V]> {
+    return this.#walk<[K, K, V]>('MapleTree.entries', first, last, 'tuple');
   }
 
   /**
@@ -399,8 +370,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * [...tree.keys()]; // [[10, 14], [15, 15]]
    */
-  keys(first = 0, last: number = MAX_INDEX): IterableIterator<[number, number]> {
-    return walkEntries<[number, number]>(this.#live('MapleTree.keys'), 'MapleTree.keys', first, last, 'key');
+  keys(first?: K, last?: K): IterableIterator<[K, K]> {
+    return this.#walk<[K, K]>('MapleTree.keys', first, last, 'key');
   }
 
   /**
@@ -409,12 +380,12 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * [...tree.values()]; // ['a', 'b']
    */
-  values(first = 0, last: number = MAX_INDEX): IterableIterator<V> {
-    return walkEntries<V>(this.#live('MapleTree.values'), 'MapleTree.values', first, last, 'value');
+  values(first?: K, last?: K): IterableIterator<V> {
+    return this.#walk<V>('MapleTree.values', first, last, 'value');
   }
 
   /** Same as entries(). Locking: none (reader). */
-  [Symbol.iterator](): IterableIterator<[number, number, V]> {
+  [Symbol.iterator](): IterableIterator<[K, K, V]> {
     return this.entries();
   }
 
@@ -426,8 +397,11 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * let total = 0;
    * tree.forEach((entry, first, last) => { total += last - first + 1; });
    */
-  forEach(fn: (entry: V, first: number, last: number) => void | false, first = 0, last: number = MAX_INDEX): void {
-    forEachEntry<V>(this.#live('MapleTree.forEach'), 'MapleTree.forEach', fn, first, last);
+  forEach(fn: (entry: V, first: K, last: K) => void | false, first?: K, last?: K): void {
+    const ctx = this.#live('MapleTree.forEach');
+    const { zero, max } = ctx.keys;
+    forEachEntry<V>(ctx, 'MapleTree.forEach', fn as (entry: V, first: Key, last: Key) => void | false,
+      first === undefined ? zero : first, last === undefined ? max : last);
   }
 
   /**
@@ -441,8 +415,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * ids.allocRange(4096, {}, 0, MAX_INDEX); // 0
    * ids.allocRange(100, {}, 0, MAX_INDEX, { align: 4096 }); // 4096
    */
-  allocRange(size: number, entry: V, min = 0, max: number = MAX_INDEX, opts?: AllocOptions): number {
-    return allocateRange(this.#ctx, 'MapleTree.allocRange', size, entry, min, max, false, opts);
+  allocRange(size: K, entry: V, min?: K, max?: K, opts?: AllocOptions<K>): K {
+    const { zero, max: top } = this.#ctx.keys;
+    return allocateRange(this.#ctx, 'MapleTree.allocRange', size, entry, min === undefined ? zero : min, max === undefined ? top : max, false, opts) as K;
   }
 
   /**
@@ -451,8 +426,9 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * @example
    * ids.allocRRange(16, {}); // MAX_INDEX - 15 on an empty tree
    */
-  allocRRange(size: number, entry: V, min = 0, max: number = MAX_INDEX, opts?: AllocOptions): number {
-    return allocateRange(this.#ctx, 'MapleTree.allocRRange', size, entry, min, max, true, opts);
+  allocRRange(size: K, entry: V, min?: K, max?: K, opts?: AllocOptions<K>): K {
+    const { zero, max: top } = this.#ctx.keys;
+    return allocateRange(this.#ctx, 'MapleTree.allocRRange', size, entry, min === undefined ? zero : min, max === undefined ? top : max, true, opts) as K;
   }
 
   /**
@@ -466,8 +442,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * const { start, next: after } = ids.allocCyclic({}, 1, 1000, next); // start 1
    * next = after;
    */
-  allocCyclic(entry: V, lo: number, hi: number, next: number): CyclicAllocation {
-    return allocateCyclic(this.#ctx, 'MapleTree.allocCyclic', entry, lo, hi, next);
+  allocCyclic(entry: V, lo: K, hi: K, next: K): CyclicAllocation<K> {
+    return allocateCyclic(this.#ctx, 'MapleTree.allocCyclic', entry, lo, hi, next) as unknown as CyclicAllocation<K>;
   }
 
   /**
@@ -478,10 +454,10 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * const copy = tree.dup();
    * copy.store(0, 'only in the copy');
    */
-  dup(): MapleTree<V> {
+  dup(): MapleTree<V, K> {
     const method = 'MapleTree.dup';
     const id = dupTree(this.#live(method), method);
-    return new MapleTree<V>({ ...this.#options, _core: this.#ctx.core, _tree: id });
+    return new MapleTree<V, K>({ ...this.#options, _core: this.#ctx.core, _tree: id });
   }
 
   /**
@@ -553,42 +529,8 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * tree.storeRange(10, 19, 'a');
    * JSON.stringify(tree); // '[[10,19,"a"]]'
    */
-  toJSON(): [number, number, V][] {
-    return [...walkEntries<[number, number, V]>(this.#live('MapleTree.toJSON'), 'MapleTree.toJSON', 0, MAX_INDEX, 'tuple')];
-  }
-
-  /**
-   * `mtree_lock`: takes the internal lock, which MaState writers require and during which
-   * normal-API writers throw EDEADLK. Locking: EDEADLK if already held; EINVAL on an
-   * external-lock tree.
-   *
-   * @example
-   * tree.lock();
-   * try { tree.state(5).store('x'); } finally { tree.unlock(); }
-   */
-  lock(): void {
-    this.#live('MapleTree.lock').lock.acquire('MapleTree.lock');
-  }
-
-  /**
-   * Takes the internal lock if no agent holds it: false if another agent does. Locking:
-   * EDEADLK if this agent holds it; EINVAL on an external-lock tree.
-   */
-  tryLock(): boolean {
-    return this.#live('MapleTree.tryLock').lock.tryAcquire('MapleTree.tryLock');
-  }
-
-  /** `mtree_unlock`. Locking: EINVAL if not held or on an external-lock tree. */
-  unlock(): void {
-    this.#live('MapleTree.unlock').lock.release('MapleTree.unlock');
-  }
-
-  /**
-   * Whether the internal lock is held (or, for an external lock, whether it reports held).
-   * Locking: none.
-   */
-  isLocked(): boolean {
-    return this.#live('MapleTree.isLocked').lock.isLocked();
+  toJSON(): [K, K, V][] {
+    return [...this.#walk<[K, K, V]>('MapleTree.toJSON', undefined, undefined, 'tuple')];
   }
 
   /**
@@ -599,10 +541,11 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
    * const mas = tree.state(0);
    * for (let e = mas.find(MAX_INDEX); e !== undefined; e = mas.find(MAX_INDEX)) console.log(mas.index, e);
    */
-  state(index = 0, last: number = index): MaState<V> {
-    this.#live('MapleTree.state');
-    const [f, l] = checkRange('MapleTree.state', index, last);
-    return new MaState<V>(this.#ctx, f, l);
+  state(index?: K, last?: K): MaState<V, K> {
+    const ctx = this.#live('MapleTree.state');
+    const first = index === undefined ? ctx.keys.zero : index;
+    const [f, l] = ctx.keys.range('MapleTree.state', first, last === undefined ? first : last);
+    return new MaState<V, K>(ctx, f, l);
   }
 
   /** util.inspect / console.log: the backend, the entry count and the entries; no internals. */
@@ -610,10 +553,21 @@ export class MapleTree<V = unknown> implements Iterable<[number, number, V]> {
     return inspectTree(this.#ctx, depth, options, inspect);
   }
 
+  /** An iterator over [first, last] (defaults: the whole key space), its arguments checked now. */
+  #walk<T>(method: string, first: K | undefined, last: K | undefined, shape: Yield): IterableIterator<T> {
+    const ctx = this.#live(method);
+    return walkEntries<T>(ctx, method, first === undefined ? ctx.keys.zero : first, last === undefined ? ctx.keys.max : last, shape);
+  }
+
   /** The context after checking the tree was not freed. */
   #live(method: string): TreeContext {
     const ctx = this.#ctx;
     ctx.assertLive(method);
     return ctx;
+  }
+
+  /** @internal The context of SharingTree's methods. */
+  protected _context(method?: string): TreeContext {
+    return method === undefined ? this.#ctx : this.#live(method);
   }
 }

@@ -4,16 +4,17 @@
  * mtree_alloc_cyclic (one free index, searched from a moving start).
  */
 
-import { checkEntry, checkIndex, checkOrderedPair, checkWindow, describeArg, MAX_INDEX } from './args.js';
+import { checkEntry, describeArg } from './args.js';
 import type { TreeContext } from './context.js';
+import type { Key, KeySpace } from './keys.js';
 import { MapleError } from '../backend/errors.js';
 import { EBUSY, MODE_INSERT, RES_FIRST, TREE_ALLOC_WRAPPED } from '../backend/layout.js';
 import { ZERO_ENTRY } from './zeroEntry.js';
 
-/** Result of allocCyclic(): `wrapped` is the kernel's return value 1. */
-export interface CyclicAllocation {
-  start: number;
-  next: number;
+/** Result of allocCyclic(): `wrapped` is the kernel's return value 1; K: the tree's key type. */
+export interface CyclicAllocation<K extends number | bigint = number> {
+  start: K;
+  next: K;
   wrapped: boolean;
 }
 
@@ -21,44 +22,38 @@ export interface CyclicAllocation {
  * Placement constraints of a gap search (emptyArea, emptyAreaRev, allocRange, allocRRange).
  * `align`: the found start is a multiple of it (a power of two; default 1). `nospan`: the found
  * range does not cross a multiple of it (a power of two ≥ size; default: no limit), like Mesa's
- * util_vma_heap nospan_shift. The result is the lowest (or highest) such fit.
+ * util_vma_heap nospan_shift. The result is the lowest (or highest) such fit. K: the tree's
+ * key type (bigints on a bigint tree).
  */
-export interface AllocOptions {
-  align?: number;
-  nospan?: number;
+export interface AllocOptions<K extends number | bigint = number> {
+  align?: K;
+  nospan?: K;
 }
 
 /** Checked placement constraints as the core takes them: nospan 0 means no limit. */
 export interface Placement {
-  align: number;
-  nospan: number;
+  align: Key;
+  nospan: Key;
 }
 
-/** No constraint: the core's unaligned search. */
-export const UNALIGNED: Placement = { align: 1, nospan: 0 };
+/** No constraint: the core's unaligned search, with number or bigint keys. */
+const UNALIGNED: Placement = { align: 1, nospan: 0 };
+const UNALIGNED_BIGINT: Placement = { align: 1n as unknown as Key, nospan: 0n as unknown as Key };
 
-function isPowerOfTwo(value: number): boolean {
-  return 2 ** Math.round(Math.log2(value)) === value;
-}
-
-/** A power of two in [1, MAX_INDEX], named `name` in the error. */
-function checkPowerOfTwo(method: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || !isPowerOfTwo(value)) {
-    throw new MapleError('EINVAL', `${method}: ${name} must be a power of two, got ${describeArg(value)}`);
-  }
-  return value;
+function unaligned(keys: KeySpace): Placement {
+  return keys.kind === 'bigint' ? UNALIGNED_BIGINT : UNALIGNED;
 }
 
 /** The opts argument of a gap search for `size` (already checked): undefined or AllocOptions. */
-export function checkPlacement(method: string, opts: unknown, size: number): Placement {
-  if (opts === undefined) return UNALIGNED;
+export function checkPlacement(keys: KeySpace, method: string, opts: unknown, size: Key): Placement {
+  if (opts === undefined) return unaligned(keys);
   if (typeof opts !== 'object' || opts === null) {
     throw new MapleError('EINVAL', `${method}: opts must be an object, got ${describeArg(opts)}`);
   }
   const { align, nospan } = opts as AllocOptions;
-  const a = align === undefined ? 1 : checkPowerOfTwo(method, 'align', align);
-  if (nospan === undefined) return a === 1 ? UNALIGNED : { align: a, nospan: 0 };
-  const n = checkPowerOfTwo(method, 'nospan', nospan);
+  const a = align === undefined ? keys.one : keys.powerOfTwo(method, 'align', align);
+  if (nospan === undefined) return a === keys.one ? unaligned(keys) : { align: a, nospan: keys.zero };
+  const n = keys.powerOfTwo(method, 'nospan', nospan);
   if (n < size) throw new MapleError('EINVAL', `${method}: nospan (${n}) is smaller than size ${size}`);
   return { align: a, nospan: n };
 }
@@ -85,20 +80,21 @@ export function allocateRange(
   max: unknown,
   rev: boolean,
   opts: unknown,
-): number {
+): Key {
   ctx.assertLive(method);
   checkAllocEntry(method, entry);
-  const [s, lo, hi] = checkWindow(method, size, min, max);
-  const { align, nospan } = checkPlacement(method, opts, s);
+  const keys = ctx.keys;
+  const [s, lo, hi] = keys.window(method, size, min, max);
+  const { align, nospan } = checkPlacement(keys, method, opts, s);
   checkGapTracking(ctx, method);
   const taken = ctx.lock.enterWriter(method);
   try {
     const core = ctx.core;
     if (core.emptyArea(ctx.id, lo, hi, s, rev, align, nospan) === EBUSY) {
-      throw new MapleError('EBUSY', `${method}: no free range of size ${s} in [${lo}, ${hi}]${describePlacement(align, nospan)}`);
+      throw new MapleError('EBUSY', `${method}: no free range of size ${s} in [${lo}, ${hi}]${describePlacement(keys, align, nospan)}`);
     }
     const start = core.res[RES_FIRST];
-    ctx.store(method, start, start + s - 1, core.entries.alloc(entry), MODE_INSERT);
+    ctx.store(method, start, start + (s - keys.one), core.entries.alloc(entry), MODE_INSERT);
     return start;
   } finally {
     ctx.lock.exitWriter(taken);
@@ -106,14 +102,14 @@ export function allocateRange(
 }
 
 /** The constraints of a failed search, for its error message. */
-export function describePlacement(align: number, nospan: number): string {
-  return (align > 1 ? ` aligned to ${align}` : '') + (nospan > 0 ? ` within ${nospan}-blocks` : '');
+export function describePlacement(keys: KeySpace, align: Key, nospan: Key): string {
+  return (align > keys.one ? ` aligned to ${align}` : '') + (nospan > keys.zero ? ` within ${nospan}-blocks` : '');
 }
 
-/** The lowest empty index in [lo, hi], or -1 (also when lo > hi, the kernel's EINVAL). */
-function lowestFreeIndex(ctx: TreeContext, lo: number, hi: number): number {
-  if (lo > hi) return -1;
-  if (ctx.core.emptyArea(ctx.id, lo, hi, 1, false) < 0) return -1;
+/** The lowest empty index in [lo, hi], or null (also when lo > hi, the kernel's EINVAL). */
+function lowestFreeIndex(ctx: TreeContext, lo: Key, hi: Key): Key | null {
+  if (lo > hi) return null;
+  if (ctx.core.emptyArea(ctx.id, lo, hi, ctx.keys.one, false) < 0) return null;
   return ctx.core.res[RES_FIRST];
 }
 
@@ -133,29 +129,31 @@ export function allocateCyclic(
 ): CyclicAllocation {
   ctx.assertLive(method);
   checkAllocEntry(method, entry);
-  const [low, high] = checkOrderedPair(method, 'lo', lo, 'hi', hi);
-  const from = checkIndex(method, 'next', next);
+  const keys = ctx.keys;
+  const [low, high] = keys.orderedPair(method, 'lo', lo, 'hi', hi);
+  const from = keys.index(method, 'next', next);
   checkGapTracking(ctx, method);
   const taken = ctx.lock.enterWriter(method);
   try {
     const core = ctx.core;
-    const searchFrom = Math.max(low, from);
+    const searchFrom = low > from ? low : from;
     let flags = core.flags(ctx.id);
     let wrapped = false;
     let start = lowestFreeIndex(ctx, searchFrom, high);
     // As mas_alloc_cyclic, only a first search that succeeds consumes the remembered wrap;
     // after a failed first search it survives, so the next allocation reports it too.
-    if (start >= 0) {
+    if (start !== null) {
       wrapped = (flags & TREE_ALLOC_WRAPPED) !== 0;
       flags &= ~TREE_ALLOC_WRAPPED;
     } else if (searchFrom > low) {
       start = lowestFreeIndex(ctx, low, high);
       wrapped = true;
     }
-    if (start < 0) throw new MapleError('EBUSY', `${method}: no free index in [${low}, ${high}]`);
+    if (start === null) throw new MapleError('EBUSY', `${method}: no free index in [${low}, ${high}]`);
     ctx.store(method, start, start, core.entries.alloc(entry), MODE_INSERT);
-    core.setFlags(ctx.id, start === MAX_INDEX ? flags | TREE_ALLOC_WRAPPED : flags);
-    return { start, next: start === MAX_INDEX ? 0 : start + 1, wrapped };
+    const after = keys.after(start);
+    core.setFlags(ctx.id, after === null ? flags | TREE_ALLOC_WRAPPED : flags);
+    return { start, next: after ?? keys.zero, wrapped };
   } finally {
     ctx.lock.exitWriter(taken);
   }

@@ -1,7 +1,8 @@
 /**
  * Argument checks of the public API, one function per kind of argument. Each throws MapleError
  * EINVAL naming the method and the argument, before anything is changed; each returns the
- * value in the form the core takes (indices with -0 folded to 0).
+ * value in the form the core takes (indices with -0 folded to 0). The checks of keys by a
+ * tree's key kind (ranges, windows, bigint keys) are KeySpace's (keys.ts).
  */
 
 import { MapleError } from '../backend/errors.js';
@@ -30,46 +31,12 @@ export function checkIndex(method: string, name: string, value: unknown): number
   return value + 0;
 }
 
-/** Two indices named `lowName`/`highName` with low <= high. */
-export function checkOrderedPair(
-  method: string,
-  lowName: string,
-  low: unknown,
-  highName: string,
-  high: unknown,
-): [number, number] {
-  const lo = checkIndex(method, lowName, low);
-  const hi = checkIndex(method, highName, high);
-  if (lo > hi) throw new MapleError('EINVAL', `${method}: ${lowName} (${lo}) > ${highName} (${hi})`);
-  return [lo, hi];
-}
-
-/** A range [first, last]: two indices with first <= last. */
-export function checkRange(method: string, first: unknown, last: unknown): [number, number] {
-  return checkOrderedPair(method, 'first', first, 'last', last);
-}
-
 /** A size: an integer in [1, MAX_INDEX]. */
 export function checkSize(method: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new MapleError('EINVAL', `${method}: size must be an integer in [1, MAX_INDEX], got ${describeArg(value)}`);
   }
   return value;
-}
-
-/** A gap-search window [min, max] and size (the kernel's EINVAL rules for mas_empty_area). */
-export function checkWindow(method: string, size: unknown, min: unknown, max: unknown): [number, number, number] {
-  const s = checkSize(method, size);
-  const [lo, hi] = checkOrderedPair(method, 'min', min, 'max', max);
-  if (hi - lo < s - 1) throw new MapleError('EINVAL', `${method}: window [${lo}, ${hi}] is smaller than size ${s}`);
-  return [s, lo, hi];
-}
-
-/** A range [first, last] that lies inside the window [lo, hi] (both already checked). */
-export function checkRangeInWindow(method: string, first: number, last: number, lo: number, hi: number): void {
-  if (first < lo || last > hi) {
-    throw new MapleError('EINVAL', `${method}: [${first}, ${last}] is outside [${lo}, ${hi}]`);
-  }
 }
 
 /** An entry to store: anything but null/undefined (which mean "no entry"). */

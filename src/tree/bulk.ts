@@ -4,8 +4,9 @@
  * then handed to the core's bottom-up build a page of rows at a time).
  */
 
-import { checkEntry, checkIndex, describeArg, isIndex } from './args.js';
+import { checkEntry, describeArg } from './args.js';
 import type { TreeContext } from './context.js';
+import type { Key, KeySpace } from './keys.js';
 import { MapleError } from '../backend/errors.js';
 import { OK, PAGE_ROWS, PAGE_ROW_WORDS, ROW_FIRST, ROW_HANDLE, ROW_LAST } from '../backend/layout.js';
 
@@ -15,19 +16,19 @@ const MANY_CHUNK = PAGE_ROWS * PAGE_ROW_WORDS;
 const MANY_MIN_BATCH = 4;
 
 /** The indices of loadMany, checked before any lookup. */
-function checkIndices(method: string, indices: unknown): ArrayLike<number> {
+function checkIndices(keys: KeySpace, method: string, indices: unknown): ArrayLike<Key> {
   const length = (indices as ArrayLike<unknown> | null)?.length;
   if (typeof indices !== 'object' || indices === null || typeof length !== 'number') {
     throw new MapleError('EINVAL', `${method}: indices must be an array-like of indices, got ${describeArg(indices)}`);
   }
   const list = indices as ArrayLike<unknown>;
-  for (let i = 0; i < length; i++) checkIndex(method, `indices[${i}]`, list[i]);
-  return list as ArrayLike<number>;
+  for (let i = 0; i < length; i++) keys.index(method, `indices[${i}]`, list[i]);
+  return list as ArrayLike<Key>;
 }
 
 /** mtree_load of every index, in order; ZERO_ENTRY reads as undefined, as in load(). */
 export function loadEntries<V>(ctx: TreeContext, method: string, indices: unknown): (V | undefined)[] {
-  const keys = checkIndices(method, indices);
+  const keys = checkIndices(ctx.keys, method, indices);
   const core = ctx.core;
   const tree = ctx.id;
   const count = keys.length;
@@ -49,11 +50,11 @@ export function loadEntries<V>(ctx: TreeContext, method: string, indices: unknow
 
 /**
  * Reads ranges[at] — [first, last, entry] starting after prevLast, the previous range's last
- * index (-1 before the first) — checks it and appends it to rows; returns its last index.
+ * index (ignored for the first) — checks it and appends it to rows; returns its last index.
  * Each element is read once, so what is checked is what is built; a valid range costs no
  * message (the argument names are only made for an error).
  */
-function readFromRange(method: string, at: number, range: unknown, prevLast: number, rows: FromRows): number {
+function readFromRange(keys: KeySpace, method: string, at: number, range: unknown, prevLast: Key, rows: FromRows): Key {
   let first: unknown;
   let last: unknown;
   let entry: unknown;
@@ -67,22 +68,24 @@ function readFromRange(method: string, at: number, range: unknown, prevLast: num
     }
     [first, last, entry] = range as [unknown, unknown, unknown];
   }
-  if (!isIndex(first) || !isIndex(last) || first > last || first <= prevLast || entry === null || entry === undefined) {
-    explainFromRange(method, at, first, last, entry, prevLast);
+  if (!keys.isIndex(first) || !keys.isIndex(last) || (first as Key) > (last as Key) || (at > 0 && (first as Key) <= prevLast) ||
+    entry === null || entry === undefined) {
+    explainFromRange(keys, method, at, first, last, entry, prevLast);
   }
-  const l = (last as number) + 0;
-  rows.firsts.push((first as number) + 0);
+  // Adding the key space's zero folds a number's -0 to 0 (and keeps a bigint a bigint).
+  const l = (last as Key) + keys.zero;
+  rows.firsts.push((first as Key) + keys.zero);
   rows.lasts.push(l);
   rows.entries.push(entry);
   return l;
 }
 
 /** Throws the EINVAL naming what is wrong with ranges[at] (see readFromRange). */
-function explainFromRange(method: string, at: number, first: unknown, last: unknown, entry: unknown, prevLast: number): never {
-  const f = checkIndex(method, `ranges[${at}][0]`, first);
-  const l = checkIndex(method, `ranges[${at}][1]`, last);
+function explainFromRange(keys: KeySpace, method: string, at: number, first: unknown, last: unknown, entry: unknown, prevLast: Key): never {
+  const f = keys.index(method, `ranges[${at}][0]`, first);
+  const l = keys.index(method, `ranges[${at}][1]`, last);
   if (f > l) throw new MapleError('EINVAL', `${method}: ranges[${at}]: first (${f}) > last (${l})`);
-  if (f <= prevLast) {
+  if (at > 0 && f <= prevLast) {
     throw new MapleError('EINVAL', `${method}: ranges[${at}] starts at ${f}, not after the previous range's last (${prevLast}): ranges must ascend without overlap`);
   }
   checkEntry(`${method}: ranges[${at}]`, entry);
@@ -91,20 +94,20 @@ function explainFromRange(method: string, at: number, first: unknown, last: unkn
 
 /** MapleTree.from's input, checked: parallel arrays of firsts, lasts and entries. */
 export interface FromRows {
-  readonly firsts: number[];
-  readonly lasts: number[];
+  readonly firsts: Key[];
+  readonly lasts: Key[];
   readonly entries: unknown[];
 }
 
 /** Reads and checks every range before anything is built (a bad one throws, nothing built). */
-export function collectFromRanges(method: string, ranges: unknown): FromRows {
+export function collectFromRanges(keys: KeySpace, method: string, ranges: unknown): FromRows {
   if (ranges === null || typeof (ranges as Partial<Iterable<unknown>>)?.[Symbol.iterator] !== 'function') {
     throw new MapleError('EINVAL', `${method}: ranges must be an iterable of [first, last, entry]`);
   }
   const rows: FromRows = { firsts: [], lasts: [], entries: [] };
-  let prevLast = -1;
+  let prevLast = keys.zero;
   let at = 0;
-  for (const range of ranges as Iterable<unknown>) prevLast = readFromRange(method, at++, range, prevLast, rows);
+  for (const range of ranges as Iterable<unknown>) prevLast = readFromRange(keys, method, at++, range, prevLast, rows);
   return rows;
 }
 

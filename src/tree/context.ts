@@ -1,13 +1,13 @@
 /**
  * TreeContext: what MapleTree and its MaState cursors share about one tree — the core, the
- * tree's id in it, the lock, and the store helper both APIs write through. MaState holds a
+ * tree's id in it, the lock, its key space, and the store helper both APIs write through. MaState holds a
  * context instead of reaching into MapleTree, so the two modules do not import each other.
  */
 
-import { MAX_INDEX } from './args.js';
 import type { CoreBackend } from '../backend/backend.js';
 import { MapleError } from '../backend/errors.js';
 import { EEXIST, ENTRY_NULL, ENTRY_ZERO, RES_FIRST, RES_LAST, WR_INVALID } from '../backend/layout.js';
+import type { Key, KeySpace } from './keys.js';
 import type { TreeLock } from './lock.js';
 import type { NodeSource } from './reserve.js';
 
@@ -27,6 +27,8 @@ export class TreeContext {
     readonly lock: TreeLock,
     /** Created with gap tracking (the flag never changes, so it is read once). */
     readonly gapTracking: boolean,
+    /** Number or bigint keys: their checks and constants (a bigint tree's core is a WideCore). */
+    readonly keys: KeySpace,
   ) {}
 
   get isFreed(): boolean {
@@ -66,7 +68,7 @@ export class TreeContext {
    */
   walkedEmptyTree(handle: number): boolean {
     const res = this.core.res;
-    return handle === ENTRY_NULL && res[RES_FIRST] === 0 && res[RES_LAST] === MAX_INDEX;
+    return handle === ENTRY_NULL && res[RES_FIRST] === this.keys.zero && res[RES_LAST] === this.keys.max;
   }
 
   /** A handle for a value to store; null/undefined become NULL. */
@@ -89,7 +91,7 @@ export class TreeContext {
    * Runs one core store for a caller already holding the write lock. On failure the unused
    * handle is dropped and MapleError thrown; the tree is unchanged. Returns the store type.
    */
-  store(method: string, first: number, last: number, handle: number, mode: number): number {
+  store(method: string, first: Key, last: Key, handle: number, mode: number): number {
     const status = this.source === null
       ? this.core.store(this.id, first, last, handle, mode)
       : this.storeDrawing(this.source, method, first, last, handle, mode);
@@ -97,7 +99,7 @@ export class TreeContext {
   }
 
   /** One store that may take the nodes `source` offers for it; the source settles after success. */
-  private storeDrawing(source: NodeSource, method: string, first: number, last: number, handle: number, mode: number): number {
+  private storeDrawing(source: NodeSource, method: string, first: Key, last: Key, handle: number, mode: number): number {
     const core = this.core;
     let offered: number;
     try {
@@ -119,7 +121,7 @@ export class TreeContext {
     return status;
   }
 
-  private finishStore(method: string, first: number, last: number, handle: number, status: number): number {
+  private finishStore(method: string, first: Key, last: Key, handle: number, status: number): number {
     const core = this.core;
     core.entries.dropIfUnused(handle);
     if (status < 0) {

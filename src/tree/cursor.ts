@@ -7,9 +7,9 @@
  * the bounds of the range it is on (`slotFirst`/`slotLast`) and re-walks from them.
  */
 
-import { checkIndex } from './args.js';
 import type { CoreBackend } from '../backend/backend.js';
 import type { TreeContext } from './context.js';
+import type { Key } from './keys.js';
 import { ENTRY_NULL, RES_FIRST, RES_LAST } from '../backend/layout.js';
 import type { ZeroEntry } from './zeroEntry.js';
 
@@ -21,17 +21,17 @@ export type Setup<V> = V | ZeroEntry | undefined | typeof PROCEED;
 
 /** The base of MaState: its position and the status machine; not constructed directly. */
 export class MaCursor<V> {
-  protected _index: number;
-  protected _last: number;
+  protected _index: Key;
+  protected _last: Key;
   protected _status: MaStatus = 'start';
   /** The range the kernel's node/offset would denote. */
-  protected slotFirst: number;
-  protected slotLast: number;
+  protected slotFirst: Key;
+  protected slotLast: Key;
 
   constructor(
     protected readonly ctx: TreeContext,
-    index: number,
-    last: number,
+    index: Key,
+    last: Key,
   ) {
     this._index = index;
     this._last = last;
@@ -48,9 +48,9 @@ export class MaCursor<V> {
   }
 
   /** A limit argument of a reader, on a tree that was not freed. */
-  protected limit(method: string, name: string, value: number): number {
+  protected limit(method: string, name: string, value: unknown): Key {
     this.ctx.assertLive(method);
-    return checkIndex(method, name, value);
+    return this.ctx.keys.index(method, name, value);
   }
 
   /** The status as it is now (helpers below change it behind the type checker's back). */
@@ -66,7 +66,7 @@ export class MaCursor<V> {
   }
 
   /** mas_walk to `index`: 'active' on the range there, or 'none' with [0, MAX] if empty. */
-  protected walkTo(index: number): number {
+  protected walkTo(index: Key): number {
     const handle = this.core.walk(this.ctx.id, index);
     this.takeRange();
     this._status = this.ctx.walkedEmptyTree(handle) ? 'none' : 'active';
@@ -74,13 +74,13 @@ export class MaCursor<V> {
   }
 
   /** mas_next_slot: steps forward from the slot; `empty` returns NULL ranges too. */
-  protected nextSlot(max: number, empty: boolean): V | ZeroEntry | undefined {
+  protected nextSlot(max: Key, empty: boolean): V | ZeroEntry | undefined {
     if (this.slotLast >= max) {
       this._status = 'overflow';
       return undefined;
     }
     for (;;) {
-      const handle = this.core.walk(this.ctx.id, this.slotLast + 1);
+      const handle = this.core.walk(this.ctx.id, this.slotLast + this.ctx.keys.one); // slotLast < max
       this.takeRange();
       this._status = 'active';
       if (handle !== ENTRY_NULL) return this.value(handle);
@@ -93,13 +93,13 @@ export class MaCursor<V> {
   }
 
   /** mas_prev_slot: steps backward from the slot; `empty` returns NULL ranges too. */
-  protected prevSlot(min: number, empty: boolean): V | ZeroEntry | undefined {
+  protected prevSlot(min: Key, empty: boolean): V | ZeroEntry | undefined {
     if (this.slotFirst <= min) {
       this._status = 'underflow';
       return undefined;
     }
     for (;;) {
-      const handle = this.core.walk(this.ctx.id, this.slotFirst - 1);
+      const handle = this.core.walk(this.ctx.id, this.slotFirst - this.ctx.keys.one); // slotFirst > min
       this.takeRange();
       this._status = 'active';
       if (handle !== ENTRY_NULL) return this.value(handle);
@@ -112,12 +112,12 @@ export class MaCursor<V> {
   }
 
   /** mas_next_setup. */
-  protected nextSetup(max: number): Setup<V> {
+  protected nextSetup(max: Key): Setup<V> {
     return this.stepSetup(this._last >= max, 'overflow', 'underflow');
   }
 
   /** mas_prev_setup. */
-  protected prevSetup(min: number): Setup<V> {
+  protected prevSetup(min: Key): Setup<V> {
     return this.stepSetup(this._index <= min, 'underflow', 'overflow');
   }
 
@@ -145,13 +145,13 @@ export class MaCursor<V> {
   }
 
   /** mas_find_setup. */
-  protected findSetup(max: number): Setup<V> {
+  protected findSetup(max: Key): Setup<V> {
     switch (this._status) {
       case 'active':
         return this._last < max ? PROCEED : undefined;
       case 'pause':
         if (this._last >= max) return undefined;
-        this._index = ++this._last;
+        this._index = this._last = this._last + this.ctx.keys.one; // _last < max
         this._status = 'start';
         break;
       case 'none':
@@ -186,7 +186,7 @@ export class MaCursor<V> {
   }
 
   /** mas_find_rev_setup. */
-  protected findRevSetup(min: number): Setup<V> {
+  protected findRevSetup(min: Key): Setup<V> {
     switch (this._status) {
       case 'active':
         return this._index < min ? undefined : PROCEED;
@@ -195,7 +195,7 @@ export class MaCursor<V> {
           this._status = 'underflow';
           return undefined;
         }
-        this._last = --this._index;
+        this._last = this._index = this._index - this.ctx.keys.one; // _index > min
         this._status = 'start';
         break;
       case 'none':
@@ -223,7 +223,7 @@ export class MaCursor<V> {
     }
     if (this.currentStatus() === 'none') {
       // An empty tree: the kernel reports the position below as [0, 0].
-      this._index = this._last = 0;
+      this._index = this._last = this.ctx.keys.zero;
       return undefined;
     }
     return this._index < min ? undefined : PROCEED;

@@ -6,7 +6,6 @@
 import type { NodeView } from '../backend/backend.js';
 import type { TreeContext } from './context.js';
 import { ENTRY_NULL } from '../backend/layout.js';
-import { MAX_INDEX } from './args.js';
 import { countEntries, walkEntries } from './iterate.js';
 import { ZERO_ENTRY } from './zeroEntry.js';
 
@@ -82,7 +81,7 @@ function dumpNode(ctx: TreeContext, node: NodeView, depth: number, lines: string
       if (child) dumpNode(ctx, child, depth + 1, lines);
       else lines.push(`${pad}  ${min}-${max}: child @0x${node.slots[slot].toString(16)}`);
     }
-    min = max + 1;
+    min = max + ctx.keys.one; // past the node's max only after its last slot
   }
 }
 
@@ -100,7 +99,7 @@ export type InspectFn = (value: unknown, options?: InspectOptions) => string;
  * (one level deeper), the first maxArrayLength of them; no internals.
  */
 export function inspectTree(ctx: TreeContext, depth: number, options: InspectOptions | undefined, inspect: InspectFn | undefined): string {
-  const title = `MapleTree(${ctx.core.kind})`;
+  const title = `MapleTree(${ctx.core.kind}${ctx.keys.kind === 'bigint' ? ', bigint keys' : ''})`;
   if (ctx.isFreed) return `${title} <freed>`;
   const size = countEntries(ctx);
   const counted = `${title} ${size} ${size === 1 ? 'entry' : 'entries'}`;
@@ -109,7 +108,7 @@ export function inspectTree(ctx: TreeContext, depth: number, options: InspectOpt
   const limit = options?.maxArrayLength ?? INSPECT_DEFAULT_ROWS;
   const nested = { ...options, depth: options?.depth == null ? options?.depth : options.depth - 1 };
   const shown: string[] = [];
-  for (const [first, last, entry] of walkEntries<[number, number, unknown]>(ctx, 'MapleTree.inspect', 0, MAX_INDEX, 'tuple')) {
+  for (const [first, last, entry] of walkEntries<[unknown, unknown, unknown]>(ctx, 'MapleTree.inspect', ctx.keys.zero, ctx.keys.max, 'tuple')) {
     if (shown.length >= limit) break;
     shown.push(`[${first}, ${last}] => ${inspect ? inspectEntry(inspect, entry, nested) : describeEntry(entry)}`);
   }

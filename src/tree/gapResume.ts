@@ -4,35 +4,36 @@
  * The cursor has no node, so "two slots back" is two ranges back from the current slot.
  */
 
-import { MAX_INDEX } from './args.js';
 import type { TreeContext } from './context.js';
+import type { Key } from './keys.js';
 import { RES_FIRST, RES_LAST } from '../backend/layout.js';
 
 /** How many ranges back the kernel's resumed search starts. */
 const RESUME_RANGES_BACK = 2;
 
 /** Forward: the start of the range two before the slot, else the next range's start; null at the end. */
-export function fwdResumeBound(ctx: TreeContext, slotFirst: number, slotLast: number): number | null {
+export function fwdResumeBound(ctx: TreeContext, slotFirst: Key, slotLast: Key): Key | null {
   const back = rangeStartBefore(ctx, slotFirst, RESUME_RANGES_BACK);
   if (back !== null) return back;
-  return slotLast >= MAX_INDEX ? null : slotLast + 1;
+  return ctx.keys.after(slotLast);
 }
 
 /** Reverse: the end of the range two before the slot; fewer before restarts from the top; at 0: null. */
-export function revResumeBound(ctx: TreeContext, slotFirst: number): number | null {
-  if (slotFirst === 0) return null;
+export function revResumeBound(ctx: TreeContext, slotFirst: Key): Key | null {
+  if (slotFirst === ctx.keys.zero) return null;
   const back = rangeStartBefore(ctx, slotFirst, RESUME_RANGES_BACK);
-  if (back === null) return MAX_INDEX;
+  if (back === null) return ctx.keys.max;
   ctx.core.walk(ctx.id, back);
   return ctx.core.res[RES_LAST];
 }
 
 /** The start of the range `count` ranges before the one starting at `first`, if any. */
-function rangeStartBefore(ctx: TreeContext, first: number, count: number): number | null {
+function rangeStartBefore(ctx: TreeContext, first: Key, count: number): Key | null {
+  const { zero, one } = ctx.keys;
   let at = first;
   for (let i = 0; i < count; i++) {
-    if (at === 0) return null;
-    ctx.core.walk(ctx.id, at - 1);
+    if (at === zero) return null;
+    ctx.core.walk(ctx.id, at - one);
     at = ctx.core.res[RES_FIRST];
   }
   return at;

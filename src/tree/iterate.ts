@@ -9,16 +9,17 @@
  * then refetches from just after the last range it returned, as the tree is then.
  */
 
-import { checkFunction, checkIndex, MAX_INDEX } from './args.js';
+import { checkFunction } from './args.js';
 import type { TreeContext } from './context.js';
+import type { Key } from './keys.js';
 import {
   ENTRY_NULL, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST, ROW_FIRST, ROW_HANDLE, ROW_LAST,
 } from '../backend/layout.js';
 
-/** A stored range and its entry. */
-export interface Range<V> {
-  first: number;
-  last: number;
+/** A stored range and its entry; K: the tree's key type. */
+export interface Range<V, K extends number | bigint = number> {
+  first: K;
+  last: K;
   entry: V;
 }
 
@@ -36,8 +37,8 @@ class RangeCursor {
   private at = 0;
   private gen = -1;
   private writes = -1;
-  private lastOnPage = 0;
-  private resumeFrom: number;
+  private lastOnPage: Key = 0;
+  private resumeFrom: Key;
   private done: boolean;
   /** Whether a range was returned: later ones must start after it. */
   private returned = false;
@@ -45,8 +46,8 @@ class RangeCursor {
   constructor(
     private readonly ctx: TreeContext,
     private readonly method: string,
-    from: number,
-    private readonly until: number,
+    from: Key,
+    private readonly until: Key,
   ) {
     this.resumeFrom = from;
     this.done = from > until;
@@ -72,9 +73,11 @@ class RangeCursor {
     return false;
   }
 
-  /** Marks the current range as returned: a refetch resumes after it. */
+  /** Marks the current range as returned: a refetch resumes after it (none after the last index). */
   markReturned(): void {
-    this.resumeFrom = this.last >= MAX_INDEX ? -1 : this.last + 1;
+    const keys = this.ctx.keys;
+    if (this.last >= keys.max) this.done = true;
+    else this.resumeFrom = this.last + keys.one;
     this.returned = true;
   }
 
@@ -84,9 +87,10 @@ class RangeCursor {
     if (this.at >= this.count && this.gen !== -1 && core.generation(tree) === this.gen) {
       // Page used up: it was the last page unless it was full.
       if (this.count < PAGE_ROWS || this.lastOnPage >= this.until) return this.finish();
-      if (this.resumeFrom < this.lastOnPage + 1) this.resumeFrom = this.lastOnPage + 1;
+      const after = this.lastOnPage + this.ctx.keys.one; // lastOnPage < until: no overflow
+      if (this.resumeFrom < after) this.resumeFrom = after;
     }
-    if (this.resumeFrom < 0 || this.resumeFrom > this.until) return this.finish();
+    if (this.resumeFrom > this.until) return this.finish();
     const n = core.page(tree, this.resumeFrom, this.until);
     this.count = n;
     this.at = 0;
@@ -111,22 +115,22 @@ function resultRange<V>(ctx: TreeContext, handle: number): Range<V> | undefined 
 
 /** mt_find: the first range holding an entry (ZERO_ENTRY skipped) that intersects [index, max]; one core walk. */
 export function findEntry<V>(ctx: TreeContext, method: string, index: unknown, max: unknown): Range<V> | undefined {
-  const i = checkIndex(method, 'index', index);
-  const m = checkIndex(method, 'max', max);
+  const i = ctx.keys.index(method, 'index', index);
+  const m = ctx.keys.index(method, 'max', max);
   return resultRange<V>(ctx, ctx.core.find(ctx.id, i, m));
 }
 
 /** mt_next: the first range holding an entry after the range containing `index`, starting <= max. */
 export function nextEntry<V>(ctx: TreeContext, method: string, index: unknown, max: unknown): Range<V> | undefined {
-  const i = checkIndex(method, 'index', index);
-  const m = checkIndex(method, 'max', max);
+  const i = ctx.keys.index(method, 'index', index);
+  const m = ctx.keys.index(method, 'max', max);
   return resultRange<V>(ctx, ctx.core.next(ctx.id, i, m));
 }
 
 /** mt_prev: the last range holding an entry before the range containing `index`, ending >= min. */
 export function prevEntry<V>(ctx: TreeContext, method: string, index: unknown, min: unknown): Range<V> | undefined {
-  const i = checkIndex(method, 'index', index);
-  const m = checkIndex(method, 'min', min);
+  const i = ctx.keys.index(method, 'index', index);
+  const m = ctx.keys.index(method, 'min', min);
   return resultRange<V>(ctx, ctx.core.prev(ctx.id, i, m));
 }
 
@@ -138,8 +142,8 @@ export type Yield = 'tuple' | 'key' | 'value';
  * arguments are checked now, not at the first step.
  */
 export function walkEntries<T>(ctx: TreeContext, method: string, first: unknown, last: unknown, shape: Yield): IterableIterator<T> {
-  const f = checkIndex(method, 'first', first);
-  const l = checkIndex(method, 'last', last);
+  const f = ctx.keys.index(method, 'first', first);
+  const l = ctx.keys.index(method, 'last', last);
   return new EntryIterator<T>(ctx, new RangeCursor(ctx, method, f, l), shape);
 }
 
@@ -194,13 +198,14 @@ class EntryIterator<T> implements IterableIterator<T> {
 export function forEachEntry<V>(
   ctx: TreeContext,
   method: string,
-  fn: (entry: V, first: number, last: number) => void | false,
+  fn: (entry: V, first: Key, last: Key) => void | false,
   firstArg: unknown,
   lastArg: unknown,
 ): void {
   checkFunction(method, 'fn', fn);
-  const first = checkIndex(method, 'first', firstArg);
-  const last = checkIndex(method, 'last', lastArg);
+  const first = ctx.keys.index(method, 'first', firstArg);
+  const last = ctx.keys.index(method, 'last', lastArg);
+  const one = ctx.keys.one;
   const core = ctx.core;
   const tree = ctx.id;
   const entries = core.entries;
@@ -220,7 +225,7 @@ export function forEachEntry<V>(
       if (from > first && rows[o + ROW_FIRST] < from) continue; // merged into a returned range by another agent
       if (handle !== ENTRY_ZERO && fn(entries.get(handle) as V, rows[o + ROW_FIRST], rangeLast) === false) return;
       if (rangeLast >= last) return;
-      from = rangeLast + 1;
+      from = rangeLast + one; // rangeLast < last: no overflow
       if (ctx.isFreed || core.pageWrites !== writes || core.generation(tree) !== gen) break;
     }
     if (o >= end && n < PAGE_ROWS) return;
@@ -231,15 +236,16 @@ export function forEachEntry<V>(
 export function countEntries(ctx: TreeContext): number {
   const core = ctx.core;
   const tree = ctx.id;
+  const { max, one } = ctx.keys;
   let count = 0;
-  let from = 0;
+  let from = ctx.keys.zero;
   for (;;) {
-    const n = core.page(tree, from, MAX_INDEX);
+    const n = core.page(tree, from, max);
     const rows = core.pageBuf;
     for (let o = ROW_HANDLE; o < n * PAGE_ROW_WORDS; o += PAGE_ROW_WORDS) if (rows[o] !== ENTRY_ZERO) count++;
     if (n < PAGE_ROWS) return count;
     const lastOnPage = rows[(n - 1) * PAGE_ROW_WORDS + ROW_LAST];
-    if (lastOnPage >= MAX_INDEX) return count;
-    from = lastOnPage + 1;
+    if (lastOnPage >= max) return count;
+    from = lastOnPage + one;
   }
 }

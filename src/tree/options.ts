@@ -10,9 +10,19 @@ import { isExternalLock, type ExternalLock } from './lock.js';
 /** The largest node budget the core's u32 field holds. */
 const MAX_NODE_BUDGET = 0xffffffff;
 
-export interface MapleTreeOptions {
+/**
+ * Options of `new MapleTree`; K: the tree's key type, which `keys` must name (a
+ * `MapleTree<V, bigint>` takes `{ keys: 'bigint' }`, a number tree no `keys` or 'number').
+ */
+export interface MapleTreeOptions<K extends number | bigint = number> {
   /** 'wasm' (default; needs `await init()` first) or 'ts'. */
   backend?: BackendKind;
+  /**
+   * 'number' (default): keys are numbers in [0, MAX_INDEX]. 'bigint': keys are bigints in
+   * [0n, MAX_INDEX_64], the kernel's whole u64 space; type such a tree `MapleTree<V, bigint>`.
+   * Not for shared trees.
+   */
+  keys?: K extends bigint ? 'bigint' : 'number';
   /** Gap tracking (MT_FLAGS_ALLOC_RANGE); required by allocRange/allocRRange/allocCyclic. */
   allocRange?: boolean;
   /** 'internal' (default) or a caller-owned lock asserted by every write. */
@@ -40,11 +50,17 @@ export interface MapleTreeOptions {
 }
 
 /** Validates the options of `new MapleTree` (the backend name is checked on selection). */
-export function checkTreeOptions(options: MapleTreeOptions): void {
+export function checkTreeOptions(options: MapleTreeOptions<number | bigint>): void {
   const method = 'new MapleTree';
   checkOptionsObject(method, options);
-  const { allocRange, lock, maxNodes } = options;
+  const { allocRange, lock, maxNodes, keys } = options;
   checkOptionalBoolean(method, 'allocRange', allocRange);
+  if (keys !== undefined && keys !== 'number' && keys !== 'bigint') {
+    throw new MapleError('EINVAL', `${method}: keys must be 'number' or 'bigint', got ${describeArg(keys)}`);
+  }
+  if (keys === 'bigint' && options.shared === true) {
+    throw new MapleError('EINVAL', `${method}: shared trees take number keys only; { shared: true, keys: 'bigint' } is not supported`);
+  }
   if (lock !== undefined && lock !== 'internal' && !isExternalLock(lock)) {
     throw new MapleError('EINVAL', `${method}: lock must be 'internal' or { isHeld(): boolean }`);
   }
@@ -58,7 +74,7 @@ export function checkTreeOptions(options: MapleTreeOptions): void {
 const SHARED_MEMORY_MAX = 0x7fff0000;
 const SHARED_AGENTS_MAX = 1 << 16;
 
-function checkSharedOptions(method: string, options: MapleTreeOptions): void {
+function checkSharedOptions(method: string, options: MapleTreeOptions<number | bigint>): void {
   const { shared, rcu, maxMemory, maxAgents, lockTimeoutMs } = options;
   checkOptionalBoolean(method, 'shared', shared);
   checkOptionalBoolean(method, 'rcu', rcu);

@@ -5,10 +5,11 @@
  * writer lock is what makes each of these assert an external lock or throw EDEADLK.
  */
 
-import { checkEntry, checkIndex, checkRange } from './args.js';
+import { checkEntry } from './args.js';
 import { buildFrom, type FromRows } from './bulk.js';
 import { TreeContext } from './context.js';
-import { selectCore } from './cores.js';
+import { selectCore, selectWideCore } from './cores.js';
+import { keySpace, NUMBER_KEYS, type Key } from './keys.js';
 import { MapleError } from '../backend/errors.js';
 import { isExternalLock, TreeLock, type ExternalLock } from './lock.js';
 import type { MapleTreeOptions } from './options.js';
@@ -37,32 +38,33 @@ export const DISPOSE: typeof Symbol.dispose = (Symbol.dispose ?? Symbol.for('Sym
  * The context of a new backend tree for `owner` (options already checked), or of the
  * options' `_tree` (a dup), released by the finalizer when `owner` is unreachable.
  */
-export function openTree(owner: object, method: string, options: MapleTreeOptions): TreeContext {
+export function openTree(owner: object, method: string, options: MapleTreeOptions<number | bigint>): TreeContext {
   if (options.shared === true && options._core === undefined) return openShared(method, options);
-  const core = selectCore(method, options.backend, options._core);
+  const keys = keySpace(options.keys);
+  const core = keys === NUMBER_KEYS ? selectCore(method, options.backend, options._core) : selectWideCore(method, options.backend, options._core);
   const flags = options.allocRange ? TREE_ALLOC_RANGE : 0;
   const id = options._tree ?? core.treeCreate(flags, options.maxNodes ?? 0);
   if (id <= 0) throw new MapleError('ENOMEM', `${method}: out of memory`);
   if (core instanceof SharedCore) return sharedContext(core, id, options, flags !== 0);
   releaser?.register(owner, { core, id }, owner);
-  return new TreeContext(core, id, new TreeLock(externalLock(options)), flags !== 0); // a dup has its source's options
+  return new TreeContext(core, id, new TreeLock(externalLock(options)), flags !== 0, keys); // a dup has its source's options
 }
 
 /** The caller's lock from the options, if it is one (ExternalLock). */
-function externalLock(options: MapleTreeOptions): ExternalLock | null {
+function externalLock(options: MapleTreeOptions<number | bigint>): ExternalLock | null {
   return isExternalLock(options.lock) ? options.lock : null;
 }
 
 /** A shared tree's context: its internal lock is the memory's lock word. */
-function sharedContext(core: SharedCore, id: number, options: MapleTreeOptions, allocRange: boolean): TreeContext {
-  return new TreeContext(core, id, new TreeLock(externalLock(options), core.lockCell), allocRange);
+function sharedContext(core: SharedCore, id: number, options: MapleTreeOptions<number | bigint>, allocRange: boolean): TreeContext {
+  return new TreeContext(core, id, new TreeLock(externalLock(options), core.lockCell), allocRange, NUMBER_KEYS);
 }
 
 /**
  * A new shared tree in a memory of its own. No finalizer: other agents may use the tree after
  * this agent drops its MapleTree (detach() or free() end its use).
  */
-function openShared(method: string, options: MapleTreeOptions): TreeContext {
+function openShared(method: string, options: MapleTreeOptions<number | bigint>): TreeContext {
   const backend = options.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'ts') selectCore(method, backend, undefined); // throws EINVAL
   const { core, tree } = SharedCore.create(method, {
@@ -79,20 +81,20 @@ function openShared(method: string, options: MapleTreeOptions): TreeContext {
 
 /** Normal-API write of the one index `index` in `mode` (store, insert), its arguments checked first. */
 export function writeIndex(ctx: TreeContext, method: string, index: unknown, entry: unknown, mode: number): void {
-  const i = checkIndex(method, 'index', index);
+  const i = ctx.keys.index(method, 'index', index);
   if (mode === MODE_INSERT) checkEntry(method, entry);
   writeEntry(ctx, method, i, i, entry, mode);
 }
 
 /** Normal-API write of [first, last] in `mode` (storeRange, insertRange), its arguments checked first. */
 export function writeRange(ctx: TreeContext, method: string, first: unknown, last: unknown, entry: unknown, mode: number): void {
-  const [f, l] = checkRange(method, first, last);
+  const [f, l] = ctx.keys.range(method, first, last);
   if (mode === MODE_INSERT) checkEntry(method, entry);
   writeEntry(ctx, method, f, l, entry, mode);
 }
 
 /** Normal-API write of [first, last] (checked): converts the entry, stores it in `mode`. */
-function writeEntry(ctx: TreeContext, method: string, first: number, last: number, entry: unknown, mode: number): void {
+function writeEntry(ctx: TreeContext, method: string, first: Key, last: Key, entry: unknown, mode: number): void {
   const taken = ctx.lock.enterWriter(method);
   try {
     ctx.store(method, first, last, ctx.handleFor(entry), mode);
@@ -102,7 +104,7 @@ function writeEntry(ctx: TreeContext, method: string, first: number, last: numbe
 }
 
 /** `mtree_erase` of the range containing `index` (checked): its entry, or undefined if empty. */
-export function eraseEntry(ctx: TreeContext, method: string, index: number): unknown {
+export function eraseEntry(ctx: TreeContext, method: string, index: Key): unknown {
   const taken = ctx.lock.enterWriter(method);
   try {
     const core = ctx.core;

@@ -11,6 +11,9 @@ export type GpuVmBackend = string;
 /** Names of the backends the GpuVm suites run on. */
 export const GPUVM_BACKENDS: GpuVmBackend[] = backends.map((b) => b.name);
 
+/** The backends of bigint VMs (`keys: 'bigint'`): the two real cores. */
+export const GPUVM_BACKENDS_64: GpuVmBackend[] = ['wasm', 'ts'];
+
 export type VmOptions<O, C> = Omit<GpuVmOptions<O, C>, 'backend' | '_core'>;
 
 function backendCase(name: GpuVmBackend): BackendCase {

@@ -5,7 +5,8 @@
  * The model is deliberately written differently from src/gpuvm/splitMerge.ts: it filters the
  * intersecting VAs out of a plain sorted array and derives each op from "is there a part before
  * the request / after it" and a single VA-to-object delta test for keep, instead of the
- * kernel's nine-row table with per-row equalities.
+ * kernel's nine-row table with per-row equalities. Addresses may be numbers or, for bigint VMs,
+ * bigints (typed as numbers): the model only adds, subtracts and compares them.
  */
 
 import type { GpuVa } from '../../src/gpuvm/GpuVa.js';
@@ -108,7 +109,7 @@ export class GpuVmModel {
       throw new Error(`model: ${vaName(va)} overlaps`);
     }
     this.vas.push(va);
-    this.vas.sort((a, b) => a.addr - b.addr);
+    this.vas.sort((a, b) => byAddr(a.addr, b.addr));
   }
 
   private drop(name: string): void {
@@ -116,6 +117,11 @@ export class GpuVmModel {
     if (i < 0) throw new Error(`model: no VA ${name}`);
     this.vas.splice(i, 1);
   }
+}
+
+/** A sort comparator for addresses of either key kind (a bigint difference is no comparator result). */
+export function byAddr(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** mulberry32: small, fast, seeded; good enough to drive request generation. */

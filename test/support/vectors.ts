@@ -1,7 +1,8 @@
 /**
  * Replays the kernel-derived vectors of test/fixtures/maple.json through the public API.
  *
- * Numbers are decimal strings; ULONG_MAX maps to MAX_INDEX. Entries "v:N" / "p:X" become
+ * Numbers are decimal strings. On number trees ULONG_MAX maps to MAX_INDEX; on bigint trees
+ * (`keys: 'bigint'` in the options) every value is read exactly as the u64 it is. Entries "v:N" / "p:X" become
  * distinct opaque objects (one per string), "ZERO" is ZERO_ENTRY, null is undefined.
  * replayVector() returns one line per mismatch, so a failing vector shows every bad step.
  */
@@ -39,6 +40,39 @@ export function num(value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isSafeInteger(n)) throw new Error(`vector number out of range: ${String(value)}`);
   return n;
+}
+
+/** JSON.stringify that prints bigints (as `123n`) instead of throwing on them. */
+function show(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/**
+ * The keys of the tree a vector is replayed on: its vector numbers become numbers (ULONG_MAX as
+ * MAX_INDEX) or exact bigints; zero, one and the top of the space in the same kind. Typed as
+ * numbers, as the tree facade types its keys; bigints at run time on a bigint tree.
+ */
+class ReplayKeys {
+  readonly zero: number;
+  readonly one: number;
+  readonly max: number;
+
+  constructor(readonly wide: boolean) {
+    this.zero = this.of(0);
+    this.one = this.of(1);
+    this.max = this.of(ULONG_MAX);
+  }
+
+  of(value: unknown): number {
+    return this.wide ? (BigInt(value as string | number) as unknown as number) : num(value);
+  }
+
+  /** The midpoint of [first, last], rounded down. */
+  mid(first: number, last: number): number {
+    if (!this.wide) return Math.floor(first / 2 + last / 2);
+    const [a, b] = [first as unknown as bigint, last as unknown as bigint];
+    return (a + (b - a) / 2n) as unknown as number;
+  }
 }
 
 /** Opaque stand-ins for the kernel's entries, one object per encoded name. */
@@ -139,11 +173,14 @@ export class VectorReplay {
   private at = 0;
   /** The kernel tree would hold a lone [0, 0] entry in its root pointer. */
   private rootEntry = false;
+  private readonly k: ReplayKeys;
 
   constructor(
     readonly vector: Vector,
     private readonly options: () => MapleTreeOptions,
-  ) {}
+  ) {
+    this.k = new ReplayKeys((options() as { keys?: string }).keys === 'bigint');
+  }
 
   run(): string[] {
     this.init(this.vector.init_flags);
@@ -172,7 +209,7 @@ export class VectorReplay {
   }
 
   private check(what: string, actual: unknown, expected: unknown): void {
-    if (actual !== expected) this.fail(`${what}: got ${String(actual)}, want ${String(expected)}`);
+    if (actual !== expected) this.fail(`${what}: got ${show(actual)}, want ${show(expected)}`);
   }
 
   private init(flags: string[]): void {
@@ -184,33 +221,34 @@ export class VectorReplay {
     const key = String(name ?? 'mas');
     let mas = this.states.get(key);
     if (!mas) {
-      mas = this.tree.state(0);
+      mas = this.tree.state(this.k.zero);
       this.states.set(key, mas);
     }
     return mas;
   }
 
   private holdsRootEntry(): boolean {
-    const mas = this.tree.state(0);
+    const mas = this.tree.state(this.k.zero);
     const first = mas.walk();
-    if (first === undefined || mas.last !== 0 || mas.next() !== undefined) return false;
+    if (first === undefined || mas.last !== this.k.zero || mas.next() !== undefined) return false;
     return !internalLooking(this.names.name(first));
   }
 
   private populatePhase1(layout: NonNullable<Vector['phase1_layout']>): void {
     for (const block of layout) {
-      const size = num(block.size);
-      let at = num(block.first_index);
+      const size = this.k.of(block.size);
+      let at = this.k.of(block.first_index);
       for (let i = 0; i < num(block.count); i++, at += size) {
-        this.tree.storeRange(at, at + size - 1, this.names.value(`p:${size}`));
+        this.tree.storeRange(at, at + size - this.k.one, this.names.value(`p:${size}`));
       }
-      this.check('phase1 block end', at - 1, num(block.last_index));
+      this.check('phase1 block end', at - this.k.one, this.k.of(block.last_index));
     }
   }
 
   private step(op: VectorOp): void {
     const tree = this.tree;
-    const entry = (key = 'entry') => this.names.value(op[key]);
+    const entry = (name = 'entry') => this.names.value(op[name]);
+    const key = (value: unknown) => this.k.of(value);
     switch (op.op) {
       case 'comment':
       case 'set_in_rcu':
@@ -222,19 +260,19 @@ export class VectorReplay {
       case 'destroy':
         return tree.destroy();
       case 'store_range':
-        return this.check('ret', errnoOf(() => tree.storeRange(num(op.first), num(op.last), entry())), op.expect);
+        return this.check('ret', errnoOf(() => tree.storeRange(key(op.first), key(op.last), entry())), op.expect);
       case 'store':
-        return this.check('ret', errnoOf(() => tree.store(num(op.index), entry())), op.expect);
+        return this.check('ret', errnoOf(() => tree.store(key(op.index), entry())), op.expect);
       case 'insert_range':
-        return this.check('ret', errnoOf(() => tree.insertRange(num(op.first), num(op.last), entry())), op.expect);
+        return this.check('ret', errnoOf(() => tree.insertRange(key(op.first), key(op.last), entry())), op.expect);
       case 'insert':
-        return this.check('ret', errnoOf(() => tree.insert(num(op.index), entry())), op.expect);
+        return this.check('ret', errnoOf(() => tree.insert(key(op.index), entry())), op.expect);
       case 'erase':
-        return this.check('entry', this.names.name(tree.erase(num(op.index))), op.expect);
+        return this.check('entry', this.names.name(tree.erase(key(op.index))), op.expect);
       case 'load':
-        return this.check('entry', this.names.name(tree.load(num(op.index))), op.expect);
+        return this.check('entry', this.names.name(tree.load(key(op.index))), op.expect);
       case 'load_range':
-        return this.loadRange(num(op.first), num(op.last), op.expect);
+        return this.loadRange(key(op.first), key(op.last), op.expect);
       case 'count_entries':
         return this.check('count', this.snapshot().length, op.expect);
       case 'snapshot':
@@ -249,19 +287,19 @@ export class VectorReplay {
       case 'mt_find':
         return this.mtFind(op);
       case 'mt_for_each': {
-        const seen = [...tree.entries(num(op.index), num(op.max))].map(([, , e]) => this.names.name(e));
-        return this.check('entries', JSON.stringify(seen), JSON.stringify(op.expect));
+        const seen = [...tree.entries(key(op.index), key(op.max))].map(([, , e]) => this.names.name(e));
+        return this.check('entries', show(seen), show(op.expect));
       }
       case 'mt_next':
-        return this.check('entry', this.names.name(tree.next(num(op.index), num(op.max))?.entry), op.expect);
+        return this.check('entry', this.names.name(tree.next(key(op.index), key(op.max))?.entry), op.expect);
       case 'mt_prev':
-        return this.check('entry', this.names.name(tree.prev(num(op.index), num(op.min))?.entry), op.expect);
+        return this.check('entry', this.names.name(tree.prev(key(op.index), key(op.min))?.entry), op.expect);
       case 'dup':
         return this.dup(op);
       case 'mas_set':
-        return this.state(op.mas).set(num(op.index));
+        return this.state(op.mas).set(key(op.index));
       case 'mas_set_range':
-        return this.state(op.mas).setRange(num(op.first), num(op.last));
+        return this.state(op.mas).setRange(key(op.first), key(op.last));
       case 'mas_reset':
         return this.state(op.mas).reset();
       case 'mas_pause':
@@ -275,19 +313,19 @@ export class VectorReplay {
       case 'mas_walk':
         return this.masRead(op, (mas) => mas.walk());
       case 'mas_next':
-        return this.masRead(op, (mas) => mas.next(num(op.max)));
+        return this.masRead(op, (mas) => mas.next(key(op.max)));
       case 'mas_next_range':
-        return this.masRead(op, (mas) => mas.nextRange(num(op.max)));
+        return this.masRead(op, (mas) => mas.nextRange(key(op.max)));
       case 'mas_prev':
-        return this.masRead(op, (mas) => mas.prev(num(op.min)));
+        return this.masRead(op, (mas) => mas.prev(key(op.min)));
       case 'mas_prev_range':
-        return this.masRead(op, (mas) => mas.prevRange(num(op.min)));
+        return this.masRead(op, (mas) => mas.prevRange(key(op.min)));
       case 'mas_find':
-        return this.masRead(op, (mas) => mas.find(num(op.max)));
+        return this.masRead(op, (mas) => mas.find(key(op.max)));
       case 'mas_find_range':
-        return this.masRead(op, (mas) => mas.findRange(num(op.max)));
+        return this.masRead(op, (mas) => mas.findRange(key(op.max)));
       case 'mas_find_rev':
-        return this.masRead(op, (mas) => mas.findRev(num(op.min)));
+        return this.masRead(op, (mas) => mas.findRev(key(op.min)));
       case 'mas_empty_area':
       case 'mas_empty_area_rev':
         return this.emptyArea(op, op.op === 'mas_empty_area_rev');
@@ -307,28 +345,29 @@ export class VectorReplay {
 
   private snapshot(): [number, number, string | null][] {
     const out: [number, number, string | null][] = [];
-    const mas = this.tree.state(0);
-    for (let e = mas.find(); e !== undefined; e = mas.find()) out.push([mas.index, mas.last, this.names.name(e)]);
+    const mas = this.tree.state(this.k.zero);
+    for (let e = mas.find(this.k.max); e !== undefined; e = mas.find(this.k.max)) out.push([mas.index, mas.last, this.names.name(e)]);
     return out;
   }
 
   private compareSnapshot(expect: [string, string, string][]): void {
-    const want = expect.map(([f, l, e]) => [num(f), num(l), e]);
-    this.check('snapshot', JSON.stringify(this.snapshot()), JSON.stringify(want));
+    const want = expect.map(([f, l, e]) => [this.k.of(f), this.k.of(l), e]);
+    this.check('snapshot', show(this.snapshot()), show(want));
   }
 
   private loadRange(first: number, last: number, expect: unknown): void {
-    const points = new Set([first, last, Math.floor(first / 2 + last / 2)]);
-    for (let i = first; i <= last && i < first + 64; i++) points.add(i);
+    const points = new Set([first, last, this.k.mid(first, last)]);
+    const stop = first + this.k.of(64);
+    for (let i = first; i <= last && i < stop; i += this.k.one) points.add(i);
     for (const p of points) this.check(`load(${p})`, this.names.name(this.tree.load(p)), expect);
   }
 
   private rangeFill(op: VectorOp): void {
-    const stride = num(op.stride);
-    const len = num(op.len);
+    const stride = this.k.of(op.stride);
+    const len = this.k.of(op.len);
     const value = this.names.value(op.entry);
-    for (let i = num(op.from_i); i <= num(op.to_i); i++) {
-      const ret = errnoOf(() => this.tree.storeRange(i * stride, i * stride + len - 1, value));
+    for (let i = this.k.of(op.from_i); i <= this.k.of(op.to_i); i += this.k.one) {
+      const ret = errnoOf(() => this.tree.storeRange(i * stride, i * stride + len - this.k.one, value));
       if (ret !== 0) return this.check(`range_fill at i=${i}`, ret, 0);
     }
   }
@@ -337,41 +376,41 @@ export class VectorReplay {
     const expect = op.expect as { ret: number; start: string | null };
     let start: number | null = null;
     const ret = errnoOf(() => {
-      const args = [num(op.size), this.names.value(op.entry), num(op.min), num(op.max)] as const;
+      const args = [this.k.of(op.size), this.names.value(op.entry), this.k.of(op.min), this.k.of(op.max)] as const;
       start = rev ? this.tree.allocRRange(...args) : this.tree.allocRange(...args);
     });
     this.check('ret', ret, expect.ret);
-    if (expect.ret === 0) this.check('start', start, num(expect.start));
+    if (expect.ret === 0) this.check('start', start, this.k.of(expect.start));
   }
 
   private allocCyclic(op: VectorOp): void {
     const expect = op.expect as { ret: number; start: string | null; next: string };
     let got: { start: number; next: number; wrapped: boolean } | null = null;
     const ret = errnoOf(() => {
-      got = this.tree.allocCyclic(this.names.value(op.entry), num(op.range_lo), num(op.range_hi), num(op.next));
+      got = this.tree.allocCyclic(this.names.value(op.entry), this.k.of(op.range_lo), this.k.of(op.range_hi), this.k.of(op.next));
     });
     const result = got as { start: number; next: number; wrapped: boolean } | null;
     this.check('ret', result ? (result.wrapped ? 1 : 0) : ret, expect.ret);
     if (result) {
-      this.check('start', result.start, num(expect.start));
-      this.check('next', result.next, num(expect.next));
+      this.check('start', result.start, this.k.of(expect.start));
+      this.check('next', result.next, this.k.of(expect.next));
     }
   }
 
   private mtFind(op: VectorOp): void {
     const expect = op.expect as { entry: string | null; index: string };
-    const index = num(op.index);
-    const found = this.tree.find(index, num(op.max));
+    const index = this.k.of(op.index);
+    const found = this.tree.find(index, this.k.of(op.max));
     this.check('entry', this.names.name(found?.entry), expect.entry);
-    const after = found ? (found.last === MAX_INDEX ? 0 : found.last + 1) : index;
-    this.check('index', after, num(expect.index));
+    const after = found ? (found.last === this.k.max ? this.k.zero : found.last + this.k.one) : index;
+    this.check('index', after, this.k.of(expect.index));
   }
 
   private dup(op: VectorOp): void {
     const allocOf = (flags: unknown) => (flags as string[]).includes('MT_FLAGS_ALLOC_RANGE');
     const build = (flags: unknown, entries: unknown) => {
       const t = new MapleTree({ ...this.options(), allocRange: allocOf(flags) });
-      for (const [f, l, e] of entries as [string, string, string][]) t.storeRange(num(f), num(l), this.names.value(e));
+      for (const [f, l, e] of entries as [string, string, string][]) t.storeRange(this.k.of(f), this.k.of(l), this.names.value(e));
       return t;
     };
     const src = build(op.src_flags, op.src_entries);
@@ -381,19 +420,19 @@ export class VectorReplay {
     const copy = src.dup();
     copy.validate();
     this.check('ret', 0, op.expect);
-    this.check('dup entries', JSON.stringify([...copy.entries()]), JSON.stringify([...src.entries()]));
+    this.check('dup entries', show([...copy.entries()]), show([...src.entries()]));
   }
 
   private poke(op: VectorOp): void {
     const mas = this.state(op.mas);
-    if (op.index !== undefined) mas.index = num(op.index);
-    if (op.last !== undefined) mas.last = num(op.last);
+    if (op.index !== undefined) mas.index = this.k.of(op.index);
+    if (op.last !== undefined) mas.last = this.k.of(op.last);
     if (op.status !== undefined) mas.status = op.status as MaStatus;
   }
 
   private masStore(op: VectorOp): void {
     const mas = this.state(op.mas);
-    const [first, last] = (op.range_written as [string, string]).map(num);
+    const [first, last] = (op.range_written as [string, string]).map((v) => this.k.of(v));
     this.check('range before store', `${mas.index}-${mas.last}`, `${first}-${last}`);
     this.masRead(op, (m) => this.locked(() => m.store(this.names.value(op.entry))));
   }
@@ -407,8 +446,8 @@ export class VectorReplay {
   }
 
   private compareState(mas: MaState<unknown>, expect: Expect): void {
-    if (expect.index !== undefined && expect.index !== null) this.check('index', mas.index, num(expect.index));
-    if (expect.last !== undefined && expect.last !== null) this.check('last', mas.last, num(expect.last));
+    if (expect.index !== undefined && expect.index !== null) this.check('index', mas.index, this.k.of(expect.index));
+    if (expect.last !== undefined && expect.last !== null) this.check('last', mas.last, this.k.of(expect.last));
     if (expect.status !== undefined) {
       // Without the root-entry optimisation 'root' reads 'active' (API.md).
       const want = expect.status === 'root' ? 'active' : expect.status;
@@ -419,12 +458,12 @@ export class VectorReplay {
   private emptyArea(op: VectorOp, rev: boolean): void {
     const mas = this.state(op.mas);
     const expect = op.expect as { ret: number; index: string | null; last: string | null };
-    const args = [num(op.min), num(op.max), num(op.size)] as const;
+    const args = [this.k.of(op.min), this.k.of(op.max), this.k.of(op.size)] as const;
     const ret = errnoOf(() => (rev ? mas.emptyAreaRev(...args) : mas.emptyArea(...args)));
     this.check('ret', ret, expect.ret);
     if (expect.ret === 0) {
-      this.check('index', mas.index, num(expect.index));
-      this.check('last', mas.last, num(expect.last));
+      this.check('index', mas.index, this.k.of(expect.index));
+      this.check('last', mas.last, this.k.of(expect.last));
     }
   }
 }
