@@ -247,6 +247,47 @@ function pieceCount(n: i32, slots: i32): i32 {
 }
 
 /**
+ * The most nodes treeRebuild can add for a NULL write whose rows fill two leaves exactly with
+ * a NULL just before the middle, so that they are cut in three (the leaf more that a NULL
+ * range, unable to end a leaf, forces). Climbs the paths as the rebuild will: a single node
+ * with room for its extra child is rewritten in place; a full one is pushed into a sibling
+ * or split (one more); a run of two nodes is cut in three above 2 × slots − 2 children (one
+ * more); a full root splits under a new one (two more). Where a level could fall to one node
+ * or below the minimum, the rebuild may pull in a neighbour and leave the paths read here:
+ * then the structural bound, one node a level and two at the root. Reads only.
+ */
+export function spanGrowth(tree: i32): i32 {
+  const height = treeHeight(tree);
+  let grows = 1;
+  let kMin = 3;
+  let kMax = 3;
+  for (let d = height - 2; d >= 0; d--) {
+    const left = pathNode(LPATH, d);
+    const right = pathNode(RPATH, d);
+    const type = nodeType(left);
+    const slots = typeSlots(type);
+    // The children beside the run's pieces: the left node's before it, the right node's after it.
+    const kept = pathOff(LPATH, d) + nodeEnd(right) - pathOff(RPATH, d);
+    const least = kept + kMin;
+    const most = kept + kMax;
+    if (left != right) {
+      if (least <= slots) return height + 1;
+      kMin = pieceCount(least, slots);
+      kMax = pieceCount(most, slots);
+      grows += kMax - 2;
+      continue;
+    }
+    if (d > 0 && least - 1 < typeMinEnd(type)) return height + 1;
+    if (most <= slots) return grows;
+    if (d == 0) return grows + 2;
+    kMin = 1; // pushed into a sibling: the parent keeps its children
+    kMax = 2;
+    grows++;
+  }
+  return grows;
+}
+
+/**
  * Writes the k pieces cut from buffer b (ends in PIECES) into nodes — `left`, then `right`
  * when it is another node, then fresh ones (all fresh when both are 0: RCU mode) — and
  * records each as a row of the parent buffer pb from row `at`: [piece max, node, piece gap].

@@ -16,12 +16,12 @@ import {
 import { ld32, st32, ld64, st64, stKeyF64, memMove, hostRetain, hostRelease } from "./mem";
 import { nodeType, nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
 import {
-  treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeNodeAlloc, treeNodeFree,
+  treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeCanGrow, treeNodeAlloc, treeNodeFree,
   treeNewStamp, treeIsAlloc, treeIsRcu, treeNodes, treeKeyMax, SPAN_NODES, RCU_SPAN_NODES,
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax, pathSet } from "./walk";
 import { rcuPublishChild, rcuPublishEnd, rcuSetSlot } from "./rcu";
-import { bigSet, bigPivot, bigSlot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
+import { bigSet, bigPivot, bigSlot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp, spanGrowth } from "./rebalance";
 import {
   RES, LPATH, RPATH, PATH_BYTES, BIG_A, G_STAMP, G_NO_GROW, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
   WS_OLD, WS_END_SLOT, WS_LO, WS_HI, WS_NEW_END, WS_FLAGS, WS_ROWS, WS_RIGHT, WS_RIGHT_OFF, WS_FIRST, WS_LAST,
@@ -57,13 +57,31 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
   const type = storeClassify(tree, first, last, entry, mode);
   if (type < 0 || type == WR_NOTHING) return type;
   const need = storeNodesNeeded(type, treeHeight(tree), treeIsRcu(tree));
-  if (need > 0 && !treeCanAllocate(tree, need, false)) {
-    if (!storeShrinks(tree, type) || !treeCanAllocate(tree, need, true)) return ENOMEM;
+  if (need > 0 && !treeCanAllocate(tree, need, false)) return storeOverBudget(tree, type, need);
+  storeCommit(tree, type);
+  return type;
+}
+
+/**
+ * A write whose worst case the budget refuses. A NULL write that adds no range is held only
+ * to what it can add: nothing when cut so the tree cannot grow (storeShrinks), else the leaf
+ * and splits above it that a NULL row at the end of two full leaves, with the neighbour full
+ * too, forces (spanGrowth). Anything else is ENOMEM, nothing changed.
+ */
+function storeOverBudget(tree: i32, type: i32, need: i32): i32 {
+  if (storeShrinks(tree, type)) {
+    if (!treeCanAllocate(tree, need, true)) return ENOMEM;
     storeCommitNoGrow(tree, type);
     return type;
   }
+  if (!storeFillsTwoLeaves(type) || !treeCanGrow(tree, need, spanGrowth(tree))) return ENOMEM;
   storeCommit(tree, type);
   return type;
+}
+
+/** Whether a classified write is a NULL spanning store whose rows fill two leaves exactly (adding no range). */
+function storeFillsTwoLeaves(type: i32): bool {
+  return type == WR_SPANNING_STORE && ws(WS_ENTRY) == 0 && ws(WS_ROWS) == SHRINK_ROWS_MAX;
 }
 
 /** Commits a write that adds no range over the node cap, cutting runs so the tree cannot grow. */
