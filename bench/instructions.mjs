@@ -85,12 +85,23 @@ function cases(MapleTree, backend, GpuVm) {
       tree.destroy();
     }
   };
+  // W8's parts: a tree's creation and destruction alone (per tree), and its stores without the loads.
+  const newTrees = () => { for (let t = 0; t < 100; t++) make().destroy(); };
+  const storesOnly = () => {
+    for (let t = 0; t < 100; t++) {
+      const tree = make();
+      for (let j = 0; j < 100; j++) tree.storeRange(16 * ((j * 37) % 100), 16 * ((j * 37) % 100) + 9, j);
+      tree.destroy();
+    }
+  };
   let sink = 0;
   const walks = (walk) => { for (let w = 0; w < WALKS; w++) walk(); };
   return {
     W1: { prep: make, run: (tree) => build(tree, N).destroy(), ops: N },
     W5: { prep: () => build(make(), N), run: (tree) => { for (let i = 0; i < N; i += 2) tree.erase(16 * i); tree.destroy(); }, ops: N / 2 },
     W8: { prep: () => null, run: smallTrees, ops: 100 * 100 * 2 },
+    W8new: { prep: () => null, run: newTrees, ops: 100 },
+    W8store: { prep: () => null, run: storesOnly, ops: 100 * 100 },
     forEach: { prep: () => shared, run: (tree) => walks(() => tree.forEach((v) => { sink += v; })), ops: WALKS * N },
     entries: { prep: () => shared, run: (tree) => walks(() => { for (const [, , v] of tree.entries()) sink += v; }), ops: WALKS * N },
     size: { prep: () => shared, run: (tree) => walks(() => { sink += tree.size; }), ops: WALKS * N },

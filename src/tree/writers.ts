@@ -20,15 +20,13 @@ import { detachTree } from './share.js';
 import { DEFAULT_MAX_AGENTS } from '../shared/region.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../shared/SharedMutex.js';
 
-interface TreeHandle {
-  core: CoreBackend;
-  id: number;
-}
-
-// Frees the backend's tree once its MapleTree is unreachable (freeTree() unregisters).
-const releaser: FinalizationRegistry<TreeHandle> | null =
+// Frees the backend's tree once its MapleTree is unreachable. The held value is the tree's
+// context (it does not reach the MapleTree), so free() needs no unregister token: it marks the
+// context freed and the finalizer then does nothing. A token would make every registration
+// and every collection of a tree cost more (small trees are made by the thousand).
+const releaser: FinalizationRegistry<TreeContext> | null =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<TreeHandle>(({ core, id }) => core.treeRelease(id))
+    ? new FinalizationRegistry<TreeContext>((ctx) => ctx.release())
     : null;
 
 /** Symbol.dispose where the runtime has it (Node ≥ 20, recent browsers), else a stand-in. */
@@ -46,8 +44,9 @@ export function openTree(owner: object, method: string, options: MapleTreeOption
   const id = options._tree ?? core.treeCreate(flags, options.maxNodes ?? 0);
   if (id <= 0) throw new MapleError('ENOMEM', `${method}: out of memory`);
   if (core instanceof SharedCore) return sharedContext(core, id, options, flags !== 0);
-  releaser?.register(owner, { core, id }, owner);
-  return new TreeContext(core, id, new TreeLock(externalLock(options)), flags !== 0, keys); // a dup has its source's options
+  const ctx = new TreeContext(core, id, new TreeLock(externalLock(options)), flags !== 0, keys); // a dup has its source's options
+  releaser?.register(owner, ctx);
+  return ctx;
 }
 
 /** The caller's lock from the options, if it is one (ExternalLock). */
@@ -88,7 +87,11 @@ export function writeIndex(ctx: TreeContext, method: string, index: unknown, ent
 
 /** Normal-API write of [first, last] in `mode` (storeRange, insertRange), its arguments checked first. */
 export function writeRange(ctx: TreeContext, method: string, first: unknown, last: unknown, entry: unknown, mode: number): void {
-  const [f, l] = ctx.keys.range(method, first, last);
+  // Two index checks, then range() only to throw: its pair is an array per store.
+  const keys = ctx.keys;
+  const f = keys.index(method, 'first', first);
+  const l = keys.index(method, 'last', last);
+  if (f > l) keys.range(method, f, l);
   if (mode === MODE_INSERT) checkEntry(method, entry);
   writeEntry(ctx, method, f, l, entry, mode);
 }
@@ -153,14 +156,13 @@ export function clearTree(ctx: TreeContext, method: string): void {
   }
 }
 
-/** Returns the tree to its core now, once; the finalizer no longer needs to. */
+/** Returns the tree to its core now, once; the finalizer then finds its context freed. */
 export function freeTree(owner: object, ctx: TreeContext): void {
   if (ctx.isFreed) return;
   // Other agents may still use a shared tree: this agent only ends its own use.
   if (ctx.core instanceof SharedCore) return detachTree(ctx);
   const taken = ctx.lock.enterWriter('MapleTree.free');
   try {
-    releaser?.unregister(owner);
     ctx.release();
   } finally {
     ctx.lock.exitWriter(taken);
