@@ -33,28 +33,45 @@ function refused(store: () => void): boolean {
 }
 
 /** Shapes of a full tree: how it is filled. */
-const shapes: { name: string; fill: (tree: MapleTree<number>, rng: Rng) => void }[] = [
+const shapes: { name: string; fill: (options: MapleTreeOptions & { maxNodes: number }, rng: Rng) => MapleTree<number> }[] = [
   {
     name: 'random ranges',
-    fill: (tree, rng) => {
+    fill: (options, rng) => {
+      const tree = new MapleTree<number>(options);
       for (let misses = 0, v = 0; misses < REFUSALS_TO_FULL; ) {
         const first = rng.int(0, KEY_SPAN);
         misses = refused(() => tree.storeRange(first, first + rng.int(0, 40), v++)) ? misses + 1 : 0;
       }
+      return tree;
     },
   },
   {
     // Contiguous ranges appended in order: leaves packed full, no NULL between entries.
     name: 'contiguous appends',
-    fill: (tree) => {
+    fill: (options) => {
+      const tree = new MapleTree<number>(options);
       for (let i = 0; !refused(() => tree.storeRange(10 * i, 10 * i + 9, i)); i++);
+      return tree;
+    },
+  },
+  {
+    // Bulk-built packed leaves (a small share of what the budget holds), then appends
+    // until refused: erases at the packed leaves' edges must add a leaf.
+    name: 'packed leaves, then appends',
+    fill: (options) => {
+      const bulk = 3 * options.maxNodes;
+      const tree = MapleTree.from<number>(Array.from({ length: bulk }, (_, i): Row => [10 * i, 10 * i + 9, i]), options);
+      for (let i = bulk; !refused(() => tree.storeRange(10 * i, 10 * i + 9, i)); i++);
+      return tree;
     },
   },
   {
     // Singletons with a NULL key between: every other row NULL.
     name: 'spaced singletons',
-    fill: (tree) => {
+    fill: (options) => {
+      const tree = new MapleTree<number>(options);
       for (let i = 0; !refused(() => tree.store(2 * i, i)); i++);
+      return tree;
     },
   },
 ];
@@ -144,9 +161,7 @@ describe.each(backends.filter((b) => b.name !== 'naive'))('erasing a tree full t
   it.each(cases)('$shape.name, maxNodes $maxNodes, allocRange $allocRange: every erase and shrinking NULL store succeeds', ({ shape, maxNodes, allocRange }) => {
     const seed = seedFromEnv(15_4 + maxNodes + (allocRange ? 1 : 0));
     const rng = new Rng(seed);
-    const extra: MapleTreeOptions = { maxNodes, allocRange };
-    const full = new MapleTree<number>({ ...options(), ...extra });
-    shape.fill(full, rng);
+    const full = shape.fill({ ...options(), maxNodes, allocRange }, rng);
     const ranges = snapshotOf(full);
     const rows = rowCount(ranges);
     let tried = 0;
