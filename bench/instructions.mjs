@@ -4,7 +4,7 @@
  *
  *   node bench/instructions.mjs [--checkout DIR]... [--cases W5,W8,...] [--backends wasm,ts]
  *
- * Cases: W1, W5, W8, forEach, entries, size, load, find, from (trees); W7 and W7big (the GPU VA
+ * Cases: W1, W4, W5, W8 (and its parts W8new, W8store), forEach, entries, size, load, find, from (trees); W7 and W7big (the GPU VA
  * trace on a number and a `keys: 'bigint'` GpuVm; W7big needs a checkout that has bigint VMs).
  *
  * Each checkout must hold a built dist/ (default: this one). For every case × backend ×
@@ -85,6 +85,15 @@ function cases(MapleTree, backend, GpuVm) {
       tree.destroy();
     }
   };
+  // W4's shape: N/5 random overwrites of 1-64 indices over the tree's key span (a fixed LCG).
+  const overwrites = (tree) => {
+    let x = 42;
+    const next = () => (x = (x * 1103515245 + 12345) % 2147483648);
+    for (let k = 0; k < N / 5; k++) {
+      const start = next() % (16 * N);
+      tree.storeRange(start, start + (next() % 64), k);
+    }
+  };
   // W8's parts: a tree's creation and destruction alone (per tree), and its stores without the loads.
   const newTrees = () => { for (let t = 0; t < 100; t++) make().destroy(); };
   const storesOnly = () => {
@@ -98,6 +107,7 @@ function cases(MapleTree, backend, GpuVm) {
   const walks = (walk) => { for (let w = 0; w < WALKS; w++) walk(); };
   return {
     W1: { prep: make, run: (tree) => build(tree, N).destroy(), ops: N },
+    W4: { prep: () => build(make(), N), run: (tree) => { overwrites(tree); tree.destroy(); }, ops: N / 5 },
     W5: { prep: () => build(make(), N), run: (tree) => { for (let i = 0; i < N; i += 2) tree.erase(16 * i); tree.destroy(); }, ops: N / 2 },
     W8: { prep: () => null, run: smallTrees, ops: 100 * 100 * 2 },
     W8new: { prep: () => null, run: newTrees, ops: 100 },
@@ -159,7 +169,7 @@ if (args[0] === '--child') {
   const checkouts = [];
   args.forEach((a, i) => { if (a === '--checkout') checkouts.push(resolve(args[i + 1])); });
   if (checkouts.length === 0) checkouts.push(resolve(fileURLToPath(new URL('..', import.meta.url))));
-  const names = option(args, '--cases', 'W1,W5,W8,forEach,entries,size,load,find,from').split(',');
+  const names = option(args, '--cases', 'W1,W4,W5,W8,forEach,entries,size,load,find,from').split(',');
   const backends = option(args, '--backends', 'wasm,ts').split(',');
   for (const name of names) {
     for (const backend of backends) {
