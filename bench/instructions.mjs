@@ -4,8 +4,9 @@
  *
  *   node bench/instructions.mjs [--checkout DIR]... [--cases W5,W8,...] [--backends wasm,ts]
  *
- * Cases: W1, W4, W5, W8 (and its parts W8new, W8store), forEach, entries, size, load, find, from (trees); W7 and W7big (the GPU VA
- * trace on a number and a `keys: 'bigint'` GpuVm; W7big needs a checkout that has bigint VMs).
+ * Cases: W1, W4, W5, W8 (and its parts W8new, W8store), forEach, entries, size, load, find,
+ * from (trees); W7 and W7big (the GPU VA trace on a number and a `keys: 'bigint'` GpuVm; W7big
+ * needs a checkout that has bigint VMs).
  *
  * Each checkout must hold a built dist/ (default: this one). For every case × backend ×
  * checkout a child process runs under `valgrind --tool=callgrind`: it warms the case up, then

@@ -495,6 +495,7 @@ function storeInLeaf(tree: i32): void {
   for (let i = lo; i <= hi; i++) {
     const kept = (i == lo && (flags & KEEP_LEFT) != 0 ? 1 : 0) + (i == hi && (flags & KEEP_RIGHT) != 0 ? 1 : 0);
     const handle = nodeSlot(leaf, NODE_LEAF, i);
+    if (handle <= 1) continue; // NULL and ZERO_ENTRY hold no reference: no call for the NULLs a NULL write absorbs
     if (kept == 0) hostRelease(handle);
     else if (kept == 2) hostRetain(handle);
   }
