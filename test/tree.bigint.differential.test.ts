@@ -17,6 +17,7 @@ import { createTsCore64 } from '../src/ts/TsBackend.js';
 import * as tinyMem from './generated/core64-tiny/mem.js';
 import * as tinyCore from './generated/core64-tiny/index.js';
 import { MAX64, Model64, type Fit64, type Row64 } from './support/model64.js';
+import { mapleErrorCode } from './support/model.js';
 import { Rng, seedFromEnv } from './support/rng.js';
 import { treeFailure } from './support/treeFailure.js';
 
@@ -156,14 +157,7 @@ class Differential {
   }
 
   private expectError(what: string, code: string | null, call: () => unknown): void {
-    let got: string | null = null;
-    try {
-      call();
-    } catch (err) {
-      if (!(err instanceof MapleError)) throw err;
-      got = err.code;
-    }
-    this.same(`${what} error`, got, code);
+    this.same(`${what} error`, mapleErrorCode(call), code);
   }
 
   /** A search window that fits `size`, at times the whole space or one reaching its top. */

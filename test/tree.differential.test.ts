@@ -8,7 +8,7 @@ import { ZERO_ENTRY } from '../src/backend/entries.js';
 import { MapleError } from '../src/backend/errors.js';
 import { MAX_INDEX, MapleTree, type Range } from '../src/tree/MapleTree.js';
 import { backends } from './support/backends.js';
-import { RangeModel, snapshotOf, type ModelRange } from './support/model.js';
+import { mapleErrorCode, RangeModel, snapshotOf, type ModelRange } from './support/model.js';
 import { Rng, seedFromEnv } from './support/rng.js';
 import { expectTree, treeFailure } from './support/treeFailure.js';
 
@@ -86,14 +86,7 @@ class Differential {
   }
 
   private attempt(what: string, write: () => void, expected: MapleError['code'] | null): void {
-    let code: string | null = null;
-    try {
-      write();
-    } catch (err) {
-      if (!(err instanceof MapleError)) throw err;
-      code = err.code;
-    }
-    this.same(`${what} result`, code, expected);
+    this.same(`${what} result`, mapleErrorCode(write), expected);
   }
 
   private step(): void {

@@ -148,6 +148,17 @@ export function snapshotOf<V>(tree: MapleTree<V>): [number, number, V][] {
 }
 
 /** Runs fn, expecting a MapleError with this code; returns it. */
+/** The code of the MapleError `call` throws, or null when it returns; any other error is rethrown. */
+export function mapleErrorCode(call: () => unknown): MapleErrorCode | null {
+  try {
+    call();
+    return null;
+  } catch (err) {
+    if (!(err instanceof MapleError)) throw err;
+    return err.code as MapleErrorCode;
+  }
+}
+
 export function expectMapleError(fn: () => unknown, code: MapleErrorCode, message?: RegExp): MapleError {
   let caught: unknown;
   try {
