@@ -21,6 +21,9 @@ const REFUSALS_TO_FULL = 30;
 /** Most ops tried per tree beyond the leaf-edge ones (a seeded sample of the rest). */
 const SAMPLE = 60;
 
+/** More rows than any node holds: a bound for the bulk-built shape's search. */
+const RANGE_ROWS_PER_NODE_MAX = 16;
+
 /** Stores until the budget refuses; ENOMEM is the only error allowed. */
 function refused(store: () => void): boolean {
   try {
@@ -62,6 +65,24 @@ const shapes: { name: string; fill: (options: MapleTreeOptions & { maxNodes: num
       const bulk = 3 * options.maxNodes;
       const tree = MapleTree.from<number>(Array.from({ length: bulk }, (_, i): Row => [10 * i, 10 * i + 9, i]), options);
       for (let i = bulk; !refused(() => tree.storeRange(10 * i, 10 * i + 9, i)); i++);
+      return tree;
+    },
+  },
+  {
+    // Contiguous ranges bulk-built to the most rows the budget takes: no spare node at all,
+    // so an erase that the no-NULL-at-a-leaf-end rule makes add a leaf has none to add.
+    name: 'bulk-built to its budget',
+    fill: (options) => {
+      const build = (n: number) => MapleTree.from<number>(Array.from({ length: n }, (_, i): Row => [10 * i, 10 * i + 9, i]), options);
+      let fits = 1;
+      let over = RANGE_ROWS_PER_NODE_MAX * options.maxNodes + 1;
+      while (over - fits > 1) {
+        const mid = (fits + over) >> 1;
+        if (refused(() => build(mid).free())) over = mid;
+        else fits = mid;
+      }
+      const tree = build(fits);
+      expect(refused(() => build(fits + 1))).toBe(true);
       return tree;
     },
   },

@@ -1,7 +1,7 @@
 /**
  * Bottom-up bulk build (MapleTree.from): ascending, non-overlapping ranges arrive a page at a
  * time and are laid into leaves left to right, each filled to the last slot (the NULL ranges
- * between entries count as slots). A node that fills is closed into an open node one level up,
+ * between entries count as slots; under a node cap, to one short: levelFillEnd). A node that fills is closed into an open node one level up,
  * so every level keeps one open node, its rightmost. At the end the open nodes are closed from
  * the leaves up; the last node of each level is merged into or balanced with its left sibling
  * so that every node meets validate()'s occupancy rules.
@@ -20,7 +20,7 @@ import {
 import { poolEnsure, poolAlloc, poolFree } from "./pool";
 import {
   treeRoot, treeIsAlloc, treeInternalType, treeCanAllocate, treeNodeAlloc, treeNodeFree, treeSetRoot, treeTouch,
-  treeNewStamp, treeDestroySubtree, treeKeyMax,
+  treeNewStamp, treeDestroySubtree, treeKeyMax, treeHasCap,
 } from "./tree";
 import { PAGE } from "./scratch";
 
@@ -131,11 +131,22 @@ function leafCarryNull(tree: i32, s: i32, leaf: i32, end: i32): bool {
   return levelClose(tree, s, 0) && levelOpen(tree, s, 0, nullMin, nullMax, 0, 0);
 }
 
+/**
+ * The last slot a build fills in a level-k node. Under a node cap a leaf keeps one slot
+ * spare: erasing a full leaf's last entry leaves a NULL that may not end the leaf, and with
+ * the neighbour full too only a new leaf takes the rows, which a tree at its cap cannot add.
+ * With a spare slot next door the rebuild cuts the rows in two again.
+ */
+function levelFillEnd(tree: i32, k: i32): i32 {
+  const end = typeSlots(levelType(tree, k)) - 1;
+  return k == 0 && treeHasCap(tree) ? end - 1 : end;
+}
+
 /** Appends [min, max] → slot to level k, closing the open node first when it is full. */
 function levelPush(tree: i32, s: i32, k: i32, min: u64, max: u64, slot: i32, gap: u64): bool {
   const type = levelType(tree, k);
   let node = openNode(s, k);
-  if (node != 0 && nodeEnd(node) == typeSlots(type) - 1) {
+  if (node != 0 && nodeEnd(node) == levelFillEnd(tree, k)) {
     const end = nodeEnd(node);
     if (k == 0 && nodeSlot(node, type, end) == 0) {
       if (!leafCarryNull(tree, s, node, end)) return false;
