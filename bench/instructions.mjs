@@ -5,7 +5,8 @@
  *   node bench/instructions.mjs [--checkout DIR]... [--cases W5,W8,...] [--backends wasm,ts]
  *
  * Cases: W1, W4, W5, W8 (and its parts W8new, W8store), forEach, entries, size, load, find,
- * from (trees); W7 and W7big (the GPU VA trace on a number and a `keys: 'bigint'` GpuVm; W7big
+ * from (trees); rcuLoad (load's keys on a shared RCU tree in one agent, read sections and
+ * all; not in the default list); W7 and W7big (the GPU VA trace on a number and a `keys: 'bigint'` GpuVm; W7big
  * needs a checkout that has bigint VMs).
  *
  * Each checkout must hold a built dist/ (default: this one). For every case × backend ×
@@ -117,6 +118,10 @@ function cases(MapleTree, backend, GpuVm) {
     entries: { prep: () => shared, run: (tree) => walks(() => { for (const [, , v] of tree.entries()) sink += v; }), ops: WALKS * N },
     size: { prep: () => shared, run: (tree) => walks(() => { sink += tree.size; }), ops: WALKS * N },
     load: { prep: () => shared, run: (tree) => { for (let i = 0; i < N; i++) tree.load(16 * i + 12); }, ops: N },
+    get rcuLoad() {
+      const tree = build(new MapleTree({ backend, shared: true, rcu: true }), N);
+      return { prep: () => tree, run: (t) => { for (let i = 0; i < N; i++) t.load(16 * i + 12); }, ops: N };
+    },
     find: { prep: () => shared, run: (tree) => { for (let i = 0; i < N; i++) tree.find(16 * i + 12); }, ops: N },
     from: { prep: () => fromRanges, run: (ranges) => MapleTree.from(ranges, { backend }).destroy(), ops: N },
     get W7() { return w7Case(GpuVm, backend, 'number'); },

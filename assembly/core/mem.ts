@@ -60,6 +60,18 @@ export function hostRelease(handle: i32): void {
   if (ASC_FEATURE_THREADS) return atomic.load<i32>(<usize>p);
   return load<i32>(<usize>p);
 }
+/**
+ * A racy word (a node's slot or parent word, the pool's bump) read where program order alone
+ * orders it: its address depends on an earlier racy read, or nothing hangs on it being fresh
+ * (rcuRead.ts says why for each use). Atomic in the threads build (as atomicLd32: costs
+ * nothing there); the TS build reads it plainly (aligned Int32Array reads of a
+ * SharedArrayBuffer never tear), where Atomics.load is a builtin call of ~10 ns.
+ */
+// @ts-ignore: decorator
+@inline export function racyLd32(p: i32): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.load<i32>(<usize>p);
+  return load<i32>(<usize>p);
+}
 // @ts-ignore: decorator
 @inline export function atomicSt32(p: i32, v: i32): void {
   if (ASC_FEATURE_THREADS) atomic.store<i32>(<usize>p, v);

@@ -14,7 +14,7 @@
  */
 
 import { NODE_SIZE } from "../shared/layout";
-import { ld32, st32, atomicLd32, atomicSt32, memFill, hostRcuHook } from "./mem";
+import { ld32, st32, atomicLd32, racyLd32, atomicSt32, memFill, hostRcuHook } from "./mem";
 import { nodeSetParent, nodeSlotAddr } from "./node";
 import { poolFree } from "./pool";
 import { G_RETIRE_HEAD, G_RETIRE_TAIL, G_RETIRED, G_UNLINKED, G_EPOCH_WORDS, G_POISON, G_STEP_HOOK, G_READ_HOOK, G_REWALKS } from "./scratch";
@@ -35,8 +35,9 @@ const EPOCH_MASK: i32 = 0x7fffffff;
 export const HOOK_WRITER: i32 = 1;
 export const HOOK_READER: i32 = 2;
 
+/** Whether a writer replaced `node` (a racy read: its readers order it, see rcuRead.ts). */
 // @ts-ignore: decorator
-@inline export function nodeIsDead(node: i32): bool { return atomicLd32(node) == node; }
+@inline export function nodeIsDead(node: i32): bool { return racyLd32(node) == node; }
 
 /** Queues a node the running write unlinked; it is marked dead and retired by rcuPublishEnd. */
 export function rcuUnlink(node: i32): void {

@@ -7,10 +7,25 @@
  * tree depth, a slot is followed as a node only after its node proved alive, and an address
  * outside the pool restarts the walk, so a stale node can never lead a reader astray. Nothing
  * shared is written: results go to this agent's registers and page.
+ *
+ * Which reads are atomic (what the TS build, where Atomics.load is a builtin call, pays for):
+ *  - the root word: the first shared read of a section, after the section's atomic store of
+ *    its epoch word (src/shared/epoch.ts: the grace-period proof needs that store ordered before
+ *    the section's pointer reads; an atomic load after an atomic store is, and it acquires);
+ *  - a leaf's slots, the words exact-fit writes change in place, so that the leaf's dead check
+ *    (a plain read after them) cannot be satisfied before them.
+ * Every other read is racy (racyLd32, plain in TS): internal slots, dead marks, the pool's
+ * bump. They stay ordered without a fence: each node is reached through the slot read before
+ * it (an address dependency: neither V8 nor the CPU can load from an address before loading
+ * the address), after the acquiring root read; a node's pivots and slots do not change from
+ * its publication (release: an atomic store) until it is reclaimed, bar single words stored
+ * atomically and read whole, so an internal node's dead check gives the same answer read
+ * before or after its slot; and a stale bump only makes a node look outside the pool, which
+ * is checked again with an atomic read before the walk restarts.
  */
 
 import { NODE_LEAF, NODE_SIZE, NODE_SHIFT, TREE_ROOT, ENTRY_NULL, ENTRY_ZERO, PAGE_ROWS, PAGE_ROW_WORDS, RES_FIRST, RES_LAST } from "../shared/layout";
-import { atomicLd32, ld64, st64, stKeyF64, ldKeyF64, stHandleF64, memAbort, memReaches } from "./mem";
+import { atomicLd32, racyLd32, ld64, st64, stKeyF64, ldKeyF64, stHandleF64, memAbort, memReaches } from "./mem";
 import { nodeType, nodeEnd, nodeFind, nodeSlotAddr, typeSlots, slotMin, slotMax } from "./node";
 import { nodeIsDead, rcuReadStep, rcuCountRewalk } from "./rcu";
 import { treeKeyMax } from "./tree";
@@ -19,14 +34,28 @@ import { G_BUMP, G_LEAF_MIN, G_LEAF_MAX, PATH_DEPTH, POOL_START, RES, PAGE } fro
 /** Restarts one call may make before the memory is declared corrupt (a live tree needs a handful). */
 const REWALK_LIMIT: i32 = 1 << 24;
 
-/**
- * Whether `node` is a node address of the pool (stale slots never lead outside it), in memory
- * this instance sees (another agent may just have grown it).
- */
+/** Whether `node` is the address of one of the pool's first `bump` nodes. */
 // @ts-ignore: decorator
-@inline function inPool(node: i32): bool {
-  const offset = node - POOL_START; // unsigned from here: below POOL_START it wraps past every node
-  return (offset & (NODE_SIZE - 1)) == 0 && (offset >>> NODE_SHIFT) < atomicLd32(G_BUMP) && memReaches(node, NODE_SIZE);
+@inline function inPool(node: i32, bump: i32): bool { return ((node - POOL_START) & (NODE_SIZE - 1)) == 0 && ((node - POOL_START) >>> NODE_SHIFT) < bump; }
+
+/**
+ * `bump`, a count of pool nodes, if the memory this instance sees holds that many (another
+ * agent may just have grown it), else 0: a walk checks memory once per bump it reads, not per node.
+ */
+function reachedBump(bump: i32): i32 {
+  // The last such node's address (an i32 that reads negative from 2 GiB up, as every pointer).
+  return bump > 0 && memReaches((POOL_START + ((bump - 1) << NODE_SHIFT)) | 0, NODE_SIZE) ? bump : 0;
+}
+
+/**
+ * The pool's bump if `node` lies in the pool, else 0. `bump` is the bump as the walk last
+ * read it; a node past it (allocated since, or not a node) makes the walk read it again,
+ * atomically. (Below POOL_START the offset wraps past every node.)
+ */
+function poolBump(node: i32, bump: i32): i32 {
+  if (inPool(node, bump)) return bump;
+  const now = reachedBump(atomicLd32(G_BUMP));
+  return inPool(node, now) ? now : 0;
 }
 
 /** The node's end, never past its capacity whatever its bytes say. */
@@ -64,9 +93,12 @@ export function rcuDescend(tree: i32, index: u64): i32 {
   while (true) {
     let node = atomicLd32(tree + TREE_ROOT);
     if (node == 0) return 0;
+    let bump = reachedBump(racyLd32(G_BUMP));
     let min: u64 = 0;
     let max: u64 = treeKeyMax(tree);
-    for (let depth = 0; depth < PATH_DEPTH && inPool(node); depth++) {
+    for (let depth = 0; depth < PATH_DEPTH; depth++) {
+      bump = poolBump(node, bump);
+      if (bump == 0) break;
       const type = nodeType(node);
       if (type == NODE_LEAF) {
         st64(G_LEAF_MIN, min);
@@ -77,7 +109,7 @@ export function rcuDescend(tree: i32, index: u64): i32 {
       const i = nodeFind(node, end, index);
       const childMin = slotMin(node, i, min);
       const childMax = slotMax(node, i, end, max);
-      const child = atomicLd32(nodeSlotAddr(node, type, i));
+      const child = racyLd32(nodeSlotAddr(node, type, i));
       rcuReadStep();
       if (nodeIsDead(node)) break;
       node = child;
@@ -97,14 +129,27 @@ function resRange(first: u64, last: u64): void {
 // @ts-ignore: decorator
 @inline function isEntry(handle: i32): bool { return handle != ENTRY_NULL && handle != ENTRY_ZERO; }
 
-/** treeLoad for RCU trees. */
+/**
+ * treeLoad for RCU trees: rcuDescend's walk without the bounds a lookup does not need (every
+ * call of the TS build's shared load runs it). Each node's slot is read, then the node checked alive.
+ */
 export function rcuLoad(tree: i32, index: u64): i32 {
   let tries = 0;
   while (true) {
-    const leaf = rcuDescend(tree, index);
-    if (leaf == 0) return 0;
-    const handle = leafSlotAt(leaf, nodeFind(leaf, boundedEnd(leaf, NODE_LEAF), index));
-    if (!leafDied(leaf)) return handle;
+    let node = atomicLd32(tree + TREE_ROOT);
+    if (node == 0) return 0;
+    let bump = reachedBump(racyLd32(G_BUMP));
+    for (let depth = 0; depth < PATH_DEPTH; depth++) {
+      bump = poolBump(node, bump);
+      if (bump == 0) break;
+      const type = nodeType(node);
+      const at = nodeSlotAddr(node, type, nodeFind(node, boundedEnd(node, type), index));
+      const slot = type == NODE_LEAF ? atomicLd32(at) : racyLd32(at);
+      rcuReadStep();
+      if (nodeIsDead(node)) break;
+      if (type == NODE_LEAF) return slot;
+      node = slot;
+    }
     tries = rewalk(tries);
   }
   return 0;

@@ -77,7 +77,11 @@ function epochDistance(a: number, b: number): number {
  * Locking: none; only this agent writes its slot's word.
  */
 export function enterRead(words: EpochWords, slot: number): void {
-  Atomics.store(words.view, readerIndex(words, slot), (globalEpoch(words) << 1) | READER_ACTIVE);
+  // A plain read of the epoch (it never tears; Atomics.load would be a builtin call per read
+  // section): it may be stale, never newer than the last advance. A stale epoch only holds
+  // more memory back, and the store depends on the value read, so it cannot come before it.
+  const epoch = words.view[words.base]! & EPOCH_MASK;
+  Atomics.store(words.view, readerIndex(words, slot), (epoch << 1) | READER_ACTIVE);
 }
 
 /** Leaves the read section of agent slot `slot`. */

@@ -66,6 +66,8 @@ export function hostRcuHook(kind: number): void {
 /** Racy words (see assembly/core/mem.ts): Atomics, which also work on a non-shared Int32Array. */
 export function atomicLd32(p: number): number { return Atomics.load(I32, p >>> 2); }
 export function atomicSt32(p: number, v: number): void { Atomics.store(I32, p >>> 2, v); }
+/** A racy word read that needs no fence (see assembly/core/mem.ts): plain, it never tears. */
+export function racyLd32(p: number): number { return I32[p >>> 2]; }
 
 // The core's u64 words (the bigint variant swaps these five lines for U64 ones).
 export function stHandleF64(p: number, handle: number): void { F64[p >>> 3] = handle >>> 0; }
