@@ -6,8 +6,10 @@
  *
  * Cases: W1, W4, W5, W8 (and its parts W8new, W8store), forEach, entries, size, load, find,
  * from (trees); rcuLoad (load's keys on a shared RCU tree in one agent, read sections and
- * all; not in the default list); W7 and W7big (the GPU VA trace on a number and a `keys: 'bigint'` GpuVm; W7big
- * needs a checkout that has bigint VMs).
+ * all; not in the default list); W4big (W4 on a `keys: 'bigint'` tree); W6, W6big and W6align
+ * (W6's gap searches, fresh MaState + emptyArea under the lock, on a number tree, a bigint
+ * tree, and a number tree with { align: 16 }); W7 and W7big (the GPU VA trace on a number and
+ * a `keys: 'bigint'` GpuVm; the *big cases need a checkout that has bigint trees or VMs).
  *
  * Each checkout must hold a built dist/ (default: this one). For every case × backend ×
  * checkout a child process runs under `valgrind --tool=callgrind`: it warms the case up, then
@@ -21,7 +23,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { w7Inputs } from './workloads.mjs';
+import { w6Inputs, w7Inputs } from './workloads.mjs';
 
 /** Ranges in the trees the cases build (small: callgrind runs code ~50× slower). */
 const N = 20_000;
@@ -71,6 +73,47 @@ function w7Case(GpuVm, backend, keys) {
   return { prep, run, ops: t.reqMap.length };
 }
 
+/** W6's scale here: 2,000 ranges with random holes; a pass sweeps their 2,000 search sizes W6_SWEEPS times. */
+const W6_N = 20_000;
+/** A search is a few thousand instructions: one sweep per pass is too short to warm up or to outweigh a late compile. */
+const W6_SWEEPS = 10;
+
+/**
+ * W6: prep() builds the allocRange tree once (shared by the passes: searches do not change it),
+ * the pass searches the lowest fit of each size over the whole key space. `keys` and `opts` as
+ * in w7Case; every result is checked against the workload's expected starts.
+ */
+function w6Case(MapleTree, backend, keys, opts) {
+  const t = w6Inputs(W6_N);
+  const big = keys === 'bigint';
+  const key = big ? (x) => BigInt(x) : (x) => x;
+  const sizes = Array.from(t.searchSize, key);
+  let tree = null;
+  const prep = () => {
+    if (tree) return tree;
+    tree = new MapleTree(big ? { backend, allocRange: true, keys } : { backend, allocRange: true });
+    for (let i = 0; i < t.first.length; i++) tree.insertRange(key(t.first[i]), key(t.last[i]), i);
+    return tree;
+  };
+  const zero = key(0);
+  const max = big ? 2n ** 64n - 1n : 2 ** 53 - 1;
+  const run = (m) => {
+    for (let n = 0; n < W6_SWEEPS * sizes.length; n++) {
+      const i = n % sizes.length;
+      const mas = m.state(zero);
+      m.lock();
+      try {
+        if (opts) mas.emptyArea(zero, max, sizes[i], opts);
+        else mas.emptyArea(zero, max, sizes[i]);
+      } finally {
+        m.unlock();
+      }
+      if (!opts && mas.index !== key(t.expected[i])) throw new Error(`W6 search ${i}: ${mas.index}, expected ${t.expected[i]}`);
+    }
+  };
+  return { prep, run, ops: W6_SWEEPS * sizes.length };
+}
+
 /** Each case: prep() makes a pass's input (not counted), run(input) is the pass, ops per pass. */
 function cases(MapleTree, backend, GpuVm) {
   const make = () => new MapleTree({ backend });
@@ -96,6 +139,25 @@ function cases(MapleTree, backend, GpuVm) {
       tree.storeRange(start, start + (next() % 64), k);
     }
   };
+  // W4 on a bigint tree: the same build and overwrites, keys converted before the pass.
+  const makeBig = () => new MapleTree({ backend, keys: 'bigint' });
+  const overwritesBig = (() => {
+    let x = 42;
+    const next = () => (x = (x * 1103515245 + 12345) % 2147483648);
+    const first = [];
+    const last = [];
+    for (let k = 0; k < N / 5; k++) {
+      const start = next() % (16 * N);
+      first.push(BigInt(start));
+      last.push(BigInt(start + (next() % 64)));
+    }
+    return (tree) => { for (let k = 0; k < N / 5; k++) tree.storeRange(first[k], last[k], k); };
+  })();
+  const buildBig = () => {
+    const tree = makeBig();
+    for (let i = 0; i < N; i++) tree.storeRange(BigInt(16 * i), BigInt(16 * i + 9), i);
+    return tree;
+  };
   // W8's parts: a tree's creation and destruction alone (per tree), and its stores without the loads.
   const newTrees = () => { for (let t = 0; t < 100; t++) make().destroy(); };
   const storesOnly = () => {
@@ -110,6 +172,7 @@ function cases(MapleTree, backend, GpuVm) {
   return {
     W1: { prep: make, run: (tree) => build(tree, N).destroy(), ops: N },
     W4: { prep: () => build(make(), N), run: (tree) => { overwrites(tree); tree.destroy(); }, ops: N / 5 },
+    W4big: { prep: buildBig, run: (tree) => { overwritesBig(tree); tree.destroy(); }, ops: N / 5 },
     W5: { prep: () => build(make(), N), run: (tree) => { for (let i = 0; i < N; i += 2) tree.erase(16 * i); tree.destroy(); }, ops: N / 2 },
     W8: { prep: () => null, run: smallTrees, ops: 100 * 100 * 2 },
     W8new: { prep: () => null, run: newTrees, ops: 100 },
@@ -124,6 +187,9 @@ function cases(MapleTree, backend, GpuVm) {
     },
     find: { prep: () => shared, run: (tree) => { for (let i = 0; i < N; i++) tree.find(16 * i + 12); }, ops: N },
     from: { prep: () => fromRanges, run: (ranges) => MapleTree.from(ranges, { backend }).destroy(), ops: N },
+    get W6() { return w6Case(MapleTree, backend, 'number', null); },
+    get W6big() { return w6Case(MapleTree, backend, 'bigint', null); },
+    get W6align() { return w6Case(MapleTree, backend, 'number', { align: 16 }); },
     get W7() { return w7Case(GpuVm, backend, 'number'); },
     get W7big() { return w7Case(GpuVm, backend, 'bigint'); },
   };
