@@ -32,8 +32,11 @@ import { w7Inputs } from './workloads.mjs';
 
 /** Ranges in the trees the cases build (small: callgrind runs code ~50× slower). */
 const N = 20_000;
-/** V8 flags of the measured child (see "Steadiness" above). */
-const CHILD_FLAGS = ['--single-threaded', '--no-liftoff', '--predictable-gc-schedule', '--expose-gc'];
+/** V8 flags of the measured child (see "Steadiness" above); INSTR_FLAGS="..." replaces all but --expose-gc. */
+const CHILD_FLAGS = [
+  ...(process.env.INSTR_FLAGS?.split(' ').filter(Boolean) ?? ['--single-threaded', '--no-liftoff', '--predictable-gc-schedule']),
+  '--expose-gc',
+];
 /** Untimed passes before the counted ones, so the counted code is optimised: at least this many… */
 const WARMUP = 4;
 /** …and at least this many operations (a case of 100 ops per pass gets 500 passes). */

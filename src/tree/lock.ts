@@ -72,8 +72,11 @@ export class TreeLock {
     return true;
   }
 
+  /** Leaves a normal-API write; `taken` means this agent holds the internal lock (no check needed). */
   exitWriter(taken: boolean): void {
-    if (taken) this.drop('MapleTree');
+    if (!taken) return;
+    if (this.cell === null) this.flag = false;
+    else this.cell.drop('MapleTree');
   }
 
   /** Advanced-API writers run under the caller's write lock. */
