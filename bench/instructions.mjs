@@ -16,6 +16,14 @@
  * zeroes the counters (callgrind_control -z), runs the measured phase and dumps (-d), so only
  * that phase is counted, JIT compilation of late tiers included. Prints instructions per
  * operation and each checkout's ratio to the first. Needs valgrind (apt install valgrind).
+ *
+ * Steadiness: the child runs with CHILD_FLAGS. Without them the same build counted W8 at
+ * 1,770 and 2,073 and W8new at 19,677 and 82,919 per tree: whether V8's background TurboFan
+ * (JS and WebAssembly tier-up) landed before the counted passes, and whether a full GC fell
+ * inside them, decided the count. So: no background threads (compiles and GC run on the main
+ * thread, when they are due), WebAssembly compiled by TurboFan only (no Liftoff tier to
+ * leave), a fixed GC schedule, a full GC before the counters are zeroed, and warm-up by
+ * operation count so small cases are optimised too.
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,8 +35,15 @@ import { w6Inputs, w7Inputs } from './workloads.mjs';
 
 /** Ranges in the trees the cases build (small: callgrind runs code ~50× slower). */
 const N = 20_000;
-/** Untimed passes before the counted ones, so the counted code is optimised. */
+/** V8 flags of the measured child (see "Steadiness" above); INSTR_FLAGS="..." replaces all but --expose-gc. */
+const CHILD_FLAGS = [
+  ...(process.env.INSTR_FLAGS?.split(' ').filter(Boolean) ?? ['--single-threaded', '--no-liftoff', '--predictable-gc-schedule']),
+  '--expose-gc',
+];
+/** Untimed passes before the counted ones, so the counted code is optimised: at least this many… */
 const WARMUP = 4;
+/** …and at least this many operations (a case of 100 ops per pass gets 500 passes). */
+const WARMUP_OPS = 50_000;
 /** Counted passes, each on fresh input. */
 const COUNTED = 3;
 /** Whole-tree walks per pass of the iteration cases (one walk is too little to warm up the core's page fill). */
@@ -201,8 +216,9 @@ async function child(checkout, backend, name) {
   await init();
   const c = cases(MapleTree, backend, GpuVm)[name];
   if (!c) throw new Error(`unknown case ${name}`);
-  for (let r = 0; r < WARMUP; r++) c.run(c.prep());
+  for (let r = 0; r < WARMUP || r * c.ops < WARMUP_OPS; r++) c.run(c.prep());
   const inputs = Array.from({ length: COUNTED }, () => c.prep());
+  globalThis.gc();
   execFileSync('callgrind_control', ['-z', String(process.pid)], { stdio: 'ignore' });
   for (const input of inputs) c.run(input);
   execFileSync('callgrind_control', ['-d', String(process.pid)], { stdio: 'ignore' });
@@ -216,7 +232,7 @@ function measure(checkout, backend, name) {
     const self = fileURLToPath(import.meta.url);
     const run = spawnSync(
       'valgrind',
-      ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, self, '--child', checkout, backend, name],
+      ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.%p')}`, process.execPath, ...CHILD_FLAGS, self, '--child', checkout, backend, name],
       { encoding: 'utf8', maxBuffer: 1 << 24 },
     );
     if (run.status !== 0) throw new Error(`${name} ${backend} in ${checkout} failed: ${run.stderr.slice(-400)}`);

@@ -388,6 +388,35 @@ describe.each(backends)('MapleTree API ($name backend)', ({ options }) => {
       expect(copy.allocRange(1, { n: -1 })).toBe(0);
     });
 
+    it('dup keeps the external lock and gap tracking, whatever the options object says later', () => {
+      let held = true;
+      const lock = { isHeld: () => held };
+      const opts: MapleTreeOptions = { ...options(), lock, allocRange: true };
+      const tree = new MapleTree<string>(opts);
+      tree.store(4, 'a');
+      opts.lock = 'internal';
+      opts.allocRange = false;
+      const copy = tree.dup();
+      expect(copy.gapTracking).toBe(true);
+      expect(copy.backend).toBe(tree.backend);
+      expect(copy.load(4)).toBe('a');
+      expectMapleError(() => copy.lock(), 'EINVAL');
+      held = false;
+      expectMapleError(() => copy.store(5, 'b'), 'ENOLCK');
+      held = true;
+      copy.store(5, 'b');
+      expect(copy.allocRange(2, 'gap')).toBe(0);
+      copy.validate();
+      expect(tree.load(5)).toBeUndefined();
+      const plain = make().dup();
+      expect(plain.gapTracking).toBe(false);
+      plain.lock();
+      expectMapleError(() => plain.store(1, 'x'), 'EDEADLK');
+      plain.unlock();
+      plain.store(1, 'x');
+      expect(plain.load(1)).toBe('x');
+    });
+
     it('destroy empties the tree, keeps its flags and leaves it usable', () => {
       const tree = make({ allocRange: true });
       for (let i = 0; i < 100; i++) tree.store(i, `v${i}`);

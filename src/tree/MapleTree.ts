@@ -22,7 +22,7 @@ import { dumpTree, inspectTree, NOT_CLONEABLE, validateTree, type InspectFn, typ
 import { collectFromRanges, loadEntries } from './bulk.js';
 import { countEntries, findEntry, forEachEntry, nextEntry, prevEntry, walkEntries, type Range, type Yield } from './iterate.js';
 import { ENTRY_ZERO, MODE_INSERT, MODE_OVERWRITE } from '../backend/layout.js';
-import { clearTree, DISPOSE, dupTree, eraseEntry, fillTree, freeTree, openTree, writeIndex, writeRange } from './writers.js';
+import { clearTree, DISPOSE, dupOptions, dupTree, eraseEntry, fillTree, freeTree, openTree, writeIndex, writeRange } from './writers.js';
 import { MaState } from './MaState.js';
 import { type Reservation, reserveStores } from './reserve.js';
 import { checkTreeOptions, storeTypeName, type MapleTreeOptions, type StoreType } from './options.js';
@@ -30,6 +30,9 @@ import type { ZeroEntry } from './zeroEntry.js';
 import { attachTree, SharingTree } from './share.js';
 import { keySpace, type Key } from './keys.js';
 import type { SharedTreeHandle } from '../shared/treeCore.js';
+
+/** The options of `new MapleTree()`: one shared object, not a fresh `{}` per tree. */
+const NO_OPTIONS: MapleTreeOptions<never> = Object.freeze({});
 
 export { MAX_INDEX } from './args.js';
 export { MAX_INDEX_64, type KeyKind } from './keys.js';
@@ -61,7 +64,6 @@ export class MapleTree<V = unknown, K extends number | bigint = number> extends 
    */
   readonly cloneGuard = NOT_CLONEABLE;
   readonly #ctx: TreeContext;
-  readonly #options: MapleTreeOptions<K>;
 
   /**
    * Creates an empty tree. With the default 'wasm' backend, `init()` must have resolved.
@@ -70,11 +72,11 @@ export class MapleTree<V = unknown, K extends number | bigint = number> extends 
    * @example
    * const ids = new MapleTree<object>({ backend: 'ts', allocRange: true });
    */
-  constructor(options: MapleTreeOptions<K> = {}) {
+  constructor(options: MapleTreeOptions<K> = NO_OPTIONS) {
     super();
     checkTreeOptions(options);
+    // No copy of the options is kept: dup() rebuilds the ones that matter from the context.
     this.#ctx = openTree(this, 'new MapleTree', options);
-    this.#options = { ...options, _tree: undefined };
   }
 
   /**
@@ -456,8 +458,8 @@ export class MapleTree<V = unknown, K extends number | bigint = number> extends 
    */
   dup(): MapleTree<V, K> {
     const method = 'MapleTree.dup';
-    const id = dupTree(this.#live(method), method);
-    return new MapleTree<V, K>({ ...this.#options, _core: this.#ctx.core, _tree: id });
+    const ctx = this.#live(method);
+    return new MapleTree<V, K>(dupOptions(ctx, dupTree(ctx, method)) as MapleTreeOptions<K>);
   }
 
   /**

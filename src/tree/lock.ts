@@ -17,32 +17,15 @@ export function isExternalLock(value: unknown): value is ExternalLock {
   return typeof value === 'object' && value !== null && typeof (value as ExternalLock).isHeld === 'function';
 }
 
-/** The internal lock of a tree no other agent can reach: only records who may write. */
-class FlagCell implements LockCell {
-  private flag = false;
-  held(): boolean {
-    return this.flag;
-  }
-  take(method: string): void {
-    this.tryTake(method); // no other agent can hold it
-  }
-  tryTake(method: string): boolean {
-    if (this.flag) throw new MapleError('EDEADLK', `${method}: the tree lock is already held`);
-    this.flag = true;
-    return true;
-  }
-  drop(method: string): void {
-    if (!this.flag) throw new MapleError('EINVAL', `${method}: the tree lock is not held`);
-    this.flag = false;
-  }
-}
-
 export class TreeLock {
-  private readonly cell: LockCell;
+  /** The internal lock of a tree no other agent can reach (no cell): only records who may write. */
+  private flag = false;
 
-  constructor(readonly external: ExternalLock | null, cell?: LockCell) {
-    this.cell = cell ?? new FlagCell();
-  }
+  /**
+   * `cell`: a shared tree's lock word. Without one the lock is the flag above, kept here
+   * rather than in a cell object of its own: small trees are made by the thousand.
+   */
+  constructor(readonly external: ExternalLock | null, private readonly cell: LockCell | null = null) {}
 
   get isExternal(): boolean {
     return this.external !== null;
@@ -50,24 +33,24 @@ export class TreeLock {
 
   /** True while the internal lock is taken (by this agent), or while the external lock reports held. */
   isLocked(): boolean {
-    return this.external ? this.external.isHeld() === true : this.cell.held();
+    return this.external ? this.external.isHeld() === true : this.held();
   }
 
   /** mtree_lock(): taking a lock this agent already holds would deadlock. */
   acquire(method: string): void {
     this.assertInternal(method);
-    this.cell.take(method);
+    this.take(method);
   }
 
   /** Takes the internal lock if no agent holds it (false if another one does). */
   tryAcquire(method: string): boolean {
     this.assertInternal(method);
-    return this.cell.tryTake(method);
+    return this.cell === null ? this.tryTakeFlag(method) : this.cell.tryTake(method);
   }
 
   release(method: string): void {
     this.assertInternal(method);
-    this.cell.drop(method);
+    this.drop(method);
   }
 
   /**
@@ -82,15 +65,18 @@ export class TreeLock {
       }
       return false;
     }
-    if (this.cell.held()) {
+    if (this.held()) {
       throw new MapleError('EDEADLK', `${method}: called while the tree lock is held (use the MaState API)`);
     }
-    this.cell.take(method);
+    this.take(method);
     return true;
   }
 
+  /** Leaves a normal-API write; `taken` means this agent holds the internal lock (no check needed). */
   exitWriter(taken: boolean): void {
-    if (taken) this.cell.drop('MapleTree');
+    if (!taken) return;
+    if (this.cell === null) this.flag = false;
+    else this.cell.drop('MapleTree');
   }
 
   /** Advanced-API writers run under the caller's write lock. */
@@ -99,6 +85,28 @@ export class TreeLock {
       const which = this.external ? 'the external lock' : 'the tree lock (tree.lock())';
       throw new MapleError('ENOLCK', `${method}: ${which} must be held`);
     }
+  }
+
+  /** The internal lock's state, from the flag or the shared cell. */
+  private held(): boolean {
+    return this.cell === null ? this.flag : this.cell.held();
+  }
+
+  private take(method: string): void {
+    if (this.cell === null) this.tryTakeFlag(method); // no other agent can hold the flag
+    else this.cell.take(method);
+  }
+
+  private tryTakeFlag(method: string): boolean {
+    if (this.flag) throw new MapleError('EDEADLK', `${method}: the tree lock is already held`);
+    this.flag = true;
+    return true;
+  }
+
+  private drop(method: string): void {
+    if (this.cell !== null) return this.cell.drop(method);
+    if (!this.flag) throw new MapleError('EINVAL', `${method}: the tree lock is not held`);
+    this.flag = false;
   }
 
   private assertInternal(method: string): void {

@@ -49,6 +49,15 @@ export function openTree(owner: object, method: string, options: MapleTreeOption
   return ctx;
 }
 
+/**
+ * The options that open a dup `id` of ctx's tree like its source: the same core, key kind,
+ * gap tracking and lock (a shared source's core makes the dup's context shared as well).
+ */
+export function dupOptions(ctx: TreeContext, id: number): MapleTreeOptions<number | bigint> {
+  const lock = ctx.lock.external ?? undefined;
+  return { keys: ctx.keys.kind, allocRange: ctx.gapTracking, lock, _core: ctx.core, _tree: id };
+}
+
 /** The caller's lock from the options, if it is one (ExternalLock). */
 function externalLock(options: MapleTreeOptions<number | bigint>): ExternalLock | null {
   return isExternalLock(options.lock) ? options.lock : null;
