@@ -162,6 +162,19 @@ function levelPush(tree: i32, s: i32, k: i32, min: u64, max: u64, slot: i32, gap
   return true;
 }
 
+/**
+ * Appends the NULL range after the last row. The rightmost leaf may end in NULL and nothing
+ * follows it, so the range takes the slot levelFillEnd keeps spare rather than a leaf of its
+ * own that closing would fold back: the build then never holds a node more than it keeps.
+ */
+function leafPushLast(tree: i32, s: i32, min: u64, max: u64): bool {
+  const leaf = openNode(s, 0);
+  if (leaf == 0 || nodeEnd(leaf) >= typeSlots(NODE_LEAF) - 1) return levelPush(tree, s, 0, min, max, 0, 0);
+  slotPut(leaf, NODE_LEAF, nodeEnd(leaf) + 1, max, 0, 0);
+  setOpenMax(s, 0, max);
+  return true;
+}
+
 /** The state node of a build in progress, created by the first page. 0 when memory is exhausted. */
 function buildState(tree: i32): i32 {
   let s = ld32(tree + TREE_BUILD);
@@ -294,7 +307,7 @@ export function treeBuildEnd(tree: i32): i32 {
   const s = ld32(tree + TREE_BUILD);
   if (s == 0) return OK;
   const next = ld64(s + S_NEXT);
-  if (ld32(s + S_FULL) == 0 && !levelPush(tree, s, 0, next, treeKeyMax(tree), 0, 0)) return buildAbort(tree, s);
+  if (ld32(s + S_FULL) == 0 && !leafPushLast(tree, s, next, treeKeyMax(tree))) return buildAbort(tree, s);
   let k = 0;
   while (openNode(s, k + 1) != 0) {
     if (!levelMerge(tree, s, k)) {

@@ -73,7 +73,8 @@ export function treeCreate(flags: i32, maxNodes: i32): i32 {
 @inline function treeCap(tree: i32): i32 { const cap = ld32(tree + T_MAX_NODES); return cap > 0 ? cap : 0; }
 
 /** Whether the tree has a node cap (maxNodes). */
-export function treeHasCap(tree: i32): bool { return treeCap(tree) > 0; }
+// @ts-ignore: decorator
+@inline export function treeHasCap(tree: i32): bool { return treeCap(tree) > 0; }
 
 /** Whether `count` more nodes fit the cap on top of the live and reserved ones (u64: no wrap). */
 function treeFitsCap(tree: i32, count: i32): bool {
