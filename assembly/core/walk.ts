@@ -249,8 +249,8 @@ function resRange(first: u64, last: u64): void {
 
 /**
  * Fills the iteration page with the non-NULL ranges intersecting [first, last], starting
- * with the range containing first. Uses the left path as its cursor. Each slot's first index
- * is the previous slot's last + 1, carried along rather than re-read from the pivots.
+ * with the range containing first. Uses the left path as its cursor. NULL slots cost one load:
+ * a row's bounds are read from the pivots only for slots that hold an entry.
  */
 export function treePage(tree: i32, path: i32, first: u64, last: u64): i32 {
   if (treeIsRcu(tree)) return rcuPage(tree, first, last);
@@ -264,20 +264,17 @@ export function treePage(tree: i32, path: i32, first: u64, last: u64): i32 {
     const leaf = pathNode(path, bottom);
     const end = nodeEnd(leaf);
     const max = pathMax(path, bottom);
-    let i = pathOff(path, bottom);
-    let lo = slotMin(leaf, i, pathMin(path, bottom));
-    for (; i <= end; i++) {
-      if (lo > last) return rows;
-      const hi = slotMax(leaf, i, end, max);
+    const min = pathMin(path, bottom);
+    for (let i = pathOff(path, bottom); i <= end; i++) {
       const handle = nodeSlot(leaf, NODE_LEAF, i);
-      if (handle != 0) {
-        stKeyF64(row + (ROW_FIRST << 3), lo);
-        stKeyF64(row + (ROW_LAST << 3), hi);
-        stHandleF64(row + (ROW_HANDLE << 3), handle);
-        row += PAGE_ROW_WORDS << 3;
-        if (++rows == PAGE_ROWS) return rows;
-      }
-      lo = hi + 1;
+      if (handle == 0) continue; // a NULL range starting past last is followed by no row either
+      const lo = slotMin(leaf, i, min);
+      if (lo > last) return rows;
+      stKeyF64(row + (ROW_FIRST << 3), lo);
+      stKeyF64(row + (ROW_LAST << 3), slotMax(leaf, i, end, max));
+      stHandleF64(row + (ROW_HANDLE << 3), handle);
+      row += PAGE_ROW_WORDS << 3;
+      if (++rows == PAGE_ROWS) return rows;
     }
     if (max >= last || !pathNextNode(path, bottom)) return rows;
   }
