@@ -166,8 +166,9 @@ describe.each(coreBackends())('a NULL store across two full leaves at the budget
     tree.free();
   });
 
-  // Ending inside the right range leaves a NULL range that cannot end the left leaf (only the
-  // rightmost leaf may end in NULL): the rows need three leaves, so the next leaf joins them.
+  // Ending inside the right range leaves a NULL range that the kernel's layout keeps off the
+  // left leaf's end (only the rightmost leaf ends in NULL there): the rows need three leaves,
+  // so the next leaf joins them.
   it('ending inside the right range succeeds when the next leaf has a spare slot', () => {
     const tree = fullTree();
     const pairs = fullPairs(tree);
@@ -189,9 +190,10 @@ describe.each(coreBackends())('a NULL store across two full leaves at the budget
     tree.free();
   });
 
-  // Issue 15 (item 2), the last case: no layout of these leaves fits the rows, so the write adds
-  // a leaf (and splits whatever full nodes are above it); a tree filled by writes keeps that room.
-  it('ending inside the right range, with the next leaf full too, adds a leaf within the budget (no ENOMEM)', () => {
+  // Issue 15 (item 2), the last case: only a layout ending the left leaf on the NULL range
+  // fits the rows in these leaves. Over the budget the write takes it rather than add a leaf
+  // (the next leaf starts with an entry, so no two NULL ranges are in a row).
+  it('ending inside the right range, with the next leaf full too, ends the left leaf on NULL (no ENOMEM, no leaf more)', () => {
     const tree = fullTree();
     const pairs = fullPairs(tree);
     expect(pairs.length).toBeGreaterThan(0);
@@ -200,9 +202,13 @@ describe.each(coreBackends())('a NULL store across two full leaves at the budget
     expect(next.end).toBe(Math.max(...leavesOf(tree.nodes()).map((leaf) => leaf.end)));
     const before = snapshotOf(tree);
     const leaves = leavesOf(tree.nodes()).length;
+    const nodes = tree.nodeCount;
     tree.storeRange(a[0], b[1] - 1, null);
     tree.validate();
-    expect(leavesOf(tree.nodes()).length).toBe(leaves + 1);
+    expect(leavesOf(tree.nodes()).length).toBe(leaves);
+    expect(tree.nodeCount).toBeLessThanOrEqual(nodes);
+    const left = leavesOf(tree.nodes()).find((leaf) => leaf.max === b[1] - 1)!;
+    expect(left.slots[left.end]).toBe(0); // the left leaf ends on the NULL range
     expect(tree.nodeCount + tree.reservedNodes).toBeLessThanOrEqual(BUDGET);
     const expected = before
       .filter(([first]) => first !== a[0])

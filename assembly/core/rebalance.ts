@@ -10,7 +10,7 @@
  * rewrites a single node in place, or at the root.
  */
 
-import { NODE_LEAF, NODE_ARANGE, NODE_SIZE, OFF_PIVOTS, RANGE_SLOTS } from "../shared/layout";
+import { NODE_LEAF, NODE_ARANGE, NODE_SIZE, OFF_PIVOTS } from "../shared/layout";
 import { ld32, st32, ld64, st64, memZero, idiv } from "./mem";
 import {
   nodeType, nodeSetType, nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodeSetPivot,
@@ -122,10 +122,10 @@ export function gapUpdateUp(depth: i32): void {
 
 /**
  * Finds cuts for rows from..n-1 into k pieces, each holding minCount..slots rows, none but
- * the last ending on a NULL leaf slot (only the rightmost leaf may end in NULL). Cuts are
- * tried nearest the even split first (or nearest `prefer`, for a push to a sibling), one
- * step right before one step left, as the kernel moves a split off a NULL slot. Writes
- * the end row of each piece to PIECES[j..]; false when no cut fits.
+ * the last ending on a NULL leaf slot when `leaf` (the kernel's layout: only the rightmost
+ * leaf ends in NULL). Cuts are tried nearest the even split first (or nearest `prefer`, for
+ * a push to a sibling), one step right before one step left, as the kernel moves a split off
+ * a NULL slot. Writes the end row of each piece to PIECES[j..]; false when no cut fits.
  */
 function bigCutFrom(b: i32, from: i32, n: i32, k: i32, j: i32, leaf: bool, slots: i32, minCount: i32, prefer: i32): bool {
   const rows = n - from;
@@ -150,8 +150,9 @@ function bigCutFrom(b: i32, from: i32, n: i32, k: i32, j: i32, leaf: bool, slots
 }
 
 /**
- * Cuts rows 0..n-1 into at least k pieces (one more if no k-way cut fits), writing the end
- * row of each piece to PIECES. `leftFull` > 0 asks for a left piece of that size (a push to a
+ * Cuts rows 0..n-1 into at least k pieces (one more if no k-way cut fits, except under
+ * G_NO_GROW, where a leaf may end on NULL instead), writing the end row of each piece to
+ * PIECES. `leftFull` > 0 asks for a left piece of that size (a push to a
  * sibling). Returns the number of pieces.
  */
 function bigCut(b: i32, n: i32, k: i32, type: i32, leftFull: i32): i32 {
@@ -163,6 +164,9 @@ function bigCut(b: i32, n: i32, k: i32, type: i32, leftFull: i32): i32 {
     return 1;
   }
   if (bigCutFrom(b, 0, n, k, 0, leaf, slots, minCount, leftFull)) return k;
+  // A write that must not grow the tree ends a leaf on NULL rather than add one: legal, as no
+  // two NULL ranges are in a row (merged rows are coalesced), only not the kernel's layout.
+  if (leaf && ld32(G_NO_GROW) != 0 && bigCutFrom(b, 0, n, k, 0, false, slots, minCount, leftFull)) return k;
   bigCutFrom(b, 0, n, k + 1, 0, leaf, slots, minCount, 0);
   return k + 1;
 }
@@ -206,15 +210,6 @@ function runPushSibling(b: i32, n: i32, depth: i32, type: i32): i32 {
   return n;
 }
 
-/**
- * Whether a run that must not grow the tree (G_NO_GROW) fills two leaves exactly with a NULL
- * row just before the middle: no two-way cut lets the left leaf end on an entry, so the run
- * takes in a neighbour and three leaves hold what three held (storeShrinks checks it has room).
- */
-function runNeedsNeighbour(b: i32, n: i32, type: i32): bool {
-  return ld32(G_NO_GROW) != 0 && type == NODE_LEAF && n == 2 * RANGE_SLOTS && bigSlot(b, RANGE_SLOTS - 1) == 0;
-}
-
 /** Pulls the next (else previous) node of the level into a deficient run. Returns the new row count. */
 function runPullNeighbour(b: i32, n: i32, depth: i32): i32 {
   if (pathNextNode(RPATH, depth)) {
@@ -236,55 +231,15 @@ function runPullNeighbour(b: i32, n: i32, depth: i32): i32 {
 /**
  * How many nodes an overflowing run of n rows is cut into: two while each of them keeps a
  * spare slot (n <= 2 × slots − 2), so a cut can move one row off a NULL slot either way —
- * only the rightmost leaf may end in NULL (the kernel's mab_no_null_split); three above that
- * (the kernel's mid_split in mab_calc_split, taken from b_end >= 2 × slots, or 2 × slots − 1
- * with a NULL at the cut). bigCut adds one more piece when no cut fits. Only spanning-store
- * and rebalance data get this big.
+ * a leaf keeps NULL off its end (the kernel's mab_no_null_split); three above that (the
+ * kernel's mid_split in mab_calc_split, taken from b_end >= 2 × slots, or 2 × slots − 1 with
+ * a NULL at the cut). bigCut adds one more piece when no cut fits. Only spanning-store and
+ * rebalance data get this big. A write that must not grow the tree (G_NO_GROW) is cut in two
+ * whenever two hold it.
  */
 function pieceCount(n: i32, slots: i32): i32 {
   if (ld32(G_NO_GROW) != 0 && n <= 2 * slots) return 2;
   return n <= 2 * slots - 2 ? 2 : 3;
-}
-
-/**
- * The most nodes treeRebuild can add for a NULL write whose rows fill two leaves exactly with
- * a NULL just before the middle, so that they are cut in three (the leaf more that a NULL
- * range, unable to end a leaf, forces). Climbs the paths as the rebuild will: a single node
- * with room for its extra child is rewritten in place; a full one is pushed into a sibling
- * or split (one more); a run of two nodes is cut in three above 2 × slots − 2 children (one
- * more); a full root splits under a new one (two more). Where a level could fall to one node
- * or below the minimum, the rebuild may pull in a neighbour and leave the paths read here:
- * then the structural bound, one node a level and two at the root. Reads only.
- */
-export function spanGrowth(tree: i32): i32 {
-  const height = treeHeight(tree);
-  let grows = 1;
-  let kMin = 3;
-  let kMax = 3;
-  for (let d = height - 2; d >= 0; d--) {
-    const left = pathNode(LPATH, d);
-    const right = pathNode(RPATH, d);
-    const type = nodeType(left);
-    const slots = typeSlots(type);
-    // The children beside the run's pieces: the left node's before it, the right node's after it.
-    const kept = pathOff(LPATH, d) + nodeEnd(right) - pathOff(RPATH, d);
-    const least = kept + kMin;
-    const most = kept + kMax;
-    if (left != right) {
-      if (least <= slots) return height + 1;
-      kMin = pieceCount(least, slots);
-      kMax = pieceCount(most, slots);
-      grows += kMax - 2;
-      continue;
-    }
-    if (d > 0 && least - 1 < typeMinEnd(type)) return height + 1;
-    if (most <= slots) return grows;
-    if (d == 0) return grows + 2;
-    kMin = 1; // pushed into a sibling: the parent keeps its children
-    kMax = 2;
-    grows++;
-  }
-  return grows;
 }
 
 /**
@@ -336,7 +291,7 @@ export function treeRebuild(tree: i32, depth: i32, b: i32, n: i32): void {
     }
     const oldLeft = pathNode(LPATH, depth);
     const oldRight = pathNode(RPATH, depth);
-    if (n - 1 < typeMinEnd(type) || runNeedsNeighbour(b, n, type)) n = runPullNeighbour(b, n, depth);
+    if (n - 1 < typeMinEnd(type)) n = runPullNeighbour(b, n, depth);
     let leftFull = 0;
     if (n > slots && oldLeft == oldRight && pathNode(LPATH, depth) == pathNode(RPATH, depth)) {
       n = runPushSibling(b, n, depth, type);

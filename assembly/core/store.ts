@@ -16,12 +16,12 @@ import {
 import { ld32, st32, ld64, st64, stKeyF64, memMove, hostRetain, hostRelease } from "./mem";
 import { nodeType, nodeEnd, nodeSetEnd, nodeSlot, nodeSetSlot, nodePivot, nodeSetPivot, nodeFind, nodeSetStamp, slotMin, slotMax } from "./node";
 import {
-  treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeCanGrow, treeNodeAlloc, treeNodeFree,
+  treeRoot, treeHeight, treeSetRoot, treeTouch, treeCanAllocate, treeNodeAlloc, treeNodeFree,
   treeNewStamp, treeIsAlloc, treeIsRcu, treeNodes, treeKeyMax, SPAN_NODES, RCU_SPAN_NODES,
 } from "./tree";
 import { pathWalk, pathWalkLeft, pathKeep, pathNode, pathOff, pathMin, pathMax, pathSet } from "./walk";
 import { rcuPublishChild, rcuPublishEnd, rcuSetSlot } from "./rcu";
-import { bigSet, bigPivot, bigSlot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp, spanGrowth } from "./rebalance";
+import { bigSet, bigPivot, bigSlot, bigAppendNode, bigCoalesce, nodeWriteBig, treeRebuild, gapUpdateUp } from "./rebalance";
 import {
   RES, LPATH, RPATH, PATH_BYTES, BIG_A, G_STAMP, G_NO_GROW, WR, WS_LEAF, WS_OFFSET, WS_OFFSET_END, WS_END, WS_ENTRY,
   WS_OLD, WS_END_SLOT, WS_LO, WS_HI, WS_NEW_END, WS_FLAGS, WS_ROWS, WS_RIGHT, WS_RIGHT_OFF, WS_FIRST, WS_LAST,
@@ -68,24 +68,13 @@ export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i3
 
 /**
  * A write whose worst case the budget refuses. A NULL write that adds no range is held only
- * to what it can add: nothing when cut so the tree cannot grow (storeShrinks), else the leaf
- * and splits above it that a NULL row at the end of two full leaves, with the neighbour full
- * too, forces (spanGrowth). Anything else is ENOMEM, nothing changed.
+ * to what it can add, which is nothing when cut so the tree cannot grow (storeShrinks).
+ * Anything else is ENOMEM, nothing changed.
  */
 function storeOverBudget(tree: i32, type: i32, need: i32): i32 {
-  if (storeShrinks(tree, type)) {
-    if (!treeCanAllocate(tree, need, true)) return ENOMEM;
-    storeCommitNoGrow(tree, type);
-    return type;
-  }
-  if (!storeFillsTwoLeaves(type) || !treeCanGrow(tree, need, spanGrowth(tree))) return ENOMEM;
-  storeCommit(tree, type);
+  if (!storeShrinks(tree, type) || !treeCanAllocate(tree, need, true)) return ENOMEM;
+  storeCommitNoGrow(tree, type);
   return type;
-}
-
-/** Whether a classified write is a NULL spanning store whose rows fill two leaves exactly (adding no range). */
-function storeFillsTwoLeaves(type: i32): bool {
-  return type == WR_SPANNING_STORE && ws(WS_ENTRY) == 0 && ws(WS_ROWS) == SHRINK_ROWS_MAX;
 }
 
 /** Commits a write that adds no range over the node cap, cutting runs so the tree cannot grow. */
@@ -102,37 +91,30 @@ function storeCommitNoGrow(tree: i32, type: i32): void {
  * or a NULL store starting and ending on range boundaries or inside NULL ranges). Cut with
  * G_NO_GROW, such a write ends with no more nodes than it found, so it may overdraw the node
  * cap while it runs: its new nodes are allocated before the ones it replaces are freed. A
- * NULL store that punches a hole into an entry adds ranges and is held to the cap.
+ * spanning one's merged rows replace at least two leaves, and two hold them: where no cut
+ * lets the left leaf end on an entry, it ends on its NULL range (see bigCut). A NULL store
+ * that punches a hole into an entry adds ranges and is held to the cap.
  */
 function storeShrinks(tree: i32, type: i32): bool {
   if (ws(WS_ENTRY) != 0) return false;
   if (type != WR_SPANNING_STORE) return ws(WS_NEW_END) <= ws(WS_END);
-  // The merged rows replace at least two leaves. Two hold them when the left one can end on
-  // an entry: with a spare slot the cut moves off a NULL row; with none, only the middle cut
-  // fits. A NULL row just before the middle (a write from the left leaf's last range into
-  // the right leaf's first) takes in the neighbour leaf the rebuild pulls (see
-  // runNeedsNeighbour): three leaves then hold the rows when that one has a spare slot.
-  const rows = ws(WS_ROWS);
-  if (rows != SHRINK_ROWS_MAX) return rows < SHRINK_ROWS_MAX;
-  if (bigSlot(BIG_A, RANGE_SLOTS - 1) != 0) return true;
-  const bottom = treeHeight(tree) - 1;
-  const next = leafNeighbourSlots(RPATH, bottom, false);
-  const slots = next > 0 ? next : leafNeighbourSlots(LPATH, bottom, true);
-  return slots > 0 && slots < RANGE_SLOTS;
+  return ws(WS_ROWS) <= SHRINK_ROWS_MAX;
 }
 
-/** Slots of the leaf after the path's leaf (before it when `before`); 0 at the tree's edge. Reads only. */
-function leafNeighbourSlots(path: i32, bottom: i32, before: bool): i32 {
+/**
+ * The leaf before the left path's leaf when it ends in NULL, else 0. Only the rightmost leaf
+ * ends in NULL in the kernel's layout; a NULL write over the budget may leave another so
+ * (see bigCut), and a NULL write at the start of the next leaf must then take that NULL in.
+ * Reads only.
+ */
+function leafBeforeEndingNull(bottom: i32): i32 {
   let d = bottom - 1;
-  while (d >= 0 && (before ? pathOff(path, d) == 0 : pathOff(path, d) >= nodeEnd(pathNode(path, d)))) d--;
+  while (d >= 0 && pathOff(LPATH, d) == 0) d--;
   if (d < 0) return 0;
-  let node = pathNode(path, d);
-  let off = pathOff(path, d) + (before ? -1 : 1);
-  for (; d < bottom; d++) {
-    node = nodeSlot(node, nodeType(node), off);
-    off = before ? nodeEnd(node) : 0;
-  }
-  return nodeEnd(node) + 1;
+  const parent = pathNode(LPATH, d);
+  let node = nodeSlot(parent, nodeType(parent), pathOff(LPATH, d) - 1);
+  while (nodeType(node) != NODE_LEAF) node = nodeSlot(node, nodeType(node), nodeEnd(node));
+  return nodeSlot(node, NODE_LEAF, nodeEnd(node)) == 0 ? node : 0;
 }
 
 /**
@@ -192,9 +174,17 @@ export function storeClassify(tree: i32, first: u64, last: u64, entry: i32, mode
       return WR_NOTHING;
     }
   }
-  if (entry == 0 && old == 0 && last <= rMax) {
-    resRange(rMin, rMax);
-    return WR_NOTHING;
+  if (entry == 0) {
+    if (old == 0) {
+      if (last <= rMax) {
+        resRange(rMin, rMax);
+        return WR_NOTHING;
+      }
+    } else if (offset == 0 && wsKey(WS_FIRST) == leafMin && leafMin > 0) {
+      // No two NULL ranges in a row: a NULL from the leaf's first key joins one ending the leaf before.
+      const before = leafBeforeEndingNull(bottom);
+      if (before != 0) return storeClassify(tree, slotMin(before, nodeEnd(before), 0), last, 0, MODE_OVERWRITE);
+    }
   }
   wsSet(WS_LEAF, leaf);
   wsSet(WS_OFFSET, offset);
@@ -203,7 +193,9 @@ export function storeClassify(tree: i32, first: u64, last: u64, entry: i32, mode
   wsSetKey(WS_LEAF_MIN, leafMin);
   wsSetKey(WS_LEAF_MAX, leafMax);
   wsSetKey(WS_R_MIN, rMin);
-  // A NULL write may not end a non-rightmost leaf: it must merge with the next leaf.
+  // A NULL write ending a leaf other than the rightmost is a spanning store (the kernel's
+  // mas_is_span_wr): it merges with a NULL starting the next leaf, and the rebuild keeps
+  // NULLs off leaf ends where it can.
   if (last > leafMax || (entry == 0 && last == leafMax && leafMax != treeKeyMax(tree))) return classifySpanning(tree, bottom);
   const type = classifyInLeaf(height);
   // RCU mode bans in-place appends and multi-slot writes: the leaf is rebuilt (kernel: wr_node_store).

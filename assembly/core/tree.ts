@@ -96,17 +96,6 @@ export function treeCanAllocate(tree: i32, count: i32, shrinks: bool): bool {
   return (shrinks || treeFitsCap(tree, extra)) && poolEnsure(extra, shrinks);
 }
 
-/**
- * Like treeCanAllocate for a write that may allocate `count` nodes but ends with at most
- * `grows` more than it found (its allocations come before its frees): only those are held to
- * the cap, live + reserved + grows <= maxNodes; the pool must hold all `count` while it runs.
- */
-export function treeCanGrow(tree: i32, count: i32, grows: i32): bool {
-  const extra = count - ld32(G_DRAW);
-  if (extra <= 0) return true;
-  return treeFitsCap(tree, grows) && poolEnsure(extra, false);
-}
-
 /** Adds `count` nodes to the tree's reservations (false: cap or memory exhausted). */
 export function treeReserve(tree: i32, count: i32): bool {
   if (!treeFitsCap(tree, count) || !poolEnsure(count)) return false;

@@ -1,7 +1,7 @@
 /** What each validate() code of the core (V_* in assembly/shared/layout.ts) means. */
 
 import {
-  V_COUNT, V_DEPTH, V_GAP, V_LAST_PIVOT, V_NULL_END, V_NULLS, V_OCCUPANCY, V_PARENT, V_PIVOTS, V_ROOT, V_STALE, V_TYPE,
+  V_COUNT, V_DEPTH, V_GAP, V_LAST_PIVOT, V_NULLS, V_OCCUPANCY, V_PARENT, V_PIVOTS, V_ROOT, V_STALE, V_TYPE,
 } from './layout.js';
 
 const MESSAGES: Readonly<Record<number, string>> = {
@@ -10,7 +10,6 @@ const MESSAGES: Readonly<Record<number, string>> = {
   [V_PARENT]: 'child parent pointer or parent slot mismatch',
   [V_DEPTH]: 'leaf at the wrong depth',
   [V_NULLS]: 'two NULL ranges in a row',
-  [V_NULL_END]: 'non-rightmost leaf ends in NULL',
   [V_OCCUPANCY]: 'node below minimum occupancy',
   [V_GAP]: 'stored gap differs from the computed gap',
   [V_STALE]: 'stale data past the end of a node',
