@@ -150,7 +150,6 @@ export const V_LAST_PIVOT = 2;
 export const V_PARENT = 3;
 export const V_DEPTH = 4;
 export const V_NULLS = 5;
-export const V_NULL_END = 6;
 export const V_OCCUPANCY = 7;
 export const V_GAP = 8;
 export const V_STALE = 9;
