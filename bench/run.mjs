@@ -79,6 +79,7 @@ const ROWS = [
   ['W6-setup', 'W6 setup: insertRange', 228.6],
   ['W6-bigint', 'W6 gap search: a bigint tree ⁶', null],
   ['W7', 'W7 GPU VA trace (per request)', null],
+  ['W7-bigint', 'W7 GPU VA trace: a `keys: \'bigint\'` VM ⁶', null],
   ['W8', 'W8 small trees (per op) ⁴', null],
   ...TRACES.map((t) => [`W10-${t}`, `W10 ${t} trace (per event) ⁵`, null]),
   ['W10', 'W10 all traces (per event) ⁵', null],
@@ -188,6 +189,7 @@ function crossCheck(row, what) {
 }
 crossCheck('W4', 'W4 final tree differs between contenders');
 crossCheck('W7', 'W7 final VA space differs between backends');
+crossCheck('W7-bigint', 'W7 final VA space of the bigint VMs differs between backends');
 for (const t of TRACES) crossCheck(`W10-${t}`, `W10 ${t}: final address spaces differ between contenders`);
 
 // ---------------------------------------------------------------- table
@@ -271,7 +273,7 @@ function targets() {
     if (w) add(`${row}: WASM ÷ C`, w / cRow, goal, false, `${fmt(w)} vs ${cRow} ns`);
   }
   if (memory.wasm) add('memory: WASM B/range', memory.wasm.poolPerRange, 40, false);
-  for (const row of ['W2', 'W4', 'W6']) {
+  for (const row of ['W2', 'W4', 'W6', 'W7']) {
     for (const c of ['wasm', 'ts']) {
       const big = get(`${row}-bigint`, c);
       const narrow = get(row, c);
@@ -295,7 +297,7 @@ const footnotes = [
   '³ JS peers have no gap search: the adapter scans ranges in order from the start (O(n) per search). † sampled: each run stops after a time budget and reports ns per completed search (the searches are i.i.d., so this estimates the full-run mean); every completed search is checked.',
   '⁴ 1,000 trees of 100 ranges; each store followed by a load (tinybench median). WASM/TS trees are destroy()ed after use.',
   '⁵ Real programs\' mmap/munmap/mprotect/mremap/brk calls (bench/data, recorded with strace -f) replayed as VMA trees: a tree per address space, dup() on fork, top-down gap search for unhinted mmaps (sorted-btree: a reverse scan, it has no gap tracking), mprotect through find(). Every contender ends every trace with the same VMAs.',
-  '⁶ The same workload on a `keys: \'bigint\'` tree of the same backend (keys cross into the core as u64), run in the same process right after each number-key run; results checked against it (W4: the same final tree). Targets compare the two (≤ 1.5×).',
+  '⁶ The same workload on a `keys: \'bigint\'` tree of the same backend (keys cross into the core as u64), run in the same process right after each number-key run; results checked against it (W4: the same final tree; W7: a `keys: \'bigint\'` GpuVm, the same final VA space). Targets compare the two (≤ 1.5×).',
   'Ratios in parentheses: contender ÷ WASM (above 1 = slower than WASM). C figures: performance-anchors.md §3.1, same workloads, 2-core x86-64 VM, gcc -O2; not measured in this run.',
 ];
 

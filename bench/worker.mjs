@@ -459,29 +459,85 @@ async function runW7(n, timed, inputs) {
   }
   const t1 = now();
   const c1 = cpuSnap();
-  // Fingerprint of the final VA space: ascending, non-overlapping, and equal across backends.
+  const fingerprint = w7Fingerprint(vm, (key) => key / PAGE);
+  if (timed) {
+    record('W7', nsPer(t0, t1, requests), otherCores(c0, c1), {
+      requests,
+      setupMappings: mapAddr.length,
+      opsPerRequest: opsCount / requests,
+      finalMappings: fingerprint.count,
+      fingerprint,
+    });
+  }
+  vm.free();
+  return fingerprint;
+}
+
+/**
+ * W7 on a `keys: 'bigint'` VM of the same backend, right after the number run (as the bigint
+ * rows of W2, W4, W6): the trace's addresses, lengths and offsets are bigints made before the
+ * timed part. Returns the final VA space's fingerprint, which must be the number run's.
+ */
+async function runW7Big(n, timed, inputs, wide) {
+  const { GpuVm } = await import('../dist/index.js');
+  const bos = Array.from({ length: 256 }, (_, i) => ({ bo: i }));
+  const vm = new GpuVm({ keys: 'bigint', start: 0n, range: 2n ** 47n, backend: contender, name: 'bench' });
+  const { mapBo, reqMap, reqBo } = inputs;
+  const { mapAddr, mapLen, mapOff, reqAddr, reqLen, reqOff } = wide;
+  for (let i = 0; i < mapAddr.length; i++) {
+    vm.insert({ addr: mapAddr[i], range: mapLen[i], obj: bos[mapBo[i]], offset: mapOff[i] });
+  }
+  const requests = reqMap.length;
+  settle();
+  const c0 = cpuSnap();
+  const t0 = now();
+  for (let r = 0; r < requests; r++) {
+    const addr = reqAddr[r];
+    const range = reqLen[r];
+    const ops = reqMap[r] === 1
+      ? vm.smMapOps({ addr, range, obj: bos[reqBo[r]], offset: reqOff[r] })
+      : vm.smUnmapOps(addr, range);
+    vm.apply(ops);
+  }
+  const t1 = now();
+  const c1 = cpuSnap();
+  const fingerprint = w7Fingerprint(vm, (key) => Number(key / 4096n));
+  if (timed) record('W7-bigint', nsPer(t0, t1, requests), otherCores(c0, c1), { requests, fingerprint });
+  vm.free();
+  return fingerprint;
+}
+
+/** The trace's byte addresses, lengths and offsets as bigints (W7 on a bigint VM). */
+function w7Wide(inputs) {
+  const bytes = (pages) => Array.from(pages, (p) => BigInt(p) * 4096n);
+  const { mapAddr, mapLen, mapOff, reqAddr, reqLen, reqOff } = inputs;
+  return {
+    mapAddr: bytes(mapAddr), mapLen: bytes(mapLen), mapOff: bytes(mapOff),
+    reqAddr: bytes(reqAddr), reqLen: bytes(reqLen), reqOff: bytes(reqOff),
+  };
+}
+
+/**
+ * Fingerprint of a W7 VM's final VA space (ascending, non-overlapping; equal across backends
+ * and key kinds); pages(key) turns an address, length or offset into its page count.
+ */
+function w7Fingerprint(vm, pages) {
   let count = 0;
   let sumAddr = 0;
   let sumRange = 0;
   let sumOff = 0;
   let end = 0;
   for (const va of vm.vas()) {
-    check(va.addr >= end && va.range >= PAGE, `W7: VA [${va.addr}, +${va.range}) out of order`);
-    end = va.addr + va.range;
+    const addr = pages(va.addr);
+    const range = pages(va.range);
+    check(addr >= end && range >= 1, `W7: VA [${va.addr}, +${va.range}) out of order`);
+    end = addr + range;
     count++;
-    sumAddr += va.addr / PAGE;
-    sumRange += va.range / PAGE;
-    sumOff = (sumOff + va.offset / PAGE) % 2147483647;
+    sumAddr += addr;
+    sumRange += range;
+    sumOff = (sumOff + pages(va.offset)) % 2147483647;
   }
-  if (timed) {
-    record('W7', nsPer(t0, t1, requests), otherCores(c0, c1), {
-      requests,
-      setupMappings: mapAddr.length,
-      opsPerRequest: opsCount / requests,
-      finalMappings: count,
-      fingerprint: { count, sumAddr, sumRange, sumOff },
-    });
-  }
+  return { count, sumAddr, sumRange, sumOff };
 }
 
 // ---------------------------------------------------------------- W8 small trees (tinybench)
@@ -645,7 +701,12 @@ async function pass(n, timed) {
     case 'W7': {
       if (!isMaple) fail('W7 needs the GpuVm (wasm or ts)');
       const inputs = w7Inputs(n);
-      for (let r = 0; r < runs; r++) await runW7(n, timed, inputs);
+      const wide = w7Wide(inputs);
+      for (let r = 0; r < runs; r++) {
+        const fp = await runW7(n, timed, inputs);
+        const fpBig = await runW7Big(n, timed, inputs, wide);
+        check(JSON.stringify(fpBig) === JSON.stringify(fp), 'W7: the bigint VM ends differently from the number VM');
+      }
       break;
     }
     case 'W8': {

@@ -60,6 +60,18 @@ function literalText(node, sourceFile) {
   return literal;
 }
 
+/**
+ * Whether an arithmetic expression has a bigint operand (at any depth): its number type is
+ * then only tsc's error type for the mix, and once its number operands are widened it is a
+ * bigint itself, so it must not be wrapped (`start + size - 1` -> `start + size - 1n`, not
+ * `BigInt(start + size - 1n)`, a runtime call on every evaluation).
+ */
+function mixesBig(node, checker) {
+  const bare = stripParens(node);
+  if (!ts.isBinaryExpression(bare) || !MIXING.has(bare.operatorToken.kind)) return false;
+  return [bare.left, bare.right].some((side) => isBig(checker.getTypeAtLocation(side)) || mixesBig(side, checker));
+}
+
 /** 'bigint', 'number' or null: the type the expression's place requires when it is not its own. */
 function wanted(node, checker) {
   const own = checker.getTypeAtLocation(node);
@@ -112,7 +124,7 @@ function fileEdits(sourceFile, checker) {
     }
     if (ts.isExpression(node) && !ts.isParenthesizedExpression(node)) {
       const want = wanted(node, checker);
-      if (want === 'bigint') { toBig(node); return; }
+      if (want === 'bigint' && !mixesBig(node, checker)) { toBig(node); return; }
       if (want === 'number') { wrap(node, 'Number'); return; }
     }
     ts.forEachChild(node, visit);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { GpuVa } from '../src/gpuvm/GpuVa.js';
 import type { GpuVm } from '../src/gpuvm/GpuVm.js';
 import { type GpuVaOp, remapToUnmapRange } from '../src/gpuvm/ops.js';
-import { GPUVM_BACKENDS_64, makeVm, prepareBackend } from './support/gpuvmBackends.js';
+import { GPUVM_BACKENDS_64, makeVm, makeVmOf, prepareBackend } from './support/gpuvmBackends.js';
 import { canonVas } from './support/gpuvmModel.js';
 
 const TOP = 2n ** 64n;
@@ -149,6 +149,36 @@ describe.each(GPUVM_BACKENDS_64)('bigint VM at the top of the u64 space (%s)', (
     expect(() => vm.smMapOps({ addr: k(TOP - 0x1800n), range: k(0x1000n), obj: 'A' })).toThrow(einval('smMapOps'));
     expect(vm.rangeValid(k(TOP - 0x2000n), k(0x1000n))).toBe(true);
     expect(() => vm.remove(vm.reserved!)).toThrow(einval('remove'));
+  });
+});
+
+describe.each(GPUVM_BACKENDS_64)('a bigint-typed VM (%s)', (backend) => {
+  prepareBackend(backend);
+
+  // No casts: the VM is typed GpuVm<string, unknown, bigint>, and the values are the bigints its types say.
+  it('takes and returns bigints as its types say: VAs, ops, remnants, VmBos, jobs, callbacks', () => {
+    const steps: bigint[] = [];
+    const vm = makeVmOf<string, unknown, bigint>(backend, {
+      keys: 'bigint', start: TOP - 2n ** 32n, range: 2n ** 32n,
+      ops: { smStepMap: (op) => void steps.push(op.addr, op.range, op.offset) },
+    });
+    const a = vm.insert({ addr: TOP - 0x4000n, range: 0x4000n, obj: 'A', offset: TOP - 0x4000n });
+    vm.link(a, vm.obtainBo('A'));
+    const end: bigint = a.end;
+    expect(end).toBe(TOP);
+    expect(vm.findBo('A')?.vas.map((va) => va.addr)).toEqual([TOP - 0x4000n]);
+    const [op] = vm.smUnmapOps(TOP - 0x3000n, 0x1000n);
+    if (op?.type !== 'remap') throw new Error('expected a remap');
+    expect(remapToUnmapRange(op)).toEqual({ addr: TOP - 0x3000n, range: 0x1000n });
+    expect([op.prev?.offset, op.next?.offset]).toEqual([TOP - 0x4000n, TOP - 0x2000n]);
+    vm.apply([op]);
+    expect(vm.find(TOP - 0x2000n, 0x2000n)?.offset).toBe(TOP - 0x2000n);
+    const job = vm.prepare({ addr: TOP - 0x3000n, range: 0x1000n, obj: 'B' });
+    expect(job.request.offset).toBe(0n);
+    job.run();
+    expect(steps).toEqual([TOP - 0x3000n, 0x1000n, 0n]);
+    expect(vm.findFirst(vm.start, vm.range)?.addr).toBe(TOP - 0x4000n);
+    vm._tree.validate();
   });
 });
 

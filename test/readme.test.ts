@@ -62,9 +62,9 @@ describe.each(['wasm', 'ts'] as const)('README example (%s)', (backend) => {
 
   it('a bigint GpuVm does what the 64-bit addresses example says', () => {
     const bo = { name: 'bo' };
-    const top = new GpuVm<typeof bo>({ keys: 'bigint', start: 0n, range: 2n ** 64n, backend } as never);
-    const high = top.insert({ addr: 2n ** 64n - 0x4000n, range: 0x4000n, obj: bo, offset: 2n ** 64n - 0x4000n } as never);
-    const [op] = top.smUnmapOps((2n ** 64n - 0x3000n) as never, 0x1000n as never);
+    const top = new GpuVm<typeof bo, unknown, bigint>({ keys: 'bigint', start: 0n, range: 2n ** 64n, backend });
+    const high = top.insert({ addr: 2n ** 64n - 0x4000n, range: 0x4000n, obj: bo, offset: 2n ** 64n - 0x4000n });
+    const [op] = top.smUnmapOps(2n ** 64n - 0x3000n, 0x1000n);
     expect(op.type === 'remap' && op.unmap.va).toBe(high);
     expect(op.type === 'remap' && op.prev).toEqual({ addr: 2n ** 64n - 0x4000n, range: 0x1000n, obj: bo, offset: 2n ** 64n - 0x4000n });
     expect(op.type === 'remap' && op.next).toEqual({ addr: 2n ** 64n - 0x2000n, range: 0x2000n, obj: bo, offset: 2n ** 64n - 0x2000n });

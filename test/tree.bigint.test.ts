@@ -149,6 +149,30 @@ describe.each(backends)('bigint trees (%s)', (backend) => {
     tree.validate();
   });
 
+  it('a gap window exactly size long is searched; one unit shorter, reversed or out of the space is EINVAL naming the fault', () => {
+    const tree = make(backend, { allocRange: true });
+    tree.storeRange(0n, 9n, 'low');
+    const search = (min: unknown, max: unknown, size: unknown) => {
+      const mas = tree.state();
+      mas.emptyArea(min as bigint, max as bigint, size as bigint);
+      return [mas.index, mas.last];
+    };
+    expect(search(10n, 25n, 16n)).toEqual([10n, 25n]);
+    expect(search(MAX - 15n, MAX, 16n)).toEqual([MAX - 15n, MAX]);
+    expect(search(0n, MAX, MAX - 9n)).toEqual([10n, MAX]);
+    expect(errorOf(() => search(7n, 7n, 1n)).code).toBe('EBUSY'); // inside 'low': a valid window, no fit
+    const fault = (min: unknown, max: unknown, size: unknown) => errorOf(() => search(min, max, size)).message;
+    expect(fault(10n, 24n, 16n)).toBe('MaState.emptyArea: window [10, 24] is smaller than size 16');
+    expect(fault(11n, 10n, 1n)).toBe('MaState.emptyArea: min (11) > max (10)');
+    expect(fault(0n, MAX + 1n, 1n)).toMatch(/^MaState\.emptyArea: max must be a bigint in \[0n, MAX_INDEX_64\]/);
+    expect(fault(-1n, MAX, 1n)).toMatch(/^MaState\.emptyArea: min must be a bigint/);
+    expect(fault(0n, MAX, MAX + 1n)).toMatch(/^MaState\.emptyArea: size must be a bigint in \[1n, MAX_INDEX_64\]/);
+    expect(fault(0n, MAX, 0n)).toMatch(/^MaState\.emptyArea: size must be a bigint in \[1n, MAX_INDEX_64\]/);
+    expect(fault(0n, MAX, 1)).toMatch(/^MaState\.emptyArea: size must be a bigint/);
+    expect(fault(0, MAX, 1n)).toMatch(/^MaState\.emptyArea: min must be a bigint/);
+    tree.validate();
+  });
+
   it('allocCyclic wraps at 2^64 - 1 as mtree_alloc_cyclic does at ULONG_MAX', () => {
     const tree = make(backend, { allocRange: true });
     expect(tree.allocCyclic('a', MAX - 1n, MAX, MAX)).toEqual({ start: MAX, next: 0n, wrapped: false });

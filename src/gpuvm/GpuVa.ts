@@ -10,7 +10,7 @@
 
 import type { GpuVm } from './GpuVm.js';
 import { INSPECT, inspectView } from './inspect.js';
-import type { Key } from './keys.js';
+import type { GpuVmKey, Key } from './keys.js';
 import type { VmBo } from './VmBo.js';
 
 /** DRM_GPUVA_INVALIDATED: the backing object was evicted or invalidated. */
@@ -20,7 +20,12 @@ export const GPUVA_SPARSE = 1 << 1;
 /** DRM_GPUVA_USERBITS: the first bit free for driver use. */
 export const GPUVA_USERBITS = 1 << 2;
 
-export class GpuVa<O = unknown> {
+/**
+ * K: the key type of the VM (GpuVm's K); addr, range, offset and end are GpuVmKey<K>, that
+ * is bigints for a bigint VM. The VM's own code handles VAs as GpuVa<O> (number-typed keys
+ * that are bigints at run time on a bigint VM, see keys.ts).
+ */
+export class GpuVa<O = unknown, K extends number | bigint = number> {
   /** GPUVA_* bits plus driver bits from GPUVA_USERBITS up. */
   flags: number;
   // Private fields behind prototype accessors: read-only to everyone but this class, no own
@@ -55,13 +60,13 @@ export class GpuVa<O = unknown> {
     return this;
   }
 
-  get addr(): Key {
-    return this.#addr;
+  get addr(): GpuVmKey<K> {
+    return this.#addr as GpuVmKey<K>;
   }
 
   /** Length of the mapping (>= 1); the mapping ends before addr + range. */
-  get range(): Key {
-    return this.#range;
+  get range(): GpuVmKey<K> {
+    return this.#range as GpuVmKey<K>;
   }
 
   /** Backing object, or null for a sparse / NULL mapping. */
@@ -70,8 +75,8 @@ export class GpuVa<O = unknown> {
   }
 
   /** Offset of addr inside obj. */
-  get offset(): Key {
-    return this.#offset;
+  get offset(): GpuVmKey<K> {
+    return this.#offset as GpuVmKey<K>;
   }
 
   /** @internal The VM holding this VA in its tree, or null. */
@@ -91,8 +96,10 @@ export class GpuVa<O = unknown> {
   }
 
   /** The plain { addr, range, obj, offset, flags } this VA describes. */
-  toJSON(): { addr: Key; range: Key; obj: O | null; offset: Key; flags: number } {
-    return { addr: this.#addr, range: this.#range, obj: this.#obj, offset: this.#offset, flags: this.flags };
+  toJSON(): { addr: GpuVmKey<K>; range: GpuVmKey<K>; obj: O | null; offset: GpuVmKey<K>; flags: number } {
+    const addr = this.#addr as GpuVmKey<K>;
+    const range = this.#range as GpuVmKey<K>;
+    return { addr, range, obj: this.#obj, offset: this.#offset as GpuVmKey<K>, flags: this.flags };
   }
 
   get [Symbol.toStringTag](): string {
@@ -105,18 +112,18 @@ export class GpuVa<O = unknown> {
   }
 
   /** The VM whose tree holds this VA, or null once removed. */
-  get vm(): GpuVm<O> | null {
-    return this._vm;
+  get vm(): GpuVm<O, unknown, K> | null {
+    return this._vm as GpuVm<O, unknown, K> | null;
   }
 
   /** The VmBo this VA is linked to (GpuVm.link), or null. */
-  get vmBo(): VmBo<O> | null {
-    return this._vmBo;
+  get vmBo(): VmBo<O, K> | null {
+    return this._vmBo as VmBo<O, K> | null;
   }
 
   /** Exclusive end: addr + range. */
-  get end(): Key {
-    return this.addr + this.range;
+  get end(): GpuVmKey<K> {
+    return (this.#addr + this.#range) as GpuVmKey<K>;
   }
 
   /** drm_gpuva_invalidated(). */

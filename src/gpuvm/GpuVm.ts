@@ -26,9 +26,9 @@ import { GpuVmObjects } from './GpuVmObjects.js';
 import { VmGuard } from './guard.js';
 import { INSPECT, inspectView } from './inspect.js';
 import { Journal } from './journal.js';
-import { type Key, type KeyKind, type KeySpace, keySpaceOf } from './keys.js';
+import { type GpuVmKey, type Key, type KeyKind, type KeySpace, keySpaceOf } from './keys.js';
 import type { GpuVaOp, GpuVaOpMap, GpuVaOpPrefetch, GpuVaOpRemap, GpuVaOpUnmap } from './ops.js';
-import type { GpuVaInit, GpuVmMapRequest, GpuVmOptions, MapOptions, SmOptions } from './options.js';
+import type { GpuVaInit, GpuVmKeysOption, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, SmOptions } from './options.js';
 import { Generations } from './tickets.js';
 import { treeOptions, VaTree } from './vaTree.js';
 import type { VmBo } from './VmBo.js';
@@ -36,18 +36,24 @@ import type { VmBo } from './VmBo.js';
 /** Symbol.dispose where the runtime has it (Node >= 20), else the name Node registers for it. */
 const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
 
-export type { GpuVaInit, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, SmOptions } from './options.js';
+export type { GpuVaInit, GpuVmKeysOption, GpuVmMapRequest, GpuVmOps, GpuVmOptions, MapOptions, SmOptions } from './options.js';
 
-export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
+/**
+ * K is the key type: number (the default), or bigint for `keys: 'bigint'`, inferred from the
+ * options' `start` or given as `GpuVm<O, C, bigint>`. Every address, range and offset the VM
+ * takes and returns, in its VAs and ops too, is then GpuVmKey<K>. The implementation is one
+ * for both kinds and handles keys as the type Key (keys.ts); the public signatures cast.
+ */
+export class GpuVm<O = unknown, C = unknown, K extends number | bigint = number> extends GpuVmObjects<O, C, K> {
   /** First address of the managed window. */
-  readonly start: Key;
+  readonly start: GpuVmKey<K>;
   /** Length of the managed window. */
-  readonly range: Key;
+  readonly range: GpuVmKey<K>;
   /** @internal The key kind's constants and limits (options.keys). */
   readonly _keys: KeySpace;
   readonly name: string;
   /** The kernel-reserved VA (a NULL-object VA), or null without reserveRange. */
-  readonly reserved: GpuVa<O> | null;
+  readonly reserved: GpuVa<O, K> | null;
 
   readonly #guard: VmGuard;
   /** Changes of the VA tree; op tickets are checked against the current one. */
@@ -63,36 +69,39 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    *   the key kind), is empty or runs past the key space (MAX_INDEX + 1, or 2^64); an unknown
    *   `keys`.
    */
-  constructor(options: GpuVmOptions<O, C>) {
+  constructor(options: GpuVmOptions<O, C, K> & GpuVmKeysOption<K>) {
     checkObject('constructor', options, 'options must be an object { start, range, … }');
     const guard = new VmGuard(options.lock ?? null);
     const gens = new Generations();
     const journal = new Journal(gens);
-    const ops = options.ops ?? {};
+    const ops = (options.ops ?? {}) as GpuVmOps<O, C>;
     super({ guard, journal, ops, isExtObj: options.isExtObj ?? null });
     const keys = keySpaceOf(options.keys);
     if (keys === null) throw gpuvmError('EINVAL', 'constructor', `keys must be 'number' or 'bigint', got ${String(options.keys)}`);
-    const { start, range } = options;
+    const start = options.start as Key;
+    const range = options.range as Key;
     checkIndex('constructor', keys, 'start', start);
     checkSpan('constructor', keys, start, range);
     this._keys = keys;
-    this.start = start;
-    this.range = range;
+    this.start = start as GpuVmKey<K>;
+    this.range = range as GpuVmKey<K>;
     this.name = options.name ?? 'gpuvm';
     this.#guard = guard;
     this.#gens = gens;
     const tree = new MapleTree<GpuVa<O>>(treeOptions(options));
-    this.#vas = new VaTree<O>(tree, this, journal, gens, options.maxNodes !== undefined, keys);
-    const parts = { vm: this, vas: this.#vas, journal, gens, ops, guard, bos: this.bos };
+    const vm = this as unknown as GpuVm<O>;
+    this.#vas = new VaTree<O>(tree, vm, journal, gens, options.maxNodes !== undefined, keys);
+    const parts = { vm, vas: this.#vas, journal, gens, ops, guard, bos: this.bos };
     this.#generator = new OpGenerator<O, C>(parts);
     this.#applier = new OpApplier<O>(parts);
     this.#jobs = new BindQueue<O, C>(parts, this.#generator, this.#applier);
-    this.reserved = this.insertReserved(options.reserveOffset ?? keys.zero, options.reserveRange ?? keys.zero);
+    const reserved = this.insertReserved((options.reserveOffset as Key | undefined) ?? keys.zero, (options.reserveRange as Key | undefined) ?? keys.zero);
+    this.reserved = reserved as GpuVa<O, K> | null;
   }
 
   /** Exclusive end of the managed window. */
-  get end(): Key {
-    return this.start + this.range;
+  get end(): GpuVmKey<K> {
+    return ((this.start as Key) + (this.range as Key)) as GpuVmKey<K>;
   }
 
   /** The key kind: 'number' (addresses up to MAX_INDEX) or 'bigint' (the whole u64 space). */
@@ -124,8 +133,8 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * drm_gpuvm_range_valid(): range >= 1, no overflow past MAX_INDEX, inside the window and
    * clear of the kernel-reserved VA. Never throws (false once freed).
    */
-  rangeValid(addr: Key, range: Key): boolean {
-    return !this.#guard.freed && requestProblem(this, addr, range) === null;
+  rangeValid(addr: GpuVmKey<K>, range: GpuVmKey<K>): boolean {
+    return !this.#guard.freed && requestProblem(this as unknown as GpuVm<O>, addr as Key, range as Key) === null;
   }
 
   /**
@@ -133,8 +142,8 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * [addr, addr + range).
    * @throws MapleError EINVAL for a malformed interval.
    */
-  intervalEmpty(addr: Key, range: Key): boolean {
-    return this.findFirstChecked('intervalEmpty', addr, range) === undefined;
+  intervalEmpty(addr: GpuVmKey<K>, range: GpuVmKey<K>): boolean {
+    return this.findFirstChecked('intervalEmpty', addr as Key, range as Key) === undefined;
   }
 
   /**
@@ -142,9 +151,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.find(0x1000, 0x2000)?.obj; // bo
    */
-  find(addr: Key, range: Key): GpuVa<O> | undefined {
-    const va = this.findFirstChecked('find', addr, range);
-    return va && va.addr === addr && va.range === range ? va : undefined;
+  find(addr: GpuVmKey<K>, range: GpuVmKey<K>): GpuVa<O, K> | undefined {
+    const va = this.findFirstChecked('find', addr as Key, range as Key);
+    return va && va.addr === addr && va.range === range ? (va as GpuVa<O, K>) : undefined;
   }
 
   /**
@@ -152,8 +161,8 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * const first = vm.findFirst(0, 0x10000); // the lowest VA below 0x10000
    */
-  findFirst(addr: Key, range: Key): GpuVa<O> | undefined {
-    return this.findFirstChecked('findFirst', addr, range);
+  findFirst(addr: GpuVmKey<K>, range: GpuVmKey<K>): GpuVa<O, K> | undefined {
+    return this.findFirstChecked('findFirst', addr as Key, range as Key) as GpuVa<O, K> | undefined;
   }
 
   /**
@@ -161,13 +170,14 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.findPrev(0x3000); // the VA ending at 0x2fff
    */
-  findPrev(start: Key): GpuVa<O> | undefined {
+  findPrev(start: GpuVmKey<K>): GpuVa<O, K> | undefined {
     this.#guard.live('findPrev');
     const ks = this._keys;
-    checkBound('findPrev', ks, 'start', start);
-    if (start === ks.zero) return undefined;
-    const va = this.#vas.tree.load(start - ks.one);
-    return va && va.addr + va.range === start ? va : undefined;
+    const at = start as Key;
+    checkBound('findPrev', ks, 'start', at);
+    if (at === ks.zero) return undefined;
+    const va = this.#vas.tree.load(at - ks.one);
+    return va && va.addr + va.range === at ? (va as GpuVa<O, K>) : undefined;
   }
 
   /**
@@ -175,12 +185,13 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.findNext(0x3000); // the VA starting at 0x3000
    */
-  findNext(end: Key): GpuVa<O> | undefined {
+  findNext(end: GpuVmKey<K>): GpuVa<O, K> | undefined {
     this.#guard.live('findNext');
-    checkBound('findNext', this._keys, 'end', end);
-    if (end > this._keys.max) return undefined;
-    const va = this.#vas.tree.load(end);
-    return va && va.addr === end ? va : undefined;
+    const at = end as Key;
+    checkBound('findNext', this._keys, 'end', at);
+    if (at > this._keys.max) return undefined;
+    const va = this.#vas.tree.load(at);
+    return va && va.addr === at ? (va as GpuVa<O, K>) : undefined;
   }
 
   /**
@@ -191,19 +202,20 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * for (const va of vm.vas(0x1000, 0x4000)) console.log(va.addr, va.range);
    */
-  vas(addr: Key = this.start, range?: Key): IterableIterator<GpuVa<O>> {
+  vas(from: GpuVmKey<K> = this.start, range?: GpuVmKey<K>): IterableIterator<GpuVa<O, K>> {
     this.#guard.live('vas');
     const ks = this._keys;
+    const addr = from as Key;
     checkIndex('vas', ks, 'addr', addr);
-    const end = this.end;
-    const length = range ?? (addr < end ? end - addr : ks.zero);
+    const end = this.end as Key;
+    const length = (range as Key | undefined) ?? (addr < end ? end - addr : ks.zero);
     if (range === undefined && length === ks.zero) return [][Symbol.iterator]();
     checkSpan('vas', ks, addr, length);
     return this.iterateVas(addr, addr + length - ks.one);
   }
 
   /** vas(): every VA of the window, ascending. */
-  [Symbol.iterator](): IterableIterator<GpuVa<O>> {
+  [Symbol.iterator](): IterableIterator<GpuVa<O, K>> {
     return this.vas();
   }
 
@@ -218,14 +230,15 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * const va = vm.insert({ addr: 0x1000, range: 0x2000, obj: bo, offset: 0 });
    */
-  insert(init: GpuVaInit<O> | GpuVa<O>): GpuVa<O> {
+  insert(init: GpuVaInit<O, K> | GpuVa<O, K>): GpuVa<O, K> {
     this.#guard.held('insert');
+    const vm = this as unknown as GpuVm<O>;
     let va: GpuVa<O>;
-    if (init instanceof GpuVa) checkReusable(this, (va = init));
-    else va = newVa('insert', this, init);
-    checkRequest('insert', this, va.addr, va.range);
+    if (init instanceof GpuVa) checkReusable(vm, (va = init as GpuVa<O>));
+    else va = newVa('insert', vm, init as GpuVaInit<O>);
+    checkRequest('insert', vm, va.addr, va.range);
     this.#vas.insert('insert', va);
-    return va;
+    return va as GpuVa<O, K>;
   }
 
   /**
@@ -235,10 +248,10 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.remove(vm.find(0x1000, 0x2000)!);
    */
-  remove(va: GpuVa<O>): void {
+  remove(va: GpuVa<O, K>): void {
     this.#guard.held('remove');
-    checkRemovable('remove', this, va);
-    this.#vas.erase('remove', va);
+    checkRemovable('remove', this as unknown as GpuVm<O>, va as GpuVa<O>);
+    this.#vas.erase('remove', va as GpuVa<O>);
   }
 
   // ---------------------------------------------------------------- op generation
@@ -254,9 +267,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * const ops = vm.smMapOps({ addr: 0x2000, range: 0x1000, obj: bo, offset: 0 });
    * vm.apply(ops); // REMAP of the VA there, then the MAP
    */
-  smMapOps(req: GpuVmMapRequest<O>, options: MapOptions = {}): GpuVaOp<O>[] {
+  smMapOps(req: GpuVmMapRequest<O, K>, options: MapOptions = {}): GpuVaOp<O, K>[] {
     this.#guard.held('smMapOps');
-    return this.#generator.mapOps(req, options);
+    return this.#generator.mapOps(req as GpuVmMapRequest<O>, options) as GpuVaOp<O, K>[];
   }
 
   /**
@@ -267,9 +280,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.apply(vm.smUnmapOps(0x2000, 0x1000));
    */
-  smUnmapOps(addr: Key, range: Key): GpuVaOp<O>[] {
+  smUnmapOps(addr: GpuVmKey<K>, range: GpuVmKey<K>): GpuVaOp<O, K>[] {
     this.#guard.held('smUnmapOps');
-    return this.#generator.unmapOps(addr, range);
+    return this.#generator.unmapOps(addr as Key, range as Key) as GpuVaOp<O, K>[];
   }
 
   /**
@@ -283,9 +296,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.smMap({ addr: 0x2000, range: 0x1000, obj: bo, offset: 0 }, ctx, { atomic: true });
    */
-  smMap(req: GpuVmMapRequest<O>, ctx?: C, options: SmOptions = {}): void {
+  smMap(req: GpuVmMapRequest<O, K>, ctx?: C, options: SmOptions = {}): void {
     this.#guard.held('smMap');
-    this.#generator.smMap(req, ctx, options);
+    this.#generator.smMap(req as GpuVmMapRequest<O>, ctx, options);
   }
 
   /**
@@ -296,9 +309,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.smUnmap(0x2000, 0x1000, ctx);
    */
-  smUnmap(addr: Key, range: Key, ctx?: C, options: SmOptions = {}): void {
+  smUnmap(addr: GpuVmKey<K>, range: GpuVmKey<K>, ctx?: C, options: SmOptions = {}): void {
     this.#guard.held('smUnmap');
-    this.#generator.smUnmap(addr, range, ctx, options);
+    this.#generator.smUnmap(addr as Key, range as Key, ctx, options);
   }
 
   /**
@@ -310,9 +323,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.apply(vm.madviseOps({ addr: 0x2000, range: 0x1000 }));
    */
-  madviseOps(req: GpuVmMapRequest<O>): GpuVaOp<O>[] {
+  madviseOps(req: GpuVmMapRequest<O, K>): GpuVaOp<O, K>[] {
     this.#guard.held('madviseOps');
-    return this.#generator.madviseOps(req);
+    return this.#generator.madviseOps(req as GpuVmMapRequest<O>) as GpuVaOp<O, K>[];
   }
 
   /**
@@ -323,9 +336,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * for (const op of vm.prefetchOps(0x1000, 0x4000)) migrate(op.va);
    */
-  prefetchOps(addr: Key, range: Key): GpuVaOpPrefetch<O>[] {
+  prefetchOps(addr: GpuVmKey<K>, range: GpuVmKey<K>): GpuVaOpPrefetch<O, K>[] {
     this.#guard.held('prefetchOps');
-    return this.#generator.prefetchOps(addr, range);
+    return this.#generator.prefetchOps(addr as Key, range as Key) as GpuVaOpPrefetch<O, K>[];
   }
 
   /**
@@ -335,9 +348,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.apply(vm.boUnmapOps(vm.findBo(bo)!));
    */
-  boUnmapOps(vmBo: VmBo<O>): GpuVaOpUnmap<O>[] {
+  boUnmapOps(vmBo: VmBo<O, K>): GpuVaOpUnmap<O, K>[] {
     this.#guard.held('boUnmapOps');
-    return this.#generator.boUnmapOps(vmBo);
+    return this.#generator.boUnmapOps(vmBo as VmBo<O>) as GpuVaOpUnmap<O, K>[];
   }
 
   /**
@@ -349,9 +362,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * for (const obj of vm.objectsTouched({ addr: 0x2000, range: 0x1000, obj: bo })) lock(obj);
    */
-  objectsTouched(req: GpuVmMapRequest<O> & { kind?: 'map' | 'unmap' }): O[] {
+  objectsTouched(req: GpuVmMapRequest<O, K> & { kind?: 'map' | 'unmap' }): O[] {
     this.#guard.held('objectsTouched');
-    return this.#generator.objectsTouched(req);
+    return this.#generator.objectsTouched(req as GpuVmMapRequest<O> & { kind?: 'map' | 'unmap' });
   }
 
   // ---------------------------------------------------------------- applying ops
@@ -365,9 +378,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * const [op] = vm.smMapOps({ addr: 0x8000, range: 0x1000, obj: bo }); // an empty range
    * if (op.type === 'map') vm.link(vm.applyMap(op), vm.obtainBo(bo));
    */
-  applyMap(op: GpuVaOpMap<O>): GpuVa<O> {
+  applyMap(op: GpuVaOpMap<O, K>): GpuVa<O, K> {
     this.#guard.held('applyMap');
-    return this.#applier.map(op);
+    return this.#applier.map(op as GpuVaOpMap<O>) as GpuVa<O, K>;
   }
 
   /**
@@ -381,9 +394,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * const [op] = vm.smUnmapOps(0x2000, 0x1000); // inside a larger VA
    * if (op.type === 'remap') vm.applyRemap(op).prev; // the VA left below 0x2000
    */
-  applyRemap(op: GpuVaOpRemap<O>): { prev?: GpuVa<O>; next?: GpuVa<O> } {
+  applyRemap(op: GpuVaOpRemap<O, K>): { prev?: GpuVa<O, K>; next?: GpuVa<O, K> } {
     this.#guard.held('applyRemap');
-    return this.#applier.remap(op);
+    return this.#applier.remap(op as GpuVaOpRemap<O>) as { prev?: GpuVa<O, K>; next?: GpuVa<O, K> };
   }
 
   /**
@@ -393,9 +406,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * for (const op of vm.smUnmapOps(0x1000, 0x2000)) if (op.type === 'unmap') vm.applyUnmap(op);
    */
-  applyUnmap(op: GpuVaOpUnmap<O>): void {
+  applyUnmap(op: GpuVaOpUnmap<O, K>): void {
     this.#guard.held('applyUnmap');
-    this.#applier.unmap(op);
+    this.#applier.unmap(op as GpuVaOpUnmap<O>);
   }
 
   /**
@@ -408,9 +421,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * @example
    * vm.apply(vm.smMapOps({ addr: 0x1000, range: 0x1000, obj: bo })); // all or nothing
    */
-  apply(ops: readonly GpuVaOp<O>[]): void {
+  apply(ops: readonly GpuVaOp<O, K>[]): void {
     this.#guard.held('apply');
-    this.#applier.list(ops);
+    this.#applier.list(ops as readonly GpuVaOp<O>[]);
   }
 
   // ---------------------------------------------------------------- queued binds
@@ -435,9 +448,9 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
    * const job = vm.prepare({ addr: 0x1000, range: 0x1000, obj: bo }); // may throw ENOMEM
    * job.run(ctx); // later: never ENOMEM
    */
-  prepare(req: GpuVmMapRequest<O>, kind: BindKind = 'map', options: MapOptions = {}): BindJob<O, C> {
+  prepare(req: GpuVmMapRequest<O, K>, kind: BindKind = 'map', options: MapOptions = {}): BindJob<O, C, K> {
     this.#guard.held('prepare');
-    return this.#jobs.prepare(req, kind, options);
+    return this.#jobs.prepare(req as GpuVmMapRequest<O>, kind, options) as unknown as BindJob<O, C, K>;
   }
 
   /** Tree nodes held by reservations (prepared jobs included). */
@@ -498,8 +511,8 @@ export class GpuVm<O = unknown, C = unknown> extends GpuVmObjects<O, C> {
     return this.#vas.insertReserved(offset, range);
   }
 
-  private *iterateVas(first: Key, last: Key): IterableIterator<GpuVa<O>> {
-    for (const [, , va] of this.#vas.tree.entries(first, last)) yield va;
+  private *iterateVas(first: Key, last: Key): IterableIterator<GpuVa<O, K>> {
+    for (const [, , va] of this.#vas.tree.entries(first, last)) yield va as GpuVa<O, K>;
   }
 
   private findFirstChecked(method: string, addr: Key, range: Key): GpuVa<O> | undefined {

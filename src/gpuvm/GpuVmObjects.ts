@@ -23,17 +23,21 @@ export interface ObjectsSetup<O, C> {
   readonly isExtObj: ((obj: O) => boolean) | null;
 }
 
-export abstract class GpuVmObjects<O = unknown, C = unknown> {
+/**
+ * K: the VM's key type (GpuVm's K). The public signatures carry it (a bigint VM's VmBos list
+ * bigint-typed VAs); inside, VmBos and VAs are handled as VmBo<O> / GpuVa<O> (keys.ts).
+ */
+export abstract class GpuVmObjects<O = unknown, C = unknown, K extends number | bigint = number> {
   /** @internal The VmBo registry (the VM's bind queue defers destruction through it). */
   protected readonly bos: BoRegistry<O>;
   readonly #guard: VmGuard;
-  readonly #ops: GpuVmOps<O, C>;
+  readonly #ops: GpuVmOps<O, C, K>;
   readonly #extObjTest: ((obj: O) => boolean) | null;
 
   /** @internal Only GpuVm extends this class. */
   protected constructor(setup: ObjectsSetup<O, C>) {
     this.#guard = setup.guard;
-    this.#ops = setup.ops;
+    this.#ops = setup.ops as GpuVmOps<O, C, K>;
     this.#extObjTest = setup.isExtObj;
     this.bos = new BoRegistry<O>(this as unknown as GpuVm<O>, setup.journal);
   }
@@ -46,18 +50,18 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
    * @example
    * const vmBo = vm.obtainBo(bo); // drop with vm.putBo(vmBo)
    */
-  obtainBo(obj: O): VmBo<O> {
+  obtainBo(obj: O): VmBo<O, K> {
     this.#guard.held('obtainBo');
     if (obj === null || obj === undefined) {
       throw gpuvmError('EINVAL', 'obtainBo', 'a VmBo needs a non-null object');
     }
-    return this.bos.obtain(obj);
+    return this.bos.obtain(obj) as VmBo<O, K>;
   }
 
   /** drm_gpuvm_bo_find() without taking a reference: the live VmBo of obj, if any. */
-  findBo(obj: O): VmBo<O> | undefined {
+  findBo(obj: O): VmBo<O, K> | undefined {
     this.#guard.live('findBo');
-    return this.bos.find(obj);
+    return this.bos.find(obj) as VmBo<O, K> | undefined;
   }
 
   /**
@@ -67,10 +71,10 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
    * @throws MapleError EINVAL for a VmBo of another VM or one already destroyed, and for a put
    *   beyond the caller's references (the ones linked VAs hold go with unlink).
    */
-  putBo(vmBo: VmBo<O>): boolean {
+  putBo(vmBo: VmBo<O, K>): boolean {
     this.#guard.held('putBo');
     checkOwnBo('putBo', this, vmBo);
-    return this.bos.put('putBo', vmBo);
+    return this.bos.put('putBo', vmBo as VmBo<O>);
   }
 
   /**
@@ -81,12 +85,12 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
    * @example
    * vm.link(vm.insert({ addr: 0x1000, range: 0x1000, obj: bo }), vm.obtainBo(bo));
    */
-  link(va: GpuVa<O>, vmBo: VmBo<O>): void {
+  link(va: GpuVa<O, K>, vmBo: VmBo<O, K>): void {
     this.#guard.held('link');
     checkVa('link', va);
     if (va.obj === null) return;
     checkLinkable('link', this, va, vmBo);
-    this.bos.link(va, vmBo);
+    this.bos.link(va as GpuVa<O>, vmBo as VmBo<O>);
   }
 
   /**
@@ -97,13 +101,13 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
    * vm.remove(va);
    * vm.unlink(va);
    */
-  unlink(va: GpuVa<O>): void {
+  unlink(va: GpuVa<O, K>): void {
     this.#guard.held('unlink');
     checkVa('unlink', va);
     const vmBo = va._vmBo;
     if (va.obj === null || vmBo === null) return;
     if ((vmBo.vm as object) !== this) throw gpuvmError('EINVAL', 'unlink', 'the VA is linked in another VM');
-    this.bos.unlink(va, vmBo);
+    this.bos.unlink(va as GpuVa<O>, vmBo);
   }
 
   /**
@@ -112,7 +116,7 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
    * extObjs() and evicted(), until deferredCleanup(). Inside a job's run, unlink does this.
    * Locking: asserts the external lock.
    */
-  unlinkDefer(va: GpuVa<O>): void {
+  unlinkDefer(va: GpuVa<O, K>): void {
     this.bos.deferDuring(() => this.unlink(va));
   }
 
@@ -122,10 +126,10 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
    * does this.
    * Locking: asserts the external lock.
    */
-  putBoDeferred(vmBo: VmBo<O>): boolean {
+  putBoDeferred(vmBo: VmBo<O, K>): boolean {
     this.#guard.held('putBoDeferred');
     checkOwnBo('putBoDeferred', this, vmBo);
-    return this.bos.put('putBoDeferred', vmBo, true);
+    return this.bos.put('putBoDeferred', vmBo as VmBo<O>, true);
   }
 
   /**
@@ -133,9 +137,9 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
    * external-object and evicted lists; returns them (in the order they were deferred).
    * Locking: asserts the external lock.
    */
-  deferredCleanup(): VmBo<O>[] {
+  deferredCleanup(): VmBo<O, K>[] {
     this.#guard.held('deferredCleanup');
-    return this.bos.cleanup();
+    return this.bos.cleanup() as VmBo<O, K>[];
   }
 
   /** drm_gpuvm_is_extobj(): whether obj is external to this VM (the isExtObj option). */
@@ -148,10 +152,10 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
    * external and it is not there yet.
    * Locking: asserts the external lock.
    */
-  extobjAdd(vmBo: VmBo<O>): void {
+  extobjAdd(vmBo: VmBo<O, K>): void {
     this.#guard.held('extobjAdd');
     checkOwnBo('extobjAdd', this, vmBo);
-    if (this.isExtObj(vmBo.obj)) this.bos.extAdd(vmBo);
+    if (this.isExtObj(vmBo.obj)) this.bos.extAdd(vmBo as VmBo<O>);
   }
 
   /**
@@ -159,10 +163,10 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
    * list or taking it off.
    * Locking: asserts the external lock.
    */
-  evict(vmBo: VmBo<O>, evict: boolean): void {
+  evict(vmBo: VmBo<O, K>, evict: boolean): void {
     this.#guard.held('evict');
     checkOwnBo('evict', this, vmBo);
-    this.bos.evict(vmBo, evict);
+    this.bos.evict(vmBo as VmBo<O>, evict);
   }
 
   /** drm_gpuvm_bo_gem_evict() for this VM: evict(findBo(obj), evict) if obj has a VmBo. */
@@ -172,15 +176,15 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
   }
 
   /** The external-object list, in the order VmBos were added. Safe to modify while iterating. */
-  extObjs(): IterableIterator<VmBo<O>> {
+  extObjs(): IterableIterator<VmBo<O, K>> {
     this.#guard.live('extObjs');
-    return liveBos(this.bos.extList);
+    return liveBos(this.bos.extList) as IterableIterator<VmBo<O, K>>;
   }
 
   /** The evicted list, in the order VmBos were evicted. Safe to modify while iterating. */
-  evicted(): IterableIterator<VmBo<O>> {
+  evicted(): IterableIterator<VmBo<O, K>> {
     this.#guard.live('evicted');
-    return liveBos(this.bos.evictList);
+    return liveBos(this.bos.evictList) as IterableIterator<VmBo<O, K>>;
   }
 
   /**
@@ -193,6 +197,6 @@ export abstract class GpuVmObjects<O = unknown, C = unknown> {
     this.#guard.held('validate');
     const fn = this.#ops.vmBoValidate;
     if (!fn) throw gpuvmError('EINVAL', 'validate', 'ops.vmBoValidate is not set');
-    for (const vmBo of liveBos(this.bos.evictList)) fn.call(this.#ops, vmBo, ctx as C);
+    for (const vmBo of liveBos(this.bos.evictList)) fn.call(this.#ops, vmBo as VmBo<O, K>, ctx as C);
   }
 }

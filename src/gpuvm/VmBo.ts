@@ -10,9 +10,10 @@
 import type { GpuVa } from './GpuVa.js';
 import type { GpuVm } from './GpuVm.js';
 
-export class VmBo<O = unknown> {
+/** K: the key type of the VM (GpuVm's K), which its VAs' addresses have. */
+export class VmBo<O = unknown, K extends number | bigint = number> {
   /** The VM side of the pair. */
-  readonly vm: GpuVm<O>;
+  readonly vm: GpuVm<O, unknown, K>;
   /** The object side of the pair. */
   readonly obj: O;
   /** @internal Linked VAs, link order. */
@@ -24,7 +25,7 @@ export class VmBo<O = unknown> {
 
   /** @internal Created by GpuVm.obtainBo. */
   constructor(vm: GpuVm<O>, obj: O) {
-    this.vm = vm;
+    this.vm = vm as GpuVm<O, unknown, K>;
     this.obj = obj;
     Object.defineProperty(this, '_vas', { value: [], writable: true, enumerable: false });
     Object.defineProperty(this, '_refs', { value: 1, writable: true, enumerable: false });
@@ -32,8 +33,8 @@ export class VmBo<O = unknown> {
   }
 
   /** The VAs linked to this VmBo, in link order (a copy: safe to unlink while iterating). */
-  get vas(): GpuVa<O>[] {
-    return this._vas.slice();
+  get vas(): GpuVa<O, K>[] {
+    return this._vas.slice() as GpuVa<O, K>[];
   }
 
   /** Whether GpuVm.evict marked the object evicted. */

@@ -18,7 +18,7 @@ import { checkObject, checkRequest, mapRequest } from './checks.js';
 import { gpuvmError } from './errors.js';
 import type { OpGenerator } from './generate.js';
 import { GpuVa } from './GpuVa.js';
-import type { Key } from './keys.js';
+import type { GpuVmKey, Key } from './keys.js';
 import type { GpuVaOp } from './ops.js';
 import type { GpuVmMapRequest, MapOptions } from './options.js';
 import type { VmParts } from './parts.js';
@@ -40,7 +40,7 @@ export interface BindHost<O, C> {
 }
 
 /** A queued bind: GpuVm.prepare's result. */
-export class BindJob<O = unknown, C = unknown> {
+export class BindJob<O = unknown, C = unknown, K extends number | bigint = number> {
   #state: BindState = 'pending';
 
   /** @internal Made by GpuVm.prepare. */
@@ -49,7 +49,7 @@ export class BindJob<O = unknown, C = unknown> {
     /** 'map' or 'unmap'. */
     readonly kind: BindKind,
     /** The validated request (obj null and offset 0 for an unmap). */
-    readonly request: Readonly<{ addr: Key; range: Key; obj: O | null; offset: Key }>,
+    readonly request: Readonly<{ addr: GpuVmKey<K>; range: GpuVmKey<K>; obj: O | null; offset: GpuVmKey<K> }>,
     /** Whether the map widens over mergeable neighbours when it runs. */
     readonly merge: boolean,
     /**
@@ -86,7 +86,7 @@ export class BindJob<O = unknown, C = unknown> {
    */
   run(ctx?: C): void {
     this.assertPending('BindJob.run');
-    this.host.run(this, ctx);
+    this.host.run(this as unknown as BindJob<O, C>, ctx);
   }
 
   /**
@@ -97,7 +97,7 @@ export class BindJob<O = unknown, C = unknown> {
    */
   cancel(): void {
     this.assertPending('BindJob.cancel');
-    this.host.cancel(this);
+    this.host.cancel(this as unknown as BindJob<O, C>);
     this.#state = 'cancelled';
   }
 

@@ -3,9 +3,10 @@
 export { GpuVm } from './GpuVm.js';
 export { BindJob, MAP_STORES, UNMAP_STORES } from './bindJob.js';
 export type { BindKind, BindState } from './bindJob.js';
-export type { Key as GpuVmKey } from './keys.js';
+export type { GpuVmKey } from './keys.js';
 export type {
   GpuVaInit,
+  GpuVmKeysOption,
   GpuVmMapRequest,
   GpuVmOps,
   GpuVmOptions,

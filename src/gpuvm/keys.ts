@@ -13,6 +13,16 @@ import { type KeyKind, MAX_INDEX, MAX_INDEX_64 } from '../tree/MapleTree.js';
  */
 export type Key = number;
 
+/**
+ * The public key type of a VM typed `GpuVm<O, C, K>`: bigint when K is (a subtype of) bigint,
+ * number otherwise. A conditional rather than K itself, so that a K inferred from literal
+ * options (`start: 0n` gives K = 0n) still types every address as a plain bigint or number.
+ */
+export type GpuVmKey<K extends number | bigint = number> = K extends bigint ? bigint : number;
+
+/** The `keys` option naming the key type K: 'bigint' for a bigint VM, 'number' otherwise. */
+export type KeyKindOf<K extends number | bigint> = K extends bigint ? 'bigint' : 'number';
+
 export type { KeyKind };
 
 export interface KeySpace {

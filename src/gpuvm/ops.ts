@@ -8,48 +8,49 @@
 import { remapProblem } from './checks.js';
 import { MapleError } from '../backend/errors.js';
 import type { GpuVa } from './GpuVa.js';
-import type { Key } from './keys.js';
+import type { GpuVmKey, Key } from './keys.js';
 
 /** A mapping to create: drm_gpuva_op_map (addr, range, obj, offset; never flags). */
-export interface OpMap<O = unknown> {
-  addr: Key;
-  range: Key;
+export interface OpMap<O = unknown, K extends number | bigint = number> {
+  addr: GpuVmKey<K>;
+  range: GpuVmKey<K>;
   obj: O | null;
-  offset: Key;
+  offset: GpuVmKey<K>;
 }
 
 /** drm_gpuva_op_unmap: the VA to remove; keep = its page-table entries stay valid. */
-export interface OpUnmap<O = unknown> {
-  va: GpuVa<O>;
+export interface OpUnmap<O = unknown, K extends number | bigint = number> {
+  va: GpuVa<O, K>;
   keep: boolean;
 }
 
-export interface GpuVaOpMap<O = unknown> extends OpMap<O> {
+export interface GpuVaOpMap<O = unknown, K extends number | bigint = number> extends OpMap<O, K> {
   type: 'map';
 }
 
 /** Remove unmap.va and map the remnants prev and/or next (at least one is non-null). */
-export interface GpuVaOpRemap<O = unknown> {
+export interface GpuVaOpRemap<O = unknown, K extends number | bigint = number> {
   type: 'remap';
-  unmap: OpUnmap<O>;
-  prev: OpMap<O> | null;
-  next: OpMap<O> | null;
+  unmap: OpUnmap<O, K>;
+  prev: OpMap<O, K> | null;
+  next: OpMap<O, K> | null;
 }
 
-export interface GpuVaOpUnmap<O = unknown> extends OpUnmap<O> {
+export interface GpuVaOpUnmap<O = unknown, K extends number | bigint = number> extends OpUnmap<O, K> {
   type: 'unmap';
 }
 
-export interface GpuVaOpPrefetch<O = unknown> {
+export interface GpuVaOpPrefetch<O = unknown, K extends number | bigint = number> {
   type: 'prefetch';
-  va: GpuVa<O>;
+  va: GpuVa<O, K>;
 }
 
-export type GpuVaOp<O = unknown> =
-  | GpuVaOpMap<O>
-  | GpuVaOpRemap<O>
-  | GpuVaOpUnmap<O>
-  | GpuVaOpPrefetch<O>;
+/** An op of a VM with key type K (GpuVm's K): its addresses, ranges and offsets are GpuVmKey<K>. */
+export type GpuVaOp<O = unknown, K extends number | bigint = number> =
+  | GpuVaOpMap<O, K>
+  | GpuVaOpRemap<O, K>
+  | GpuVaOpUnmap<O, K>
+  | GpuVaOpPrefetch<O, K>;
 
 export function mapPiece<O>(addr: Key, range: Key, obj: O | null, offset: Key): OpMap<O> {
   return { addr, range, obj, offset };
@@ -81,14 +82,15 @@ export function prefetchOp<O>(va: GpuVa<O>): GpuVaOpPrefetch<O> {
  * (or the old VA's start) to the start of next (or the old VA's end). Using the old VA's whole
  * range instead is the bug behind CVE-2024-36018.
  */
-export function remapToUnmapRange<O>(op: Pick<GpuVaOpRemap<O>, 'unmap' | 'prev' | 'next'>): {
-  addr: Key;
-  range: Key;
-} {
+export function remapToUnmapRange<O, K extends number | bigint = number>(
+  remap: Pick<GpuVaOpRemap<O, K>, 'unmap' | 'prev' | 'next'>,
+): { addr: GpuVmKey<K>; range: GpuVmKey<K> } {
+  // The key arithmetic below is one code for both kinds (keys.ts), typed as numbers.
+  const op = remap as Pick<GpuVaOpRemap<O>, 'unmap' | 'prev' | 'next'>;
   const problem = remapProblem(op);
   if (problem) throw new MapleError('EINVAL', `remapToUnmapRange: malformed remap: ${problem}`);
   const va = op.unmap.va;
-  const start = op.prev ? op.prev.addr + op.prev.range : va.addr;
-  const end = op.next ? op.next.addr : va.addr + va.range;
-  return { addr: start, range: end - start };
+  const start: Key = op.prev ? op.prev.addr + op.prev.range : va.addr;
+  const end: Key = op.next ? op.next.addr : va.addr + va.range;
+  return { addr: start, range: end - start } as { addr: GpuVmKey<K>; range: GpuVmKey<K> };
 }

@@ -33,10 +33,10 @@ export class ListSink<O> implements StepSink<O> {
 }
 
 /** Driver callbacks for GpuVm.smMap / smUnmap (the sm_step_* members of drm_gpuvm_ops). */
-export interface StepCallbacks<O, C> {
-  smStepMap?(op: GpuVaOpMap<O>, ctx: C): void;
-  smStepRemap?(op: GpuVaOpRemap<O>, ctx: C): void;
-  smStepUnmap?(op: GpuVaOpUnmap<O>, ctx: C): void;
+export interface StepCallbacks<O, C, K extends number | bigint = number> {
+  smStepMap?(op: GpuVaOpMap<O, K>, ctx: C): void;
+  smStepRemap?(op: GpuVaOpRemap<O, K>, ctx: C): void;
+  smStepUnmap?(op: GpuVaOpUnmap<O, K>, ctx: C): void;
 }
 
 /**

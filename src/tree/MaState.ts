@@ -412,10 +412,11 @@ export class MaState<V = unknown, K extends number | bigint = number> extends Ma
       if (bound === null) throw new MapleError('EBUSY', `${method}: nothing left to search from the current position`);
       if (rev) to = hi < bound ? hi : bound;
       else from = lo > bound ? lo : bound;
+      // Only a resumed search can narrow the window below size (window() checked [lo, hi]):
+      // on bigint keys each comparison and difference is a runtime call, so not twice.
+      if (from > to || to - from < span) this.failGapSearch(method, lo, hi, s, align, nospan);
     }
-    if (from > to || to - from < span || core.emptyArea(id, from, to, s, rev, align, nospan) < 0) {
-      this.failGapSearch(method, lo, hi, s, align, nospan);
-    }
+    if (core.emptyArea(id, from, to, s, rev, align, nospan) < 0) this.failGapSearch(method, lo, hi, s, align, nospan);
     const start = core.res[RES_FIRST];
     this.slotFirst = core.res[RES_GAP_FIRST];
     this.slotLast = core.res[RES_GAP_LAST];

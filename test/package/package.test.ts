@@ -100,7 +100,7 @@ describe('in Node', () => {
 
 /** A strict TypeScript consumer with no DOM lib: the README's calls, typed. */
 const CONSUMER = `
-import { init, MapleTree, MapleError, GpuVm, MAX_INDEX, type WasmSource } from 'maple-gpuvm';
+import { init, MapleTree, MapleError, GpuVm, MAX_INDEX, remapToUnmapRange, type GpuVa, type GpuVaOp, type GpuVmKey, type WasmSource } from 'maple-gpuvm';
 import * as inline from 'maple-gpuvm/inline';
 import * as streaming from 'maple-gpuvm/streaming';
 
@@ -118,6 +118,48 @@ const at: number = ids.allocRange(4096, {}, 0, MAX_INDEX);
 try { tree.insertRange(15, 20, 'c'); } catch (e) { const code: string = (e as MapleError).code; console.log(code); }
 const vm = new GpuVm<{ name: string }>({ start: 0, range: 2 ** 47, backend: 'ts' });
 vm.insert({ addr: 0x10000, range: 0x4000, obj: { name: 'bo' }, offset: 0 });
+const vmStart: number = vm.start;
+// A bigint VM: its key type comes from start (or GpuVm's third type argument), and says bigint
+// everywhere: VAs, ops and their remnants, VmBos, jobs, callbacks.
+const top = new GpuVm({ keys: 'bigint', start: 0n, range: 2n ** 64n, backend: 'ts' });
+const typedTop = new GpuVm<{ name: string }, unknown, bigint>({ keys: 'bigint', start: 0n, range: 2n ** 64n });
+const hi = typedTop.insert({ addr: 2n ** 64n - 0x4000n, range: 0x4000n, obj: { name: 'hi' }, offset: 0n });
+const hiAddr: bigint = hi.addr;
+const hiEnd: bigint = hi.end;
+const hiJson: bigint = hi.toJSON().offset;
+for (const op of typedTop.smUnmapOps(2n ** 64n - 0x3000n, 0x1000n)) {
+  if (op.type === 'remap') {
+    const vacated: { addr: bigint; range: bigint } = remapToUnmapRange(op);
+    const prevOffset: bigint | undefined = op.prev?.offset;
+    const old: GpuVa<{ name: string }, bigint> = op.unmap.va;
+    console.log(vacated, prevOffset, old);
+  }
+}
+const mapOps: GpuVaOp<{ name: string }, bigint>[] = typedTop.smMapOps({ addr: 0x1000n, range: 0x1000n, obj: { name: 'b' } });
+const firstVa: GpuVa<{ name: string }, bigint> | undefined = typedTop.findFirst(0n, 2n ** 63n);
+const boVas: bigint[] = typedTop.obtainBo({ name: 'hi' }).vas.map((va) => va.addr);
+const jobAddr: bigint = typedTop.prepare({ addr: 0x8000n, range: 0x1000n }).request.addr;
+const windowEnd: bigint = top.end;
+const stepped = new GpuVm({
+  keys: 'bigint', start: 0n, range: 1n << 48n,
+  ops: { smStepMap: (op) => { const at: bigint = op.addr; console.log(at); } },
+});
+const anyKey: GpuVmKey = 0;
+// @ts-expect-error a number address on a bigint VM
+typedTop.find(0x1000, 0x1000);
+// @ts-expect-error a bigint request on a number VM
+vm.smMapOps({ addr: 0x1000n, range: 0x1000n });
+// @ts-expect-error a bigint VM's addresses are not numbers
+const wrongAddr: number = hi.addr;
+// @ts-expect-error number keys typed with a bigint window
+new GpuVm({ keys: 'number', start: 0n, range: 1n });
+// @ts-expect-error a bigint window needs keys: 'bigint'
+new GpuVm({ start: 0n, range: 1n });
+// @ts-expect-error a number-typed VM (the default) cannot take keys: 'bigint'
+new GpuVm<{ name: string }>({ keys: 'bigint', start: 0n, range: 1n });
+// @ts-expect-error a number VM's VA cannot be linked in a bigint VM
+typedTop.link(vm.insert({ addr: 0, range: 1, obj: { name: 'n' } }), typedTop.obtainBo({ name: 'n' }));
+console.log(vmStart, hiAddr, hiEnd, hiJson, mapOps, firstVa, boVas, jobAddr, windowEnd, stepped, anyKey, wrongAddr);
 const sameTree: typeof inline.MapleTree = MapleTree;
 console.log(a, found, at, sameTree);
 export {};
