@@ -54,11 +54,12 @@ function resRange(first: u64, last: u64): void {
  * EEXIST / ENOMEM with nothing changed.
  */
 export function treeStore(tree: i32, first: u64, last: u64, entry: i32, mode: i32): i32 {
+  let type = WR_INVALID;
   if (entry != 0 && mode == MODE_OVERWRITE && treeRoot(tree) != 0 && !treeIsRcu(tree)) {
-    const direct = storeInLeafDirect(tree, first, last, entry);
-    if (direct != WR_INVALID) return direct;
+    type = storeInLeafDirect(tree, first, last, entry);
+    if (type != WR_INVALID && type != WR_SPLIT_STORE && type != WR_REBALANCE) return type; // written in place
   }
-  const type = storeClassify(tree, first, last, entry, mode);
+  if (type == WR_INVALID) type = storeClassify(tree, first, last, entry, mode);
   if (type < 0 || type == WR_NOTHING) return type;
   const need = storeNodesNeeded(type, treeHeight(tree), treeIsRcu(tree));
   if (need > 0 && !treeCanAllocate(tree, need, false)) return storeOverBudget(tree, type, need);
@@ -273,9 +274,13 @@ function classifyEmpty(first: u64, last: u64, entry: i32, mode: i32, keyMax: u64
  * storeClassify + storeCommit for the commonest write, with the plan in locals instead of the
  * write state: an entry (not NULL, so no NULL extension) stored over part of one leaf of a
  * tree without RCU readers, in place (exact fit, append, slot store, node store: no nodes
- * needed, so nothing to reserve). Returns WR_INVALID, having changed nothing, for every other
- * write (the general path then finds the walked path recorded). Small trees' writes are
- * mostly these, and the round trip through scratch memory was a tenth of their cost.
+ * needed, so nothing to reserve). Small trees' writes are mostly these, and the round trip
+ * through scratch memory was a tenth of their cost. A split store or rebalance of such a
+ * write is classified here but not committed: its plan goes to the write state as
+ * storeClassify would record it, and its type is returned for treeStore's general path
+ * (classifying it again was a tenth of a small tree's splitting write). Returns WR_INVALID,
+ * having changed nothing, for a write past the leaf (the general path then finds the walked
+ * path recorded).
  */
 function storeInLeafDirect(tree: i32, first: u64, last: u64, entry: i32): i32 {
   const height = treeHeight(tree);
@@ -287,17 +292,54 @@ function storeInLeafDirect(tree: i32, first: u64, last: u64, entry: i32): i32 {
   const lo = pathOff(LPATH, bottom);
   const end = nodeEnd(leaf);
   const hi = nodeFind(leaf, end, last);
-  const keepLeft = slotMin(leaf, lo, pathMin(LPATH, bottom)) < first;
-  const keepRight = last < slotMax(leaf, hi, end, leafMax);
+  const rMin = slotMin(leaf, lo, pathMin(LPATH, bottom));
+  const endPivot = slotMax(leaf, hi, end, leafMax);
+  const keepLeft = rMin < first;
+  const keepRight = last < endPivot;
+  const flags = (keepLeft ? KEEP_LEFT : 0) | (keepRight ? KEEP_RIGHT : 0);
   const rows = 1 + (keepLeft ? 1 : 0) + (keepRight ? 1 : 0);
   const newEnd = end + rows - (hi - lo + 1);
   const type = inLeafType(height, end, newEnd, lo, hi, rows, entry);
-  if (type == WR_SPLIT_STORE || type == WR_REBALANCE) return WR_INVALID;
+  if (type == WR_SPLIT_STORE || type == WR_REBALANCE) {
+    wsRecordEntryInLeaf(leaf, lo, hi, end, newEnd, flags, first, last, entry, pathMin(LPATH, bottom), leafMax, rMin, endPivot);
+    return type;
+  }
   resRange(first, last);
   treeTouch(tree);
   if (type == WR_EXACT_FIT) storeExactFit(tree, leaf, lo, entry);
-  else leafWrite(tree, leaf, lo, hi, newEnd, (keepLeft ? KEEP_LEFT : 0) | (keepRight ? KEEP_RIGHT : 0), first, last, entry);
+  else leafWrite(tree, leaf, lo, hi, newEnd, flags, first, last, entry);
   return type;
+}
+
+/**
+ * The write state and RES storeClassify (with classifyInLeaf) records for an entry written
+ * over slots lo..hi of the path's leaf: no NULL extension, so the written range is
+ * [first, last] and the tree cannot empty.
+ */
+function wsRecordEntryInLeaf(
+  leaf: i32, lo: i32, hi: i32, end: i32, newEnd: i32, flags: i32, first: u64, last: u64, entry: i32,
+  leafMin: u64, leafMax: u64, rMin: u64, endPivot: u64,
+): void {
+  wsSet(WS_FLAGS, flags);
+  wsSet(WS_ENTRY, entry);
+  wsSetKey(WS_FIRST, first);
+  wsSetKey(WS_LAST, last);
+  wsSet(WS_LEAF, leaf);
+  wsSet(WS_OFFSET, lo);
+  wsSet(WS_END, end);
+  wsSet(WS_OLD, nodeSlot(leaf, NODE_LEAF, lo));
+  wsSetKey(WS_LEAF_MIN, leafMin);
+  wsSetKey(WS_LEAF_MAX, leafMax);
+  wsSetKey(WS_R_MIN, rMin);
+  wsSet(WS_OFFSET_END, hi);
+  wsSet(WS_END_SLOT, nodeSlot(leaf, NODE_LEAF, hi));
+  wsSetKey(WS_END_PIVOT, endPivot);
+  wsSet(WS_LO, lo);
+  wsSet(WS_HI, hi);
+  wsSet(WS_NEW_END, newEnd);
+  wsSetKey(WS_MID_MIN, first);
+  wsSetKey(WS_MID_MAX, last);
+  resRange(first, last);
 }
 
 /**

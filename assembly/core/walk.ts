@@ -103,8 +103,9 @@ export function pathPrevNode(path: i32, depth: i32): bool {
   return true;
 }
 
-/** mtree_load: the handle of the range containing index. */
-export function treeLoad(tree: i32, index: u64): i32 {
+/** mtree_load: the handle of the range containing index (inlined: the ABI's load is this walk and nothing else). */
+// @ts-ignore: decorator
+@inline export function treeLoad(tree: i32, index: u64): i32 {
   if (treeIsRcu(tree)) return rcuLoad(tree, index);
   let node = treeRoot(tree);
   if (node == 0) return 0;

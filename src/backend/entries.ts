@@ -20,21 +20,29 @@ export class EntryTable {
   private freeHead = 0;
   private live = 0;
 
-  /** A fresh handle for value with no references yet. */
+  /**
+   * A fresh handle for value with no references yet. Kept small (the table's growth is a
+   * method of its own) so TurboFan inlines it into the store paths, whose inlining budget
+   * the facade's layers otherwise spend first.
+   */
   alloc(value: unknown): number {
     if (value === ZERO_ENTRY) return 1;
-    let h = this.freeHead;
-    if (h !== 0) {
-      this.freeHead = this.refs[h];
-      this.values[h] = value;
-    } else {
-      h = this.values.length;
-      this.values.push(value);
-      if (h >= this.refs.length) {
-        const grown = new Int32Array(this.refs.length * 2);
-        grown.set(this.refs);
-        this.refs = grown;
-      }
+    const h = this.freeHead;
+    if (h === 0) return this.allocNew(value);
+    this.freeHead = this.refs[h];
+    this.values[h] = value;
+    this.refs[h] = 0;
+    return h;
+  }
+
+  /** alloc() with no freed handle to reuse: the next handle, the count array grown to hold it. */
+  private allocNew(value: unknown): number {
+    const h = this.values.length;
+    this.values.push(value);
+    if (h >= this.refs.length) {
+      const grown = new Int32Array(this.refs.length * 2);
+      grown.set(this.refs);
+      this.refs = grown;
     }
     this.refs[h] = 0;
     return h;

@@ -6,7 +6,7 @@
 
 import type { CoreBackend } from '../backend/backend.js';
 import { MapleError } from '../backend/errors.js';
-import { EEXIST, ENTRY_NULL, ENTRY_ZERO, RES_FIRST, RES_LAST, WR_INVALID } from '../backend/layout.js';
+import { EEXIST, ENTRY_NULL, ENTRY_ZERO, RES_FIRST, RES_LAST, WR_INVALID, WR_NOTHING } from '../backend/layout.js';
 import type { Key, KeySpace } from './keys.js';
 import type { TreeLock } from './lock.js';
 import type { NodeSource } from './reserve.js';
@@ -95,6 +95,12 @@ export class TreeContext {
     const status = this.source === null
       ? this.core.store(this.id, first, last, handle, mode)
       : this.storeDrawing(this.source, method, first, last, handle, mode);
+    // A write that stored the entry holds its handle (nothing to drop): the common case
+    // without the call, which TurboFan leaves out of line in storeRange.
+    if (status > 0 && status !== WR_NOTHING) {
+      this.lastStoreType = status;
+      return status;
+    }
     return this.finishStore(method, first, last, handle, status);
   }
 

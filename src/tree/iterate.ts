@@ -209,6 +209,13 @@ export function forEachEntry<V>(
   const core = ctx.core;
   const tree = ctx.id;
   const entries = core.entries;
+  // The row layout in locals: an imported constant is a module cell to V8, loaded and checked
+  // for the temporal dead zone at every use (a third of this loop's instructions per range).
+  const words = PAGE_ROW_WORDS;
+  const rowFirst = ROW_FIRST;
+  const rowLast = ROW_LAST;
+  const rowHandle = ROW_HANDLE;
+  const zeroEntry = ENTRY_ZERO;
   let from = first;
   while (from <= last) {
     ctx.assertLive(method); // fn may have freed the tree
@@ -216,14 +223,14 @@ export function forEachEntry<V>(
     if (n === 0) return;
     const gen = core.generation(tree);
     const writes = core.pageWrites;
-    const end = n * PAGE_ROW_WORDS;
+    const end = n * words;
     let o = 0;
-    for (; o < end; o += PAGE_ROW_WORDS) {
+    for (; o < end; o += words) {
       const rows = core.pageBuf; // re-read: memory may have grown during fn
-      const rangeLast = rows[o + ROW_LAST];
-      const handle = rows[o + ROW_HANDLE];
-      if (from > first && rows[o + ROW_FIRST] < from) continue; // merged into a returned range by another agent
-      if (handle !== ENTRY_ZERO && fn(entries.get(handle) as V, rows[o + ROW_FIRST], rangeLast) === false) return;
+      const rangeLast = rows[o + rowLast];
+      const handle = rows[o + rowHandle];
+      if (from > first && rows[o + rowFirst] < from) continue; // merged into a returned range by another agent
+      if (handle !== zeroEntry && fn(entries.get(handle) as V, rows[o + rowFirst], rangeLast) === false) return;
       if (rangeLast >= last) return;
       from = rangeLast + one; // rangeLast < last: no overflow
       if (ctx.isFreed || core.pageWrites !== writes || core.generation(tree) !== gen) break;
