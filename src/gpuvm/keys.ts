@@ -20,9 +20,6 @@ export type Key = number;
  */
 export type GpuVmKey<K extends number | bigint = number> = K extends bigint ? bigint : number;
 
-/** The `keys` option naming the key type K: 'bigint' for a bigint VM, 'number' otherwise. */
-export type KeyKindOf<K extends number | bigint> = K extends bigint ? 'bigint' : 'number';
-
 export type { KeyKind };
 
 export interface KeySpace {

@@ -2,7 +2,7 @@
 
 import type { CoreBackend } from '../backend/backend.js';
 import type { ExternalLock } from '../tree/lock.js';
-import type { GpuVmKey, KeyKindOf } from './keys.js';
+import type { GpuVmKey } from './keys.js';
 import type { StepCallbacks } from './sinks.js';
 import type { VmBo } from './VmBo.js';
 
@@ -30,7 +30,7 @@ export interface GpuVmOptions<O = unknown, C = unknown, K extends number | bigin
    * 'number' (default): addresses are numbers up to MAX_INDEX. 'bigint': every address, range
    * and offset, given and returned, is a bigint over the whole u64 space.
    */
-  keys?: KeyKindOf<K>;
+  keys?: K extends bigint ? 'bigint' : 'number';
   /** Tree backend, passed to MapleTree (default: MapleTree's default). */
   backend?: 'wasm' | 'ts';
   /** The driver's lock, asserted on every mutation and op generation. */
