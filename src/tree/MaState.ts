@@ -387,7 +387,8 @@ export class MaState<V = unknown, K extends number | bigint = number> extends Ma
   private gapSearch(method: string, min: unknown, max: unknown, size: unknown, rev: boolean, opts: unknown): void {
     this.ctx.assertLive(method);
     const keys = this.ctx.keys;
-    const [s, lo, hi] = keys.window(method, size, min, max);
+    const w = keys.window(method, size, min, max);
+    const s = w[0], lo = w[1], hi = w[2];
     const { align, nospan } = checkPlacement(keys, method, opts, s);
     const span = s - keys.one;
     if (this._status === 'error') {

@@ -545,8 +545,11 @@ export class MapleTree<V = unknown, K extends number | bigint = number> extends 
    */
   state(index?: K, last?: K): MaState<V, K> {
     const ctx = this.#live('MapleTree.state');
-    const first = index === undefined ? ctx.keys.zero : index;
-    const [f, l] = ctx.keys.range('MapleTree.state', first, last === undefined ? first : last);
+    const keys = ctx.keys;
+    // Two index checks, no pair array: a fresh state per gap search or lookup is a common pattern.
+    const f = index === undefined ? keys.zero : keys.index('MapleTree.state', 'first', index);
+    const l = last === undefined ? f : keys.index('MapleTree.state', 'last', last);
+    if (f > l) keys.range('MapleTree.state', f, l); // throws the range's EINVAL
     return new MaState<V, K>(ctx, f, l);
   }
 

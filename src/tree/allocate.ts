@@ -84,7 +84,8 @@ export function allocateRange(
   ctx.assertLive(method);
   checkAllocEntry(method, entry);
   const keys = ctx.keys;
-  const [s, lo, hi] = keys.window(method, size, min, max);
+  const w = keys.window(method, size, min, max);
+  const s = w[0], lo = w[1], hi = w[2];
   const { align, nospan } = checkPlacement(keys, method, opts, s);
   checkGapTracking(ctx, method);
   const taken = ctx.lock.enterWriter(method);

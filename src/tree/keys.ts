@@ -56,12 +56,28 @@ export abstract class KeySpace {
     return this.orderedPair(method, 'first', first, 'last', last);
   }
 
-  /** A gap-search window [min, max] and size (the kernel's EINVAL rules for mas_empty_area). */
-  window(method: string, size: unknown, min: unknown, max: unknown): [Key, Key, Key] {
+  /** window()'s answer, one triple per key space reused by every call: read it at once. */
+  protected readonly windowTriple: [Key, Key, Key] = [0, 0, 0];
+
+  /**
+   * A gap-search window [min, max] and size (the kernel's EINVAL rules for mas_empty_area),
+   * as [size, min, max] in windowTriple: a gap search is too short a call to allocate for.
+   */
+  window(method: string, size: unknown, min: unknown, max: unknown): Readonly<[Key, Key, Key]> {
     const s = this.size(method, size);
-    const [lo, hi] = this.orderedPair(method, 'min', min, 'max', max);
+    const lo = this.index(method, 'min', min);
+    const hi = this.index(method, 'max', max);
+    if (lo > hi) throw new MapleError('EINVAL', `${method}: min (${lo}) > max (${hi})`);
     if (hi - lo < s - this.one) throw new MapleError('EINVAL', `${method}: window [${lo}, ${hi}] is smaller than size ${s}`);
-    return [s, lo, hi];
+    return this.fillWindow(s, lo, hi);
+  }
+
+  protected fillWindow(s: Key, lo: Key, hi: Key): Readonly<[Key, Key, Key]> {
+    const w = this.windowTriple;
+    w[0] = s;
+    w[1] = lo;
+    w[2] = hi;
+    return w;
   }
 
   /** The key after `key`, or `null` at the top of the space (where the kernel would wrap). */
@@ -126,10 +142,10 @@ class BigintKeys extends KeySpace {
    * size - 1n <= max - min imply every other bound (size itself may not be 2^64 even where
    * max - min + 1n is); anything else takes the general checks, which name what is wrong.
    */
-  override window(method: string, size: unknown, min: unknown, max: unknown): [Key, Key, Key] {
+  override window(method: string, size: unknown, min: unknown, max: unknown): Readonly<[Key, Key, Key]> {
     if (typeof size === 'bigint' && typeof min === 'bigint' && typeof max === 'bigint' && min >= 0n &&
       max <= MAX_INDEX_64 && size >= 1n && size <= MAX_INDEX_64 && min <= max && size - 1n <= max - min) {
-      return [size as unknown as Key, min as unknown as Key, max as unknown as Key];
+      return this.fillWindow(size as unknown as Key, min as unknown as Key, max as unknown as Key);
     }
     return super.window(method, size, min, max);
   }
