@@ -152,10 +152,7 @@ export function treeNodesNeeded(tree: i32, first: u64, last: u64, entry: i32): i
  * over an entry.
  */
 export function storeClassify(tree: i32, first: u64, last: u64, entry: i32, mode: i32): i32 {
-  wsSet(WS_FLAGS, 0);
-  wsSet(WS_ENTRY, entry);
-  wsSetKey(WS_FIRST, first);
-  wsSetKey(WS_LAST, last);
+  wsRecordWrite(first, last, entry);
   if (treeRoot(tree) == 0) return classifyEmpty(first, last, entry, mode, treeKeyMax(tree));
   const height = treeHeight(tree);
   const bottom = height - 1;
@@ -187,13 +184,7 @@ export function storeClassify(tree: i32, first: u64, last: u64, entry: i32, mode
       if (before != 0) return storeClassify(tree, slotMin(before, nodeEnd(before), 0), last, 0, MODE_OVERWRITE);
     }
   }
-  wsSet(WS_LEAF, leaf);
-  wsSet(WS_OFFSET, offset);
-  wsSet(WS_END, end);
-  wsSet(WS_OLD, old);
-  wsSetKey(WS_LEAF_MIN, leafMin);
-  wsSetKey(WS_LEAF_MAX, leafMax);
-  wsSetKey(WS_R_MIN, rMin);
+  wsRecordLeaf(leaf, offset, end, old, leafMin, leafMax, rMin);
   // A NULL write ending a leaf other than the rightmost is a spanning store (the kernel's
   // mas_is_span_wr): it merges with a NULL starting the next leaf, and the rebuild keeps
   // NULLs off leaf ends where it can.
@@ -233,9 +224,7 @@ function classifyEmpty(first: u64, last: u64, entry: i32, mode: i32, keyMax: u64
   let hi = nodeFind(leaf, end, last);
   const endPivot = slotMax(leaf, hi, end, leafMax);
   const endSlot = nodeSlot(leaf, NODE_LEAF, hi);
-  wsSet(WS_OFFSET_END, hi);
-  wsSet(WS_END_SLOT, endSlot);
-  wsSetKey(WS_END_PIVOT, endPivot);
+  wsRecordWriteEnd(hi, endSlot, endPivot);
   let keepLeft = rMin < first;
   let keepRight = last < endPivot;
   let midMin = first;
@@ -248,14 +237,50 @@ function classifyEmpty(first: u64, last: u64, entry: i32, mode: i32, keyMax: u64
   }
   const rows = 1 + (keepLeft ? 1 : 0) + (keepRight ? 1 : 0);
   const newEnd = end + rows - (hi - lo + 1);
+  const flags = (keepLeft ? KEEP_LEFT : 0) | (keepRight ? KEEP_RIGHT : 0) | (newEnd == 0 && entry == 0 ? EMPTIES : 0);
+  wsRecordRows(lo, hi, newEnd, flags, midMin, midMax);
+  return inLeafType(height, end, newEnd, lo, hi, rows, entry);
+}
+
+/** The write state's request part: the range and entry written, no flags yet. */
+// @ts-ignore: decorator
+@inline function wsRecordWrite(first: u64, last: u64, entry: i32): void {
+  wsSet(WS_FLAGS, 0);
+  wsSet(WS_ENTRY, entry);
+  wsSetKey(WS_FIRST, first);
+  wsSetKey(WS_LAST, last);
+}
+
+/** The write state's leaf part: the leaf, the write's first slot, its range start and the leaf's bounds. */
+// @ts-ignore: decorator
+@inline function wsRecordLeaf(leaf: i32, offset: i32, end: i32, old: i32, leafMin: u64, leafMax: u64, rMin: u64): void {
+  wsSet(WS_LEAF, leaf);
+  wsSet(WS_OFFSET, offset);
+  wsSet(WS_END, end);
+  wsSet(WS_OLD, old);
+  wsSetKey(WS_LEAF_MIN, leafMin);
+  wsSetKey(WS_LEAF_MAX, leafMax);
+  wsSetKey(WS_R_MIN, rMin);
+}
+
+/** The write state's end part: the slot the write ends in, its entry and its last index. */
+// @ts-ignore: decorator
+@inline function wsRecordWriteEnd(hi: i32, endSlot: i32, endPivot: u64): void {
+  wsSet(WS_OFFSET_END, hi);
+  wsSet(WS_END_SLOT, endSlot);
+  wsSetKey(WS_END_PIVOT, endPivot);
+}
+
+/** The write state's plan for an in-leaf write (slots lo..hi become the rows; the leaf ends at newEnd), and RES. */
+// @ts-ignore: decorator
+@inline function wsRecordRows(lo: i32, hi: i32, newEnd: i32, flags: i32, midMin: u64, midMax: u64): void {
   wsSet(WS_LO, lo);
   wsSet(WS_HI, hi);
   wsSet(WS_NEW_END, newEnd);
-  wsSet(WS_FLAGS, (keepLeft ? KEEP_LEFT : 0) | (keepRight ? KEEP_RIGHT : 0) | (newEnd == 0 && entry == 0 ? EMPTIES : 0));
+  wsSet(WS_FLAGS, flags);
   wsSetKey(WS_MID_MIN, midMin);
   wsSetKey(WS_MID_MAX, midMax);
   resRange(midMin, midMax);
-  return inLeafType(height, end, newEnd, lo, hi, rows, entry);
 }
 
 /** The store type of a write that turns slots lo..hi of a leaf ending at `end` into `rows` rows. */
@@ -313,33 +338,17 @@ function storeInLeafDirect(tree: i32, first: u64, last: u64, entry: i32): i32 {
 
 /**
  * The write state and RES storeClassify (with classifyInLeaf) records for an entry written
- * over slots lo..hi of the path's leaf: no NULL extension, so the written range is
- * [first, last] and the tree cannot empty.
+ * over slots lo..hi of the path's leaf, through the same recorders: no NULL extension, so the
+ * written range is [first, last] and the tree cannot empty.
  */
 function wsRecordEntryInLeaf(
   leaf: i32, lo: i32, hi: i32, end: i32, newEnd: i32, flags: i32, first: u64, last: u64, entry: i32,
   leafMin: u64, leafMax: u64, rMin: u64, endPivot: u64,
 ): void {
-  wsSet(WS_FLAGS, flags);
-  wsSet(WS_ENTRY, entry);
-  wsSetKey(WS_FIRST, first);
-  wsSetKey(WS_LAST, last);
-  wsSet(WS_LEAF, leaf);
-  wsSet(WS_OFFSET, lo);
-  wsSet(WS_END, end);
-  wsSet(WS_OLD, nodeSlot(leaf, NODE_LEAF, lo));
-  wsSetKey(WS_LEAF_MIN, leafMin);
-  wsSetKey(WS_LEAF_MAX, leafMax);
-  wsSetKey(WS_R_MIN, rMin);
-  wsSet(WS_OFFSET_END, hi);
-  wsSet(WS_END_SLOT, nodeSlot(leaf, NODE_LEAF, hi));
-  wsSetKey(WS_END_PIVOT, endPivot);
-  wsSet(WS_LO, lo);
-  wsSet(WS_HI, hi);
-  wsSet(WS_NEW_END, newEnd);
-  wsSetKey(WS_MID_MIN, first);
-  wsSetKey(WS_MID_MAX, last);
-  resRange(first, last);
+  wsRecordWrite(first, last, entry);
+  wsRecordLeaf(leaf, lo, end, nodeSlot(leaf, NODE_LEAF, lo), leafMin, leafMax, rMin);
+  wsRecordWriteEnd(hi, nodeSlot(leaf, NODE_LEAF, hi), endPivot);
+  wsRecordRows(lo, hi, newEnd, flags, first, last);
 }
 
 /**
