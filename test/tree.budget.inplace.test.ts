@@ -198,6 +198,14 @@ function fullRun(subject: Subject, from = 0): number {
   return -1;
 }
 
+/** A tree at its cap with its spare slots filled in place, and the first run of three full leaves in it. */
+function fullRunAtCap(c: Case, allocRange: boolean): { subject: Subject; model: Row[]; i: number } {
+  const { subject, model } = fullInPlace(c, allocRange);
+  const i = fullRun(subject);
+  expect(i).toBeGreaterThanOrEqual(0);
+  return { subject, model, i };
+}
+
 /** Erases the last entry of every full leaf among full leaves, left to right; each must succeed. Returns how many. */
 function eraseLeafEnds(subject: Subject, model: Row[]): number {
   let erased = 0;
@@ -231,10 +239,8 @@ describe.each(cases)('erasing at the cap after in-place fills ($name)', (c) => {
   });
 
   it('a NULL store from a full leaf\'s last range into the next leaf\'s first, keeping its end, succeeds', () => {
-    const { subject, model: start } = fullInPlace(c, true);
+    const { subject, model: start, i } = fullRunAtCap(c, true);
     let model = start;
-    const i = fullRun(subject);
-    expect(i).toBeGreaterThanOrEqual(0);
     const leaves = subject.leaves();
     const first = model.find(([, l]) => l === leaves[i].max)![0];
     const right = model.find(([f]) => f === leaves[i + 1].min)!;
@@ -246,10 +252,8 @@ describe.each(cases)('erasing at the cap after in-place fills ($name)', (c) => {
   });
 
   it('fill in place, erase, again and again: every erase succeeds within the cap', () => {
-    const { subject, model: start } = fullInPlace(c, false);
+    const { subject, model: start, i } = fullRunAtCap(c, false);
     let model = start;
-    const i = fullRun(subject);
-    expect(i).toBeGreaterThanOrEqual(0);
     for (let round = 0; round < 20; round++) {
       const leaf = subject.leaves()[i];
       const [first, last] = model.find(([, l]) => l === leaf.max)!;
@@ -265,11 +269,10 @@ describe.each(cases)('erasing at the cap after in-place fills ($name)', (c) => {
   });
 
   it('a leaf ending in NULL: reads, gap search, and writes beside it keep NULL ranges apart', () => {
-    const { subject, model: start } = fullInPlace(c, true);
+    const { subject, model: start, i } = fullRunAtCap(c, true);
     let model = start;
     const tree = subject.tree;
     const key = (x: number): Key => (c.keys === 'bigint' ? BigInt(x) : x);
-    const i = fullRun(subject);
     const before = subject.leaves();
     const [first, last] = model.find(([, l]) => l === before[i].max)!;
     subject.erase(last);
